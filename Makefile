@@ -1,0 +1,104 @@
+# airlock: a privilege-separated VFIO passthrough VMM.
+#   make          build/airlock, build/airlock-vmm, the test guests
+#   make check    unit tests and host integration tests on /dev/kvm
+#   make e2e      scenarios in the nested test host (real VFIO)
+#   make deps     install the Debian packages all of this needs
+
+BUILD   := build
+CC      := gcc
+
+# Debian packages the build and `make check` need; `make deps` installs what is missing.
+DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
+           linux-libc-dev pkg-config
+
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(HARDEN) -Ishared -MMD -MP
+# Both binaries are static: airlock-vmm runs in an empty root with no loader,
+# and both run unchanged inside the nested test host.
+LDSTATIC := -static-pie -Wl,-z,relro,-z,now
+LDTEST   := -pie -Wl,-z,relro,-z,now
+
+SHARED_SRC := shared/proto.c shared/log.c
+BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c
+VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
+              vmm/pvh.c vmm/seccomp.c
+
+obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
+
+SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
+GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps check unit-tests clean
+all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj-test/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DAIRLOCK_TEST_HOOKS -I$(BUILD)/gen -c -o $@ $<
+
+$(call obj,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
+$(call obj,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
+
+$(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk | deps
+	@mkdir -p $(@D)
+	awk -f vmm/seccomp-gen.awk $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/airlock: $(call obj,$(BROKER_SRC) $(SHARED_SRC))
+	$(CC) $(LDSTATIC) -o $@ $^ -lcap-ng
+
+$(BUILD)/airlock-vmm: $(call obj,$(VMM_SRC) $(SHARED_SRC))
+	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
+
+# The test build: the same broker beside a VMM with test hooks (vmm/test-hooks.h).
+$(BUILD)/test/airlock: $(BUILD)/airlock
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/test/airlock-vmm: $(call obj-test,$(VMM_SRC) vmm/test-hooks.c $(SHARED_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
+
+$(BUILD)/guest/hello.elf:  GUEST := -DGUEST_HELLO
+$(BUILD)/guest/idle.elf:   GUEST := -DGUEST_IDLE
+$(BUILD)/guest/sigsys.elf: GUEST := -DGUEST_SIGSYS
+$(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
+	@mkdir -p $(@D)
+	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
+		-Wl,-T,tests/guest/guest.ld $(GUEST) -o $@ $<
+
+# Unit tests link the objects they test and nothing else.
+TEST_OBJ_test_proto   := shared/proto.c shared/log.c
+TEST_OBJ_test_monitor := broker/monitor.c shared/proto.c shared/log.c
+TEST_OBJ_test_cli     := broker/cli.c shared/log.c
+TEST_OBJ_test_pvh     := vmm/pvh.c shared/log.c
+TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
+TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDTEST) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread
+
+unit-tests: $(UNIT_TESTS)
+
+check: all unit-tests
+	@tests/run-check.sh $(UNIT_TESTS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include tests/testhost/testhost.mk
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "proto.h"
+
+const char cli_usage[] =
+	"usage: airlock run --kernel IMAGE [options]\n"
+	"  --kernel IMAGE             boot image (PVH ELF)\n"
+	"  --initrd FILE              initial ramdisk\n"
+	"  --cmdline STRING           kernel command line\n"
+	"  --memory SIZE              guest RAM, e.g. 256M or 2G (default 256M)\n"
+	"  --processors N             virtual CPUs (default 1)\n"
+	"  --com1 console|none        connect COM1 to this terminal (default none)\n"
+	"  --pcie-root-complex NAME   add a PCIe root complex\n"
+	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
+	"  --vfio PORT:BDF            assign host device BDF (dddd:bb:dd.f) behind PORT\n"
+	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n";
+
+enum {
+	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
+	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_HELP,
+};
+
+static const struct option cli_options[] = {
+	{ "kernel",		required_argument, NULL, OPT_KERNEL },
+	{ "initrd",		required_argument, NULL, OPT_INITRD },
+	{ "cmdline",		required_argument, NULL, OPT_CMDLINE },
+	{ "memory",		required_argument, NULL, OPT_MEMORY },
+	{ "processors",		required_argument, NULL, OPT_PROCESSORS },
+	{ "com1",		required_argument, NULL, OPT_COM1 },
+	{ "pcie-root-complex",	required_argument, NULL, OPT_RC },
+	{ "pcie-root-port",	required_argument, NULL, OPT_PORT },
+	{ "vfio",		required_argument, NULL, OPT_VFIO },
+	{ "sandbox-id",		required_argument, NULL, OPT_SANDBOX_ID },
+	{ "help",		no_argument,       NULL, OPT_HELP },
+	{ 0 }
+};
+
+struct cli_err {
+	char *buf;
+	size_t len;
+};
+
+static int __attribute__((format(printf, 2, 3))) cli__fail(struct cli_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->buf, e->len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int cli__parse_size(const char *s, uint64_t *out)
+{
+	static const char suffix[] = "KMGT";
+	unsigned long long v;
+	const char *p;
+	char *end;
+	unsigned int shift = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end) {
+		p = strchr(suffix, toupper((unsigned char)*end));
+		if (!p || end[1])
+			return -EINVAL;
+		shift = 10 * (unsigned int)(p - suffix + 1);
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int cli__hex(const char *s, size_t digits, unsigned int max, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	for (size_t i = 0; i < digits; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -EINVAL;
+		v = v * 16 + (unsigned int)(isdigit((unsigned char)s[i]) ? s[i] - '0'
+							: tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli__parse_bdf(const char *s, struct cli_bdf *out)
+{
+	unsigned int domain, bus, dev, fn;
+
+	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+		return -EINVAL;
+	if (cli__hex(s, 4, 0xffff, &domain) || cli__hex(s + 5, 2, 0xff, &bus) ||
+	    cli__hex(s + 8, 2, 0x1f, &dev) || cli__hex(s + 11, 1, 7, &fn))
+		return -EINVAL;
+	*out = (struct cli_bdf){ .domain = (uint16_t)domain, .bus = (uint8_t)bus,
+				 .dev = (uint8_t)dev, .fn = (uint8_t)fn };
+	return 0;
+}
+
+static int cli__parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* Names of root complexes and ports: what a user types, and what logs show safely. */
+static bool cli__name_ok(const char *s, size_t len)
+{
+	if (!len || len >= CLI_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+static bool cli__name_eq(const char *have, const char *name, size_t len)
+{
+	return strlen(have) == len && !memcmp(have, name, len);
+}
+
+static int cli__find_rc(const struct cli *cli, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < cli->nr_rc; i++)
+		if (cli__name_eq(cli->rc[i], name, len))
+			return (int)i;
+	return -1;
+}
+
+static int cli__find_port(const struct cli *cli, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < cli->nr_port; i++)
+		if (cli__name_eq(cli->port[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+static int cli__add_rc(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	size_t len = strlen(arg);
+
+	if (!cli__name_ok(arg, len))
+		return cli__fail(e, "--pcie-root-complex '%s': a name is 1-15 letters, digits, '-' or '_'", arg);
+	if (cli__find_rc(cli, arg, len) >= 0)
+		return cli__fail(e, "--pcie-root-complex '%s' is given twice; names must be unique", arg);
+	if (cli->nr_rc == CLI_RC_MAX)
+		return cli__fail(e, "--pcie-root-complex: at most %d root complexes", CLI_RC_MAX);
+	memcpy(cli->rc[cli->nr_rc++], arg, len + 1);
+	return 0;
+}
+
+static int cli__add_port(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	const char *colon = strchr(arg, ':');
+	const char *name = colon ? colon + 1 : "";
+	size_t name_len = strlen(name);
+	int rc;
+
+	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)) || !cli__name_ok(name, name_len))
+		return cli__fail(e, "--pcie-root-port '%s': expected RC:NAME, e.g. rc0:rp0 (names are 1-15 letters, digits, '-' or '_')", arg);
+	rc = cli__find_rc(cli, arg, (size_t)(colon - arg));
+	if (rc < 0)
+		return cli__fail(e, "--pcie-root-port '%s': no root complex '%.*s'; declare it first with --pcie-root-complex %.*s",
+				 arg, (int)(colon - arg), arg, (int)(colon - arg), arg);
+	if (cli__find_port(cli, name, name_len) >= 0)
+		return cli__fail(e, "--pcie-root-port '%s': port '%s' is declared twice; port names must be unique", arg, name);
+	if (cli->nr_port == CLI_PORT_MAX)
+		return cli__fail(e, "--pcie-root-port: at most %d root ports", CLI_PORT_MAX);
+	cli->port[cli->nr_port].rc = (unsigned int)rc;
+	memcpy(cli->port[cli->nr_port++].name, name, name_len + 1);
+	return 0;
+}
+
+static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	const char *colon = strchr(arg, ':');
+	struct cli_vfio v;
+	int port;
+
+	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)))
+		return cli__fail(e, "--vfio '%s': expected PORT:BDF, e.g. rp0:0000:01:00.0", arg);
+	if (cli__parse_bdf(colon + 1, &v.bdf))
+		return cli__fail(e, "--vfio '%s': bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
+				 arg, colon + 1);
+	port = cli__find_port(cli, arg, (size_t)(colon - arg));
+	if (port < 0)
+		return cli__fail(e, "--vfio '%s': no root port '%.*s'; declare it with --pcie-root-port RC:%.*s",
+				 arg, (int)(colon - arg), arg, (int)(colon - arg), arg);
+	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
+		if (!memcmp(&cli->vfio[i].bdf, &v.bdf, sizeof(v.bdf)))
+			return cli__fail(e, "--vfio '%s': device %s is assigned twice", arg, colon + 1);
+		if (cli->vfio[i].port == (unsigned int)port)
+			return cli__fail(e, "--vfio '%s': port '%.*s' already holds a device; add another --pcie-root-port",
+					 arg, (int)(colon - arg), arg);
+	}
+	v.port = (unsigned int)port;
+	cli->vfio[cli->nr_vfio++] = v;
+	return 0;
+}
+
+static int cli__set_memory(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	if (cli__parse_size(arg, &cli->mem_size))
+		return cli__fail(e, "--memory '%s': bad size; use a number with an optional K, M, G or T suffix, e.g. 256M", arg);
+	if (cli->mem_size < CLI_MEM_MIN)
+		return cli__fail(e, "--memory '%s': too small; the minimum is 4M", arg);
+	if (cli->mem_size > CLI_MEM_MAX)
+		return cli__fail(e, "--memory '%s': too large; the maximum is 1T", arg);
+	if (cli->mem_size % CLI_MEM_ALIGN)
+		return cli__fail(e, "--memory '%s': must be a multiple of 2M", arg);
+	return 0;
+}
+
+static int cli__set_processors(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	unsigned long n;
+
+	if (cli__parse_uint(arg, CONFIG_VCPUS_MAX, &n) || !n)
+		return cli__fail(e, "--processors '%s': expected a number from 1 to %d", arg, CONFIG_VCPUS_MAX);
+	cli->vcpus = (unsigned int)n;
+	return 0;
+}
+
+static int cli__set_com1(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	if (!strcmp(arg, "console"))
+		cli->com1_console = true;
+	else if (!strcmp(arg, "none"))
+		cli->com1_console = false;
+	else
+		return cli__fail(e, "--com1 '%s': expected 'console' or 'none'", arg);
+	return 0;
+}
+
+static int cli__set_cmdline(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	if (strlen(arg) >= CONFIG_CMDLINE_MAX)
+		return cli__fail(e, "--cmdline: too long (%zu bytes); the limit is %d", strlen(arg), CONFIG_CMDLINE_MAX - 1);
+	cli->cmdline = arg;
+	return 0;
+}
+
+static int cli__set_sandbox_id(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	const char *colon = strchr(arg, ':');
+	unsigned long uid, gid;
+	char uid_s[16];
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(uid_s))
+		goto bad;
+	memcpy(uid_s, arg, (size_t)(colon - arg));
+	uid_s[colon - arg] = '\0';
+	/* uid 0 would undo the sandbox; (uid_t)-1 means "unchanged" to the kernel. */
+	if (cli__parse_uint(uid_s, UINT32_MAX - 1, &uid) || cli__parse_uint(colon + 1, UINT32_MAX - 1, &gid) ||
+	    !uid || !gid)
+		goto bad;
+	cli->sandbox_uid = (uid_t)uid;
+	cli->sandbox_gid = (gid_t)gid;
+	cli->sandbox_id_set = true;
+	return 0;
+bad:
+	return cli__fail(e, "--sandbox-id '%s': expected UID:GID, two non-zero numbers, e.g. 64000:64000", arg);
+}
+
+static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err *e)
+{
+	switch (opt) {
+	case OPT_KERNEL:	cli->kernel = arg; return 0;
+	case OPT_INITRD:	cli->initrd = arg; return 0;
+	case OPT_CMDLINE:	return cli__set_cmdline(cli, arg, e);
+	case OPT_MEMORY:	return cli__set_memory(cli, arg, e);
+	case OPT_PROCESSORS:	return cli__set_processors(cli, arg, e);
+	case OPT_COM1:		return cli__set_com1(cli, arg, e);
+	case OPT_RC:		return cli__add_rc(cli, arg, e);
+	case OPT_PORT:		return cli__add_port(cli, arg, e);
+	case OPT_VFIO:		return cli__add_vfio(cli, arg, e);
+	case OPT_SANDBOX_ID:	return cli__set_sandbox_id(cli, arg, e);
+	}
+	return -EINVAL;
+}
+
+int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
+{
+	struct cli_err e = { err, errlen };
+	int opt, ret;
+
+	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1, .cmdline = "" };
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", cli_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			const char *bad = argv[optind - 1];
+
+			return cli__fail(&e, opt == ':' ? "option '%s' needs a value; see 'airlock run --help'"
+					 : "unknown option '%s'; see 'airlock run --help'", bad);
+		}
+		if (opt == OPT_HELP)
+			return CLI_HELP;
+		ret = cli__option(cli, opt, optarg, &e);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return cli__fail(&e, "unexpected argument '%s'; see 'airlock run --help'", argv[optind]);
+	if (!cli->kernel)
+		return cli__fail(&e, "no --kernel given; say which image to boot, e.g. --kernel vmlinux");
+	return 0;
+}

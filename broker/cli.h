@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_CLI_H
+#define AIRLOCK_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CLI_NAME_MAX	16	/* including the NUL */
+#define CLI_RC_MAX	4
+#define CLI_PORT_MAX	32
+#define CLI_VFIO_MAX	CLI_PORT_MAX
+
+#define CLI_MEM_DEFAULT	(256ull << 20)
+#define CLI_MEM_MIN	(4ull << 20)
+#define CLI_MEM_MAX	(1ull << 40)
+#define CLI_MEM_ALIGN	(2ull << 20)
+
+struct cli_bdf {
+	uint16_t domain;
+	uint8_t bus, dev, fn;
+};
+
+struct cli_port {
+	char name[CLI_NAME_MAX];
+	unsigned int rc;	/* index into cli.rc */
+};
+
+struct cli_vfio {
+	unsigned int port;	/* index into cli.port */
+	struct cli_bdf bdf;
+};
+
+struct cli {
+	uint64_t mem_size;
+	unsigned int vcpus;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	bool com1_console;
+	bool sandbox_id_set;
+	uid_t sandbox_uid;
+	gid_t sandbox_gid;
+
+	char rc[CLI_RC_MAX][CLI_NAME_MAX];
+	unsigned int nr_rc;
+	struct cli_port port[CLI_PORT_MAX];
+	unsigned int nr_port;
+	struct cli_vfio vfio[CLI_VFIO_MAX];
+	unsigned int nr_vfio;
+};
+
+/*
+ * Parse the arguments of "airlock run" (argv[0] is "run"). No side effects:
+ * nothing is opened or created. On error, err holds one line saying what is
+ * wrong and how to fix it, and the result is -EINVAL. CLI_HELP: --help.
+ */
+#define CLI_HELP 1
+int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen);
+
+/* "256M", "1G", "4096": binary suffixes K, M, G, T. */
+int cli__parse_size(const char *s, uint64_t *out);
+/* Exactly "dddd:bb:dd.f", hexadecimal, device <= 0x1f, function <= 7. */
+int cli__parse_bdf(const char *s, struct cli_bdf *out);
+
+extern const char cli_usage[];
+
+#endif

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "monitor.h"
+#include "sandbox.h"
+#include "vm.h"
+
+static const char usage[] =
+	"usage: airlock run --kernel IMAGE [options]   start a VM (airlock run --help)\n";
+
+static int broker__signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, mask, NULL))
+		return -1;
+	return signalfd(-1, mask, SFD_CLOEXEC);
+}
+
+/* Everything that can fail on the user's input fails here, before the VMM exists. */
+static int broker__prepare(struct vm *vm, const struct cli *cli)
+{
+	if (cli->nr_rc || cli->nr_vfio)
+		pr_err("note: the PCIe topology and --vfio are checked but not yet built: the guest will not see them");
+	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size) || vm__open_kvm(vm, cli->vcpus))
+		return -1;
+	return 0;
+}
+
+static int broker__run(const struct cli *cli)
+{
+	struct vm vm = VM_INIT;
+	struct sandbox sb = {
+		.uid = cli->sandbox_id_set ? cli->sandbox_uid : SANDBOX_ID_BASE + (uid_t)getpid(),
+		.gid = cli->sandbox_id_set ? cli->sandbox_gid : SANDBOX_ID_BASE + (gid_t)getpid(),
+		.vcpus = cli->vcpus,
+		.pid = -1,
+		.sock = -1,
+	};
+	struct msg_config config;
+	int fds[MSG_MAX_FDS];
+	struct mon mon = { .state = MON_INIT, .config = &config, .fds = fds };
+	autoclose int exe = -1;
+	autoclose int sigfd = -1;
+	sigset_t mask;
+	int status = 1;
+
+	if (broker__prepare(&vm, cli))
+		goto out;
+	exe = sandbox__open_vmm();
+	if (exe < 0)
+		goto out;
+	sigfd = broker__signals(&mask);
+	if (sigfd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (sandbox__spawn(&sb, exe, &mask))
+		goto out;
+	mon.sock = sb.sock;
+	mon.nfds = vm__config(&vm, cli, &config, fds);
+	status = mon__run(&mon, sb.pid, sigfd);
+	close(sb.sock);
+out:
+	vm__close(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	char err[512];
+	int ret;
+
+	log_prog = "airlock";
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "run")) {
+		pr_err("unknown command '%s'; see 'airlock --help'", argv[1]);
+		return 2;
+	}
+	ret = cli__parse(&cli, argc - 1, argv + 1, err, sizeof(err));
+	if (ret == CLI_HELP) {
+		fputs(cli_usage, stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
+		return 1;
+	}
+	return broker__run(&cli);
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The broker as monitor: a table of what the VMM may ask, in which state,
+ * and how often. Anything else is a protocol violation, and a violation
+ * ends the VM: a VMM that misbehaves is presumed compromised.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monitor.h"
+
+#define MON_ONCE	(1u << 0)
+
+struct mon_req {
+	uint32_t type;
+	uint32_t states;	/* enum mon_state mask */
+	uint32_t flags;		/* MON_ONCE */
+	int (*handle)(struct mon *mon, const struct msg *msg);
+};
+
+static int mon__violation(struct mon *mon, const char *why)
+{
+	mon->why = why;
+	return -EPROTO;
+}
+
+static int mon__answer(struct mon *mon, uint32_t type, const void *payload, size_t len,
+		       const int *fds, unsigned int nfds)
+{
+	if (msg__send(mon->sock, type, mon->seq, payload, len, fds, nfds))
+		return mon__violation(mon, "cannot answer: the VMM's end is gone");
+	return 0;
+}
+
+static int mon__hello(struct mon *mon, const struct msg *msg)
+{
+	struct msg_hello hello;
+
+	if (msg__read_hello(msg, &hello))
+		return mon__violation(mon, "malformed HELLO");
+	mon->state = MON_CONFIGURED;
+	return mon__answer(mon, MSG_CONFIG, mon->config, sizeof(*mon->config), mon->fds, mon->nfds);
+}
+
+static int mon__locked(struct mon *mon, const struct msg *msg)
+{
+	if (msg__read_empty(msg, MSG_LOCKED))
+		return mon__violation(mon, "malformed LOCKED");
+	mon->state = MON_LOCKED;
+	return mon__answer(mon, MSG_LOCKED_OK, NULL, 0, NULL, 0);
+}
+
+static const struct mon_req mon_reqs[] = {
+	{ MSG_HELLO,	MON_INIT,	MON_ONCE, mon__hello },
+	{ MSG_LOCKED,	MON_CONFIGURED,	MON_ONCE, mon__locked },
+};
+
+int mon__dispatch(struct mon *mon, const struct msg *msg)
+{
+	const struct mon_req *req = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mon_reqs); i++)
+		if (mon_reqs[i].type == msg->hdr.type)
+			req = &mon_reqs[i];
+	if (!req)
+		return mon__violation(mon, "unknown request type");
+	if (msg->hdr.seq != mon->seq + 1)
+		return mon__violation(mon, "out-of-sequence request (replayed or skipped)");
+	if ((req->flags & MON_ONCE) && (mon->used & (1u << req->type)))
+		return mon__violation(mon, "second use of a once-only request");
+	if (!(req->states & mon->state))
+		return mon__violation(mon, "request not allowed in the current state");
+	mon->used |= 1u << req->type;
+	mon->seq = msg->hdr.seq;
+	return req->handle(mon, msg);
+}
+
+static int mon__exit_status(int status)
+{
+	int sig;
+
+	if (WIFEXITED(status)) {
+		if (WEXITSTATUS(status))
+			pr_err("the VMM exited with status %d", WEXITSTATUS(status));
+		return WEXITSTATUS(status);
+	}
+	sig = WTERMSIG(status);
+	pr_err("the VMM was killed by signal SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+	       sig == SIGSYS ? ": it made a system call outside its seccomp allowlist" : "");
+	return 128 + sig;
+}
+
+/* A violation or a signal to the broker ends the VMM at once. */
+static int mon__kill(pid_t vmm)
+{
+	int status;
+
+	kill(vmm, SIGKILL);
+	while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static int mon__on_message(struct mon *mon)
+{
+	struct msg msg;
+	int ret = msg__recv(mon->sock, &msg, 0);
+
+	if (ret == -EPIPE)
+		return ret;
+	if (ret)
+		return mon__violation(mon, ret == -EBADMSG ? "malformed message, or descriptors sent to the broker"
+					   : "receive failed");
+	return mon__dispatch(mon, &msg);
+}
+
+/* Returns -1 to go on, or the broker's exit status. */
+static int mon__on_signal(pid_t vmm, int sigfd)
+{
+	struct signalfd_siginfo si;
+	int status;
+
+	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+		return -1;
+	if (si.ssi_signo == SIGCHLD) {
+		if (waitpid(vmm, &status, WNOHANG) != vmm)
+			return -1;
+		return mon__exit_status(status);
+	}
+	pr_err("received SIG%s; stopping the VM", sigabbrev_np((int)si.ssi_signo));
+	mon__kill(vmm);
+	return 128 + (int)si.ssi_signo;
+}
+
+int mon__run(struct mon *mon, pid_t vmm, int sigfd)
+{
+	struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = mon->sock, .events = POLLIN } };
+	int ret;
+
+	for (;;) {
+		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			ret = mon__on_signal(vmm, sigfd);
+			if (ret >= 0)
+				return ret;
+		}
+		if (!pfd[1].revents)
+			continue;
+		ret = mon__on_message(mon);
+		if (ret == -EPIPE) {
+			pfd[1].fd = -1;	/* the VMM is exiting; its status follows */
+		} else if (ret) {
+			pr_err("protocol violation by the VMM: %s; stopping it", mon->why);
+			mon__kill(vmm);
+			return 1;
+		}
+	}
+	pr_err("poll: %s; stopping the VM", strerror(errno));
+	mon__kill(vmm);
+	return 1;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_MONITOR_H
+#define AIRLOCK_MONITOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+/* The VMM's life as the broker sees it; each request names the states it is allowed in. */
+enum mon_state {
+	MON_INIT	= 1u << 0,	/* started, has not asked for anything */
+	MON_CONFIGURED	= 1u << 1,	/* holds its configuration and descriptors */
+	MON_LOCKED	= 1u << 2,	/* reports its seccomp filter in force */
+};
+
+struct mon {
+	int sock;
+	enum mon_state state;
+	uint32_t used;		/* request types already used, for MON_ONCE */
+	uint32_t seq;		/* last sequence number accepted */
+	const char *why;	/* the violation, once there is one */
+	/* The broker's own record of what this VMM is given. */
+	const struct msg_config *config;
+	const int *fds;
+	unsigned int nfds;
+};
+
+/*
+ * Check one received message against the table and the broker's records,
+ * and answer it. 0, or -EPROTO with mon->why set: the caller must end the
+ * conversation.
+ */
+int mon__dispatch(struct mon *mon, const struct msg *msg);
+
+/*
+ * Serve the VMM until it exits, and return the broker's exit status: the
+ * VMM's own, or 128 + signal. sigfd is a signalfd for SIGCHLD, SIGINT,
+ * SIGTERM and SIGHUP.
+ */
+int mon__run(struct mon *mon, pid_t vmm, int sigfd);
+
+#endif

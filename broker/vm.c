@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "vm.h"
+
+static int vm__open_image(const char *opt, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0) {
+		int err = errno;
+
+		pr_err("%s %s: %s; give the path of a readable file", opt, path, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		pr_err("%s %s: not a regular, non-empty file; give the path of an image file", opt, path);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int vm__open_images(struct vm *vm, const struct cli *cli)
+{
+	vm->kernel_fd = vm__open_image("--kernel", cli->kernel);
+	if (vm->kernel_fd < 0)
+		return vm->kernel_fd;
+	if (cli->initrd) {
+		vm->initrd_fd = vm__open_image("--initrd", cli->initrd);
+		if (vm->initrd_fd < 0)
+			return vm->initrd_fd;
+	}
+	return 0;
+}
+
+/*
+ * Guest RAM is a memfd sealed against resizing: the VMM maps it, and a
+ * VMM that could shrink it would pull pages from under the broker's own
+ * mapping (and, with VFIO, from under pinned DMA).
+ */
+int vm__create_ram(struct vm *vm, uint64_t size)
+{
+	vm->ram_fd = memfd_create("airlock-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)size) ||
+	    fcntl(vm->ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		int err = errno;
+
+		pr_err("cannot create %llu MiB of guest RAM: %s; try a smaller --memory",
+		       (unsigned long long)(size >> 20), strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+static int vm__open_dev_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int err = errno;
+
+	if (fd >= 0)
+		return fd;
+	if (err == ENOENT)
+		pr_err("/dev/kvm does not exist: enable virtualization in the firmware and load kvm_intel or kvm_amd");
+	else
+		pr_err("/dev/kvm: %s; airlock must run as root", strerror(err));
+	return -err;
+}
+
+int vm__open_kvm(struct vm *vm, unsigned int vcpus)
+{
+	int max, size;
+
+	vm->kvm_fd = vm__open_dev_kvm();
+	if (vm->kvm_fd < 0)
+		return vm->kvm_fd;
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		pr_err("/dev/kvm speaks an unknown KVM API version; this kernel is not supported");
+		return -ENOTSUP;
+	}
+	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && vcpus > (unsigned int)max) {
+		pr_err("--processors %u: this host's KVM allows at most %d", vcpus, max);
+		return -EINVAL;
+	}
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0) {
+		pr_err("/dev/kvm lacks an in-kernel irqchip or user memory slots; this host cannot run airlock");
+		return -ENOTSUP;
+	}
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0) {
+		pr_err("/dev/kvm: KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
+		return -EIO;
+	}
+	vm->vcpu_mmap_size = (uint32_t)size;
+	return 0;
+}
+
+void vm__close(struct vm *vm)
+{
+	int *fds[] = { &vm->initrd_fd, &vm->kernel_fd, &vm->ram_fd, &vm->kvm_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_config *cfg,
+			int fds[MSG_MAX_FDS])
+{
+	*cfg = (struct msg_config){
+		.mem_size = cli->mem_size,
+		.vcpus = cli->vcpus,
+		.vcpu_mmap_size = vm->vcpu_mmap_size,
+		.flags = (cli->com1_console ? CONFIG_F_COM1_CONSOLE : 0) |
+			 (vm->initrd_fd >= 0 ? CONFIG_F_INITRD : 0),
+	};
+	memcpy(cfg->cmdline, cli->cmdline, strlen(cli->cmdline));
+	fds[CONFIG_FD_KVM] = vm->kvm_fd;
+	fds[CONFIG_FD_RAM] = vm->ram_fd;
+	fds[CONFIG_FD_KERNEL] = vm->kernel_fd;
+	fds[CONFIG_FD_INITRD] = vm->initrd_fd;
+	return vm->initrd_fd >= 0 ? CONFIG_FD_INITRD + 1 : CONFIG_FD_INITRD;
+}

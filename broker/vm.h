@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_VM_H
+#define AIRLOCK_VM_H
+
+#include <stdint.h>
+
+#include "cli.h"
+#include "proto.h"
+
+/* What the broker creates for one VM before the VMM exists. */
+struct vm {
+	int kvm_fd;		/* /dev/kvm, checked; the VMM creates its VM with it */
+	int ram_fd;
+	int kernel_fd;
+	int initrd_fd;
+	uint32_t vcpu_mmap_size;
+};
+
+#define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1 }
+
+/* Each prints one line saying what failed and what to do, and returns -errno. */
+int vm__open_images(struct vm *vm, const struct cli *cli);
+int vm__create_ram(struct vm *vm, uint64_t size);
+int vm__open_kvm(struct vm *vm, unsigned int vcpus);
+void vm__close(struct vm *vm);
+
+/* The VMM's configuration and the descriptors that go with it, in enum config_fd order. */
+unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_config *cfg,
+			int fds[MSG_MAX_FDS]);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The broker <-> VMM protocol, whole.
+ *
+ * One SOCK_SEQPACKET socketpair: one datagram is one message, a fixed
+ * header followed by exactly hdr.len payload bytes. The VMM asks, the
+ * broker answers; an answer's type is its request's type | MSG_ANSWER and
+ * carries the request's sequence number.
+ *
+ * File descriptors travel broker -> VMM only, as SCM_RIGHTS on answers.
+ * The VMM sends with write(2), which cannot carry descriptors, and its
+ * seccomp filter does not allow sendmsg(2); the broker still rejects any
+ * control data it receives. A truncated message or control message is a
+ * protocol violation, and a violation ends the conversation.
+ */
+#ifndef AIRLOCK_PROTO_H
+#define AIRLOCK_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION	1
+#define PROTO_VMM_FD	3	/* the VMM's end of the socketpair, placed by the broker */
+#define MSG_MAX		4096	/* header + payload, hard limit */
+#define MSG_MAX_FDS	8
+
+struct msg_hdr {
+	uint32_t type;
+	uint32_t len;		/* payload bytes after the header */
+	uint32_t seq;		/* VMM counts from 1; answers echo it */
+};
+_Static_assert(sizeof(struct msg_hdr) == 12, "wire header");
+
+#define MSG_PAYLOAD_MAX	(MSG_MAX - sizeof(struct msg_hdr))
+
+#define MSG_ANSWER	0x80u
+
+enum msg_type {
+	/* VMM -> broker: struct msg_hello. Answer: struct msg_config + fds. */
+	MSG_HELLO	= 0x01,
+	MSG_CONFIG	= MSG_HELLO | MSG_ANSWER,
+	/* VMM -> broker: empty; its seccomp filter is in force. Answer: empty. */
+	MSG_LOCKED	= 0x02,
+	MSG_LOCKED_OK	= MSG_LOCKED | MSG_ANSWER,
+};
+
+struct msg_hello {
+	uint32_t version;	/* PROTO_VERSION */
+	uint32_t reserved;	/* 0 */
+};
+_Static_assert(sizeof(struct msg_hello) == 8, "wire msg_hello");
+
+#define CONFIG_CMDLINE_MAX	2048	/* including the NUL */
+#define CONFIG_VCPUS_MAX	255	/* xAPIC IDs */
+
+#define CONFIG_F_COM1_CONSOLE	(1u << 0)
+#define CONFIG_F_INITRD		(1u << 1)
+#define CONFIG_F_ALL		(CONFIG_F_COM1_CONSOLE | CONFIG_F_INITRD)
+
+/* Descriptors that come with MSG_CONFIG, in this order. */
+/*
+ * KVM binds a VM to the address space that created it, so the VMM creates
+ * its VM from this /dev/kvm descriptor and closes it before its seccomp
+ * filter, which does not allow KVM_CREATE_VM, goes on.
+ */
+enum config_fd {
+	CONFIG_FD_KVM,		/* /dev/kvm, checked by the broker */
+	CONFIG_FD_RAM,		/* sealed memfd, mem_size bytes */
+	CONFIG_FD_KERNEL,	/* boot image, read-only */
+	CONFIG_FD_INITRD,	/* only with CONFIG_F_INITRD */
+};
+
+struct msg_config {
+	uint64_t mem_size;	/* bytes, multiple of 2 MiB */
+	uint32_t vcpus;		/* 1..CONFIG_VCPUS_MAX */
+	uint32_t vcpu_mmap_size;	/* KVM_GET_VCPU_MMAP_SIZE */
+	uint32_t flags;		/* CONFIG_F_* */
+	uint32_t reserved;	/* 0 */
+	char cmdline[CONFIG_CMDLINE_MAX];	/* NUL-terminated, NUL-padded */
+};
+_Static_assert(sizeof(struct msg_config) == 2072, "wire msg_config");
+_Static_assert(sizeof(struct msg_config) <= MSG_PAYLOAD_MAX, "fits a message");
+
+/* A received message. Descriptors are owned by it until taken. */
+struct msg {
+	struct msg_hdr hdr;
+	uint8_t payload[MSG_PAYLOAD_MAX];
+	int fds[MSG_MAX_FDS];
+	unsigned int nfds;
+};
+
+/* Encode header + payload into buf (MSG_MAX bytes); returns the length or -EMSGSIZE. */
+int msg__encode(void *buf, uint32_t type, uint32_t seq, const void *payload, size_t len);
+/* Decode one datagram of n bytes into m's header and payload; -EBADMSG unless exact. */
+int msg__decode(struct msg *m, const void *buf, size_t n);
+
+/* Broker: send with descriptors. */
+int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len,
+	      const int *fds, unsigned int nfds);
+/* VMM: send with write(2), which cannot carry descriptors. */
+int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len);
+/*
+ * Receive one message. Returns 0, -EPIPE at end of stream, -EBADMSG for a
+ * malformed or truncated message (control data included), or another
+ * -errno. With max_fds == 0 any received descriptor is a violation; they
+ * are closed before returning.
+ */
+int msg__recv(int sock, struct msg *m, unsigned int max_fds);
+void msg__close_fds(struct msg *m);
+
+/*
+ * Typed readers: check type, exact payload length and descriptor count,
+ * then the fields. Each returns 0 or -EBADMSG.
+ */
+int msg__read_hello(const struct msg *m, struct msg_hello *out);
+int msg__read_empty(const struct msg *m, uint32_t type);
+int msg__read_config(const struct msg *m, struct msg_config *out);
+
+const char *msg__type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * The tiny test guest: a PVH ELF, entered in 32-bit protected mode with
+ * %ebx pointing at hvm_start_info. It checks the start_info magic, prints
+ * a greeting and its command line on COM1 (polling the UART's LSR like a
+ * real driver), and then, by variant:
+ *   hello   powers off through the ACPI PM1a control register
+ *   idle    halts with interrupts off, forever
+ *   sigsys  pokes the test build's hook port, then powers off
+ */
+#define COM1		0x3f8
+#define COM1_LSR	(COM1 + 5)
+#define LSR_THRE	0x20
+#define PM1A_CNT	0x604
+#define SLP_EN_S5	0x3400	/* SLP_EN | SLP_TYP 5 */
+#define SIGSYS_PORT	0xae0
+#define START_MAGIC	0x336ec578
+
+	.pushsection .note.Xen, "a", @note
+	.balign 4
+	.long 4, 4, 18		/* namesz, descsz, XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.balign 4
+	.long pvh_start
+	.popsection
+
+	.text
+	.code32
+	.globl pvh_start
+pvh_start:
+	cli
+	mov $stack_top, %esp
+	mov %ebx, %ebp
+	cmpl $START_MAGIC, (%ebp)
+	jne bad_magic
+	mov $greeting, %esi
+	call puts
+	mov 24(%ebp), %esi	/* start_info.cmdline_paddr */
+	call puts
+	mov $newline, %esi
+	call puts
+#if defined(GUEST_IDLE)
+1:	hlt
+	jmp 1b
+#elif defined(GUEST_SIGSYS)
+	mov $SIGSYS_PORT, %dx
+	out %al, %dx
+#endif
+poweroff:
+	mov $PM1A_CNT, %dx
+	mov $SLP_EN_S5, %ax
+	out %ax, %dx
+1:	hlt
+	jmp 1b
+
+bad_magic:
+	mov $bad_magic_msg, %esi
+	call puts
+	jmp poweroff
+
+/* Print the NUL-terminated string at %esi. */
+puts:
+	mov $COM1_LSR, %dx
+1:	in %dx, %al
+	test $LSR_THRE, %al
+	jz 1b
+	lodsb
+	test %al, %al
+	jz 2f
+	mov $COM1, %dx
+	out %al, %dx
+	jmp puts
+2:	ret
+
+	.section .rodata
+greeting:
+#if defined(GUEST_IDLE)
+	.asciz "airlock test guest idling; cmdline: "
+#else
+	.asciz "hello from the airlock test guest; cmdline: "
+#endif
+newline:
+	.asciz "\n"
+bad_magic_msg:
+	.asciz "airlock test guest: bad hvm_start_info magic\n"
+
+	.bss
+	.balign 16
+	.skip 1024
+stack_top:

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ioport.h"
+#include "kvm.h"
+#include "log.h"
+
+struct kvm_cpu {
+	struct kvm *kvm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+};
+
+/*
+ * vCPU threads exist before the seccomp filter but run no guest code until
+ * it is in force. They must also have started before it: a new thread's
+ * libc set-up (rseq registration) makes system calls the filter refuses.
+ */
+static pthread_barrier_t kvm_cpu_ready, kvm_cpu_go;
+
+static void kvm_cpu__flat_segment(struct kvm_segment *s, uint8_t type, uint16_t selector)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+}
+
+/* The PVH entry state: 32-bit protected mode, flat segments, paging off, %ebx = start_info. */
+static int kvm_cpu__pvh_regs(struct kvm_cpu *cpu, uint32_t entry, uint32_t boot_info)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = entry, .rbx = boot_info, .rflags = 0x2 };
+
+	if (ioctl(cpu->fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	kvm_cpu__flat_segment(&sregs.cs, 0xb, 0x10);
+	kvm_cpu__flat_segment(&sregs.ds, 0x3, 0x18);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	kvm_cpu__flat_segment(&sregs.tr, 0xb, 0x20);
+	sregs.tr.s = 0;
+	sregs.cr0 = 0x11;	/* PE | ET */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(cpu->fd, KVM_SET_SREGS, &sregs) || ioctl(cpu->fd, KVM_SET_REGS, &regs))
+		return -errno;
+	return 0;
+}
+
+static int kvm_cpu__create(struct kvm *kvm, struct kvm_cpu *cpu, unsigned int id)
+{
+	cpu->kvm = kvm;
+	cpu->id = id;
+	cpu->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, id);
+	if (cpu->fd < 0)
+		return -errno;
+	cpu->run = mmap(NULL, kvm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, uint32_t entry, uint32_t boot_info)
+{
+	int ret;
+
+	kvm->cpus = calloc(nr, sizeof(*kvm->cpus));
+	if (!kvm->cpus)
+		return -ENOMEM;
+	kvm->nr_cpus = nr;
+	for (unsigned int i = 0; i < nr; i++) {
+		ret = kvm_cpu__create(kvm, &kvm->cpus[i], i);
+		if (ret)
+			return ret;
+	}
+	/* Application processors wait for INIT/SIPI from the BSP in KVM's local APIC. */
+	return kvm_cpu__pvh_regs(&kvm->cpus[0], entry, boot_info);
+}
+
+static void kvm_cpu__io(struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		ioport__access(run->io.port, data, run->io.size, run->io.direction == KVM_EXIT_IO_OUT);
+}
+
+static void __attribute__((noreturn)) kvm_cpu__fatal(struct kvm_cpu *cpu, const char *what)
+{
+	pr_err("vCPU %u: %s (exit reason %u); stopping the VM", cpu->id, what, cpu->run->exit_reason);
+	_exit(1);
+}
+
+static void *kvm_cpu__thread(void *arg)
+{
+	struct kvm_cpu *cpu = arg;
+	struct kvm_run *run = cpu->run;
+
+	pthread_barrier_wait(&kvm_cpu_ready);
+	pthread_barrier_wait(&kvm_cpu_go);
+	for (;;) {
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			kvm_cpu__fatal(cpu, strerror(errno));
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			kvm_cpu__io(run);
+			break;
+		case KVM_EXIT_MMIO:
+			/* Nothing claims MMIO yet: reads float high, writes vanish. */
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			kvm_cpu__fatal(cpu, "the guest triple-faulted");
+		case KVM_EXIT_FAIL_ENTRY:
+			kvm_cpu__fatal(cpu, "KVM could not enter the guest");
+		case KVM_EXIT_INTERNAL_ERROR:
+			kvm_cpu__fatal(cpu, "KVM internal error");
+		default:
+			kvm_cpu__fatal(cpu, "unexpected exit");
+		}
+	}
+	return NULL;
+}
+
+int kvm_cpu__start_all(struct kvm *kvm)
+{
+	int ret = pthread_barrier_init(&kvm_cpu_ready, NULL, kvm->nr_cpus + 1);
+
+	if (!ret)
+		ret = pthread_barrier_init(&kvm_cpu_go, NULL, kvm->nr_cpus + 1);
+	for (unsigned int i = 0; !ret && i < kvm->nr_cpus; i++)
+		ret = pthread_create(&kvm->cpus[i].thread, NULL, kvm_cpu__thread, &kvm->cpus[i]);
+	if (!ret)
+		pthread_barrier_wait(&kvm_cpu_ready);
+	return -ret;
+}
+
+void kvm_cpu__release_all(void)
+{
+	pthread_barrier_wait(&kvm_cpu_go);
+}

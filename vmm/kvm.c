@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kvm.h"
+
+/* Below 4 GiB, out of the RAM map, as x86 needs for the TSS of real-mode emulation. */
+#define KVM_TSS_ADDR	0xfffbd000ul
+
+static int kvm__slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t offset, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)(kvm->ram + offset),
+	};
+
+	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size)
+{
+	int ret;
+
+	kvm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (kvm->vm_fd < 0)
+		return -errno;
+	kvm->ram_size = ram_size;
+	kvm->low_size = ram_size < KVM_LOW_RAM_END ? ram_size : KVM_LOW_RAM_END;
+	kvm->vcpu_mmap_size = vcpu_mmap_size;
+	kvm->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, ram_fd, 0);
+	if (kvm->ram == MAP_FAILED)
+		return -errno;
+	ret = kvm__slot(kvm, 0, 0, 0, kvm->low_size);
+	if (!ret && ram_size > kvm->low_size)
+		ret = kvm__slot(kvm, 1, KVM_HIGH_RAM_START, kvm->low_size, ram_size - kvm->low_size);
+	if (ret)
+		return ret;
+	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) || ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0))
+		return -errno;
+	return 0;
+}

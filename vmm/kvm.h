@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_KVM_H
+#define AIRLOCK_KVM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Guest physical layout: RAM from 0 up to 3 GiB, the rest from 4 GiB. The
+ * hole below 4 GiB is where MMIO windows, ECAM and the APICs live.
+ */
+#define KVM_LOW_RAM_END		0xc0000000ull
+#define KVM_HIGH_RAM_START	0x100000000ull
+
+struct kvm_cpu;
+
+struct kvm {
+	int vm_fd;
+	uint8_t *ram;		/* the RAM memfd, mapped whole */
+	uint64_t ram_size;
+	uint64_t low_size;	/* RAM below KVM_LOW_RAM_END */
+	uint32_t vcpu_mmap_size;
+	unsigned int nr_cpus;
+	struct kvm_cpu *cpus;
+};
+
+/* Host pointer for [gpa, gpa + len) in guest RAM, or NULL if any of it is not RAM. */
+static inline void *kvm__gpa(const struct kvm *kvm, uint64_t gpa, uint64_t len)
+{
+	uint64_t high_size = kvm->ram_size - kvm->low_size;
+
+	if (gpa <= kvm->low_size && len <= kvm->low_size - gpa)
+		return kvm->ram + gpa;
+	if (gpa >= KVM_HIGH_RAM_START && gpa - KVM_HIGH_RAM_START <= high_size &&
+	    len <= high_size - (gpa - KVM_HIGH_RAM_START))
+		return kvm->ram + kvm->low_size + (gpa - KVM_HIGH_RAM_START);
+	return NULL;
+}
+
+int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size);
+
+/* vCPUs: created before the seccomp filter, released to run guest code after it. */
+int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, uint32_t entry, uint32_t boot_info);
+int kvm_cpu__start_all(struct kvm *kvm);
+void kvm_cpu__release_all(void);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ioport.h"
+#include "kvm.h"
+#include "log.h"
+#include "pm.h"
+#include "proto.h"
+#include "pvh.h"
+#include "seccomp.h"
+#include "serial.h"
+#ifdef AIRLOCK_TEST_HOOKS
+#include "test-hooks.h"
+#endif
+
+static struct kvm kvm;
+static struct serial com1;
+static struct pm pm;
+static uint32_t vmm_seq;
+
+static void vmm__poweroff(void)
+{
+	pr_err("the guest powered off");
+	_exit(0);
+}
+
+/*
+ * Only the broker starts this program: as a non-root user with
+ * no_new_privs, holding a SOCK_SEQPACKET socket as descriptor 3.
+ */
+static void vmm__check_started_by_broker(void)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(PROTO_VMM_FD, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || getuid() == 0 || geteuid() == 0)
+		die("this program is started by the airlock broker, not directly; run: airlock run --kernel IMAGE ...");
+}
+
+static void vmm__request(uint32_t type, const void *payload, size_t len, struct msg *answer,
+			 unsigned int max_fds)
+{
+	int ret = msg__write(PROTO_VMM_FD, type, ++vmm_seq, payload, len);
+
+	if (!ret)
+		ret = msg__recv(PROTO_VMM_FD, answer, max_fds);
+	if (ret)
+		die("%s request to the broker failed: %s", msg__type_name(type), strerror(-ret));
+	if (answer->hdr.seq != vmm_seq)
+		die("the broker answered out of sequence");
+}
+
+static void vmm__get_config(struct msg_config *cfg, struct msg *m)
+{
+	struct msg_hello hello = { .version = PROTO_VERSION };
+
+	vmm__request(MSG_HELLO, &hello, sizeof(hello), m, MSG_MAX_FDS);
+	if (msg__read_config(m, cfg))
+		die("malformed configuration from the broker");
+}
+
+static int vmm__read_all(int fd, void *buf, uint64_t size)
+{
+	for (uint64_t done = 0; done < size;) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, size - done, (off_t)done);
+
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static uint64_t vmm__image_size(int fd, const char *what)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		die("%s: %s", what, strerror(errno));
+	if ((uint64_t)st.st_size > kvm.low_size)
+		die("%s is larger than guest RAM below 3 GiB; raise --memory", what);
+	return (uint64_t)st.st_size;
+}
+
+static void vmm__load(const struct msg_config *cfg, const int *fds, struct pvh_image *pi)
+{
+	uint64_t size = vmm__image_size(fds[CONFIG_FD_KERNEL], "--kernel");
+	uint64_t initrd_size = 0, initrd_gpa = 0;
+	uint8_t *img = malloc(size);
+	const char *why;
+	int ret;
+
+	if (!img)
+		die("--kernel: out of memory reading the image");
+	ret = vmm__read_all(fds[CONFIG_FD_KERNEL], img, size);
+	if (ret)
+		die("--kernel: cannot read the image: %s", strerror(-ret));
+	if (pvh__parse(img, size, kvm.low_size, pi, &why))
+		die("--kernel: %s", why);
+	pvh__load(&kvm, img, pi);
+	free(img);
+	if (cfg->flags & CONFIG_F_INITRD)
+		initrd_size = vmm__image_size(fds[CONFIG_FD_INITRD], "--initrd");
+	if (pvh__boot_info(&kvm, pi, cfg->cmdline, initrd_size, &initrd_gpa, &why))
+		die("%s", why);
+	if (initrd_size) {
+		ret = vmm__read_all(fds[CONFIG_FD_INITRD], kvm__gpa(&kvm, initrd_gpa, initrd_size), initrd_size);
+		if (ret)
+			die("--initrd: cannot read it: %s", strerror(-ret));
+	}
+}
+
+static void vmm__devices(const struct msg_config *cfg)
+{
+	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1);
+	pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = vmm__poweroff };
+	if (ioport__register(SERIAL_COM1_BASE, SERIAL_NR_REGS, serial__io, &com1) ||
+	    ioport__register(PM_PM1A_CNT, 2, pm__io, &pm))
+		die("cannot register the legacy devices");
+#ifdef AIRLOCK_TEST_HOOKS
+	if (test_hooks__init())
+		die("cannot register the test hooks");
+#endif
+}
+
+/* From here on the guest runs; this thread only notices the broker going away. */
+static void __attribute__((noreturn)) vmm__lock_and_run(void)
+{
+	struct msg m;
+	int ret;
+
+	ret = seccomp__install();
+	if (ret)
+		die("cannot install the seccomp filter: %s", strerror(-ret));
+	vmm__request(MSG_LOCKED, NULL, 0, &m, 0);
+	if (msg__read_empty(&m, MSG_LOCKED_OK))
+		die("malformed answer to LOCKED from the broker");
+	kvm_cpu__release_all();
+	ret = msg__recv(PROTO_VMM_FD, &m, 0);
+	if (ret == -EPIPE)
+		die("the broker has gone away; stopping");
+	die("unexpected message from the broker; stopping");
+}
+
+int main(void)
+{
+	struct msg_config cfg;
+	struct pvh_image pi;
+	struct msg m;
+	int ret;
+
+	log_prog = "airlock-vmm";
+	vmm__check_started_by_broker();
+	/* exec made this process dumpable again; a core or ptrace would expose guest memory. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		die("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+	vmm__get_config(&cfg, &m);
+	ret = kvm__init(&kvm, m.fds[CONFIG_FD_KVM], m.fds[CONFIG_FD_RAM], cfg.mem_size, cfg.vcpu_mmap_size);
+	if (ret)
+		die("cannot create the VM, its memory and interrupt controllers: %s", strerror(-ret));
+	close(m.fds[CONFIG_FD_KVM]);
+	vmm__load(&cfg, m.fds, &pi);
+	close(m.fds[CONFIG_FD_RAM]);	/* the mapping stays */
+	close(m.fds[CONFIG_FD_KERNEL]);
+	if (cfg.flags & CONFIG_F_INITRD)
+		close(m.fds[CONFIG_FD_INITRD]);
+	vmm__devices(&cfg);
+	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, pi.entry, PVH_START_INFO);
+	if (!ret)
+		ret = kvm_cpu__start_all(&kvm);
+	if (ret)
+		die("cannot create %u vCPUs: %s", cfg.vcpus, strerror(-ret));
+	vmm__lock_and_run();
+}
