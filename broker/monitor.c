@@ -85,11 +85,9 @@ static int mon__exit_status(int status)
 {
 	int sig;
 
-	if (WIFEXITED(status)) {
-		if (WEXITSTATUS(status))
-			pr_err("the VMM exited with status %d", WEXITSTATUS(status));
+	/* A VMM that exits has said why on stderr itself: one line, not two. */
+	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	}
 	sig = WTERMSIG(status);
 	pr_err("the VMM was killed by signal SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 	       sig == SIGSYS ? ": it made a system call outside its seccomp allowlist" : "");
@@ -107,13 +105,13 @@ static int mon__kill(pid_t vmm)
 	return status;
 }
 
-static int mon__on_message(struct mon *mon)
+int mon__receive(struct mon *mon, short revents)
 {
 	struct msg msg;
 	int ret = msg__recv(mon->sock, &msg, 0);
 
 	if (ret == -EPIPE)
-		return ret;
+		return (revents & POLLHUP) ? ret : mon__violation(mon, "empty message");
 	if (ret)
 		return mon__violation(mon, ret == -EBADMSG ? "malformed message, or descriptors sent to the broker"
 					   : "receive failed");
@@ -153,7 +151,7 @@ int mon__run(struct mon *mon, pid_t vmm, int sigfd)
 		}
 		if (!pfd[1].revents)
 			continue;
-		ret = mon__on_message(mon);
+		ret = mon__receive(mon, pfd[1].revents);
 		if (ret == -EPIPE) {
 			pfd[1].fd = -1;	/* the VMM is exiting; its status follows */
 		} else if (ret) {

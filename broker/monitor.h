@@ -34,6 +34,12 @@ struct mon {
 int mon__dispatch(struct mon *mon, const struct msg *msg);
 
 /*
+ * Receive one message, given poll's revents for the socket, and dispatch
+ * it. -EPIPE when the VMM has closed its end; -EPROTO as above.
+ */
+int mon__receive(struct mon *mon, short revents);
+
+/*
  * Serve the VMM until it exits, and return the broker's exit status: the
  * VMM's own, or 128 + signal. sigfd is a signalfd for SIGCHLD, SIGINT,
  * SIGTERM and SIGHUP.

@@ -100,7 +100,8 @@ int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t
 /* VMM: send with write(2), which cannot carry descriptors. */
 int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len);
 /*
- * Receive one message. Returns 0, -EPIPE at end of stream, -EBADMSG for a
+ * Receive one message. Returns 0, -EPIPE for a zero-byte read (end of
+ * stream, or an empty datagram: only poll's POLLHUP tells them apart), -EBADMSG for a
  * malformed or truncated message (control data included), or another
  * -errno. With max_fds == 0 any received descriptor is a violation; they
  * are closed before returning.

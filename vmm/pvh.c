@@ -60,8 +60,6 @@ static int pvh__notes(const uint8_t *p, uint64_t len, uint32_t *entry)
 
 static int pvh__check_ehdr(const Elf64_Ehdr *eh, size_t size, const char **why)
 {
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return pvh__bad(why, "not an ELF image (a bzImage is not supported yet; use a PVH-capable vmlinux)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64 || eh->e_type != ET_EXEC)
 		return pvh__bad(why, "not a 64-bit little-endian x86 executable ELF");
@@ -103,8 +101,10 @@ int pvh__parse(const uint8_t *img, size_t size, uint64_t limit, struct pvh_image
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG))
+		return pvh__bad(why, "not an ELF image (a bzImage is not supported yet; use a PVH-capable vmlinux)");
 	if (size < sizeof(eh))
-		return pvh__bad(why, "too short to be an ELF image");
+		return pvh__bad(why, "truncated ELF header");
 	memcpy(&eh, img, sizeof(eh));
 	ret = pvh__check_ehdr(&eh, size, why);
 	if (ret)

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# Host integration tests: the real broker and VMM on this machine's /dev/kvm,
+# with the tiny test guests. Prints TAP lines ("ok N - name"); exits non-zero
+# when any test fails. Needs root and a built tree (make all).
+set -u
+
+cd "$(dirname "$0")/../.."
+B=build
+AIRLOCK=$B/airlock
+HELLO=$B/guest/hello.elf
+IDLE=$B/guest/idle.elf
+TMP=$(mktemp -d)
+n=0
+failed=0
+pids=()
+
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+# run NAME TIMEOUT ARGS...: runs airlock, output in $TMP/NAME.{out,err}, status in $rc.
+run() {
+	local name=$1 t=$2
+	shift 2
+	timeout "$t" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	rc=$?
+}
+
+# start_idle NAME ARGS...: an idle VM in the background; sets $broker and $vmm.
+start_idle() {
+	local name=$1
+	shift
+	"$AIRLOCK" run --kernel "$IDLE" --memory 16M --com1 console "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	broker=$!
+	pids+=("$broker")
+	vmm=
+	for _ in $(seq 100); do
+		grep -q 'idling' "$TMP/$name.out" 2>/dev/null && vmm=$(pgrep -P "$broker") && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A dead VMM whose parent has gone may linger as a zombie until init reaps it.
+gone_within() {	# PID TENTHS
+	for _ in $(seq "$2"); do
+		[ "$(awk '/^State:/ { print $2 }' /proc/"$1"/status 2>/dev/null)" = Z ] && return 0
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+t_hello() {
+	run hello 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 console --cmdline "airlock-test 42"
+	if [ "$rc" = 0 ] && grep -qx 'hello from the airlock test guest; cmdline: airlock-test 42' "$TMP/hello.out" &&
+		grep -q 'the guest powered off' "$TMP/hello.err"; then
+		ok "hello guest prints its line and command line on COM1, powers off, exit 0"
+	else
+		not_ok "hello guest" "exit $rc" "stdout: $(head -c 300 "$TMP/hello.out")" "stderr: $(head -c 300 "$TMP/hello.err")"
+	fi
+}
+
+t_com1_none() {
+	run quiet 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 none
+	if [ "$rc" = 0 ] && [ ! -s "$TMP/quiet.out" ]; then
+		ok "--com1 none: the guest runs and its output goes nowhere"
+	else
+		not_ok "--com1 none" "exit $rc" "stdout: $(head -c 200 "$TMP/quiet.out")"
+	fi
+}
+
+t_smp() {
+	run smp 60 "$AIRLOCK" run --kernel "$HELLO" --memory 64M --processors 4 --com1 console
+	if [ "$rc" = 0 ] && grep -q 'hello from the airlock test guest' "$TMP/smp.out"; then
+		ok "--processors 4 --memory 64M boots"
+	else
+		not_ok "--processors 4" "exit $rc" "stderr: $(cat "$TMP/smp.err")"
+	fi
+}
+
+# Each bad command line: non-zero exit, one line on stderr saying what and how, nothing on stdout.
+t_bad_input() {
+	local dir=$TMP/badinput
+	mkdir -p "$dir"
+	printf 'not an elf image at all, just text\n' >"$dir/text"
+	head -c 100 "$HELLO" >"$dir/truncated.elf"
+	local cases=(
+		"unknown option '--frobnicate'|--kernel $HELLO --frobnicate"
+		"bad size|--kernel $HELLO --memory 16Q"
+		"too small|--kernel $HELLO --memory 2M"
+		"multiple of 2M|--kernel $HELLO --memory 17M"
+		"from 1 to 255|--kernel $HELLO --processors 0"
+		"No such file or directory|--kernel $dir/missing.elf"
+		"not a regular, non-empty file|--kernel $dir"
+		"No such file or directory|--kernel $HELLO --initrd $dir/missing.img"
+		"no --kernel|--memory 16M"
+		"dddd:bb:dd.f|--kernel $HELLO --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio rp0:1:0.0"
+		"no root port 'rp9'|--kernel $HELLO --vfio rp9:0000:01:00.0"
+		"'console' or 'none'|--kernel $HELLO --com1 serial"
+		"not an ELF image|--kernel $dir/text --memory 16M"
+		"truncated|--kernel $dir/truncated.elf --memory 16M"
+		"unknown command 'start'|@start"
+	)
+	local c says args lines bad=()
+	for c in "${cases[@]}"; do
+		says=${c%%|*}
+		args=${c#*|}
+		if [ "${args:0:1}" = @ ]; then
+			run bad 30 "$AIRLOCK" ${args:1}
+		else
+			# shellcheck disable=SC2086
+			run bad 30 "$AIRLOCK" run $args
+		fi
+		lines=$(wc -l <"$TMP/bad.err")
+		if [ "$rc" = 0 ] || [ "$lines" != 1 ] || [ -s "$TMP/bad.out" ] || ! grep -qF -- "$says" "$TMP/bad.err"; then
+			bad+=("[$args] exit $rc, $lines stderr lines: $(head -c 300 "$TMP/bad.err")")
+		fi
+	done
+	if [ ${#bad[@]} = 0 ]; then
+		ok "bad input: ${#cases[@]} cases each exit non-zero with one clear line"
+	else
+		not_ok "bad input" "${bad[@]}"
+	fi
+}
+
+t_not_root() {
+	run notroot 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$AIRLOCK" run --kernel "$HELLO"
+	if [ "$rc" != 0 ] && grep -q 'must run as root' "$TMP/notroot.err"; then
+		ok "an unprivileged user is told to run airlock as root"
+	else
+		not_ok "not root" "exit $rc" "$(cat "$TMP/notroot.err")"
+	fi
+}
+
+t_vmm_direct() {
+	run direct 30 "$B/airlock-vmm"
+	local rc1=$rc
+	run direct2 30 setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs "$B/airlock-vmm" 3<&0
+	if [ "$rc1" != 0 ] && [ "$rc" != 0 ] && grep -q 'started by the airlock broker' "$TMP/direct.err" &&
+		grep -q 'started by the airlock broker' "$TMP/direct2.err"; then
+		ok "airlock-vmm started directly refuses with a clear message"
+	else
+		not_ok "airlock-vmm direct" "exit $rc1/$rc" "$(cat "$TMP/direct.err" "$TMP/direct2.err")"
+	fi
+}
+
+# Every thread of a running VMM: no capabilities, no_new_privs, seccomp filter, non-root ids.
+t_sandbox_threads() {
+	if ! start_idle sandbox --processors 2; then
+		not_ok "sandbox: idle VM did not start" "$(cat "$TMP/sandbox.err")"
+		return
+	fi
+	local bad=() t f threads=0
+	for t in /proc/"$vmm"/task/*; do
+		threads=$((threads + 1))
+		for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+			grep -q "^$f:[[:space:]]*0000000000000000$" "$t/status" || bad+=("$t: $(grep "^$f:" "$t/status")")
+		done
+		grep -q '^NoNewPrivs:[[:space:]]*1$' "$t/status" || bad+=("$t: NoNewPrivs")
+		grep -q '^Seccomp:[[:space:]]*2$' "$t/status" || bad+=("$t: Seccomp")
+		awk '/^Uid:|^Gid:/ { for (i = 2; i <= 5; i++) if ($i == 0) exit 1 }' "$t/status" || bad+=("$t: root uid/gid")
+		grep -q '^Groups:[[:space:]]*$' "$t/status" || bad+=("$t: supplementary groups")
+	done
+	# main thread, two vCPU threads, and KVM's NX huge page recovery worker
+	[ "$threads" = 4 ] || bad+=("$threads threads, expected 4")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "sandbox: all $threads VMM threads have no capabilities, NoNewPrivs 1, Seccomp 2, non-root ids"
+	else
+		not_ok "sandbox threads" "${bad[@]}"
+	fi
+}
+
+t_sandbox_fds() {
+	local want have
+	# stdin, stdout, stderr (the console), the socket, two vCPUs and the VM
+	want=$(printf '%s\n' 0:/dev/null 1:"$TMP/sandbox.out" 2:"$TMP/sandbox.err" 3:socket \
+		anon_inode:kvm-vcpu:0 anon_inode:kvm-vcpu:1 anon_inode:kvm-vm | sort)
+	have=$(for f in /proc/"$vmm"/fd/*; do
+		l=$(readlink "$f")
+		case $l in
+		socket:*) echo "${f##*/}:socket" ;;
+		anon_inode:*) echo "$l" ;;
+		*) echo "${f##*/}:$l" ;;
+		esac
+	done | sort)
+	if [ "$want" = "$have" ]; then
+		ok "sandbox: the VMM holds only the console, its socket, the VM and its vCPUs"
+	else
+		not_ok "sandbox fds" "want: $(echo $want)" "have: $(echo $have)"
+	fi
+}
+
+t_sandbox_namespaces() {
+	local bad=() ns
+	for ns in mnt net ipc pid uts; do
+		[ "$(readlink /proc/"$vmm"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || bad+=("shares the $ns namespace")
+	done
+	[ -z "$(ls -A /proc/"$vmm"/root/ 2>&1)" ] || bad+=("root not empty: $(ls -A /proc/"$vmm"/root/ | head -5 | tr '\n' ' ')")
+	[ "$(awk '/^NSpid:/ { print $NF }' /proc/"$vmm"/status)" = 1 ] || bad+=("not pid 1 of its namespace")
+	grep -q '^Uid:[[:space:]]*'$((0x5a000000 + broker))'[[:space:]]' /proc/"$vmm"/status || bad+=("uid is not 0x5a000000 + broker pid")
+	awk '$1 == "Max" && $2 == "core" { exit ($5 != 0) }' /proc/"$vmm"/limits || bad+=("core dumps allowed")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "sandbox: own mount/net/ipc/pid/uts namespaces, empty root, uid of its own, no core dumps"
+	else
+		not_ok "sandbox namespaces" "${bad[@]}"
+	fi
+}
+
+t_two_vms() {
+	local first_broker=$broker first_vmm=$vmm
+	if ! start_idle second; then
+		not_ok "second VM did not start" "$(cat "$TMP/second.err")"
+		return
+	fi
+	local u1 u2
+	u1=$(awk '/^Uid:/ { print $2 }' /proc/"$first_vmm"/status)
+	u2=$(awk '/^Uid:/ { print $2 }' /proc/"$vmm"/status)
+	# The second VMM, as its own uid, must not be able to signal the first.
+	if [ "$u1" != "$u2" ] && ! setpriv --reuid="$u2" --regid="$u2" --clear-groups kill -0 "$first_vmm" 2>/dev/null; then
+		ok "two VMs get different uids ($u1, $u2); one cannot signal the other"
+	else
+		not_ok "two VMs" "uids $u1 $u2"
+	fi
+	kill -TERM "$broker"
+	wait "$broker" 2>/dev/null
+	broker=$first_broker vmm=$first_vmm
+}
+
+t_sigterm() {
+	kill -TERM "$broker"
+	wait "$broker"
+	local status=$?
+	if [ "$status" = 143 ] && gone_within "$vmm" 20 && grep -q 'received SIGTERM; stopping the VM' "$TMP/sandbox.err"; then
+		ok "SIGTERM to the broker stops the VM; the broker exits 143 and says why"
+	else
+		not_ok "sigterm" "exit $status" "$(cat "$TMP/sandbox.err")"
+	fi
+}
+
+t_broker_killed() {
+	if ! start_idle orphan; then
+		not_ok "orphan VM did not start" "$(cat "$TMP/orphan.err")"
+		return
+	fi
+	kill -9 "$broker"
+	wait "$broker" 2>/dev/null
+	if gone_within "$vmm" 20; then
+		ok "kill -9 of the broker: the VMM dies at once (parent-death signal)"
+	else
+		not_ok "broker killed: VMM $vmm still alive"
+	fi
+}
+
+t_sigsys() {
+	run sigsys 60 "$B/test/airlock" run --kernel "$B/guest/sigsys.elf" --memory 16M --com1 console
+	if [ "$rc" = 159 ] && grep -q 'killed by signal SIGSYS' "$TMP/sigsys.err" && grep -q 'hello from' "$TMP/sigsys.out"; then
+		ok "death test: a VMM making a forbidden syscall dies of SIGSYS; the broker says so and exits 159"
+	else
+		not_ok "sigsys" "exit $rc" "$(cat "$TMP/sigsys.err")"
+	fi
+	run nohook 60 "$AIRLOCK" run --kernel "$B/guest/sigsys.elf" --memory 16M --com1 console
+	if [ "$rc" = 0 ]; then
+		ok "the shipped VMM has no test hook: the same guest just powers off"
+	else
+		not_ok "shipped VMM reacted to the test port" "exit $rc" "$(cat "$TMP/nohook.err")"
+	fi
+}
+
+t_sandbox_id() {
+	if ! start_idle fixedid --sandbox-id 4242:4343; then
+		not_ok "--sandbox-id VM did not start" "$(cat "$TMP/fixedid.err")"
+		return
+	fi
+	if grep -q '^Uid:[[:space:]]*4242[[:space:]]' /proc/"$vmm"/status && grep -q '^Gid:[[:space:]]*4343[[:space:]]' /proc/"$vmm"/status; then
+		ok "--sandbox-id 4242:4343 sets the VMM's uid and gid"
+	else
+		not_ok "--sandbox-id" "$(grep -E '^(Uid|Gid)' /proc/"$vmm"/status)"
+	fi
+	kill -TERM "$broker"
+	wait "$broker" 2>/dev/null
+}
+
+t_vmm_binary_checked() {
+	local dir=$TMP/install
+	mkdir -p "$dir"
+	cp "$AIRLOCK" "$B/airlock-vmm" "$dir/"
+	chmod o+w "$dir/airlock-vmm"
+	run writable 30 "$dir/airlock" run --kernel "$HELLO" --memory 16M
+	if [ "$rc" != 0 ] && grep -q 'not writable by group or others' "$TMP/writable.err"; then
+		ok "a world-writable airlock-vmm is refused"
+	else
+		not_ok "writable vmm binary" "exit $rc" "$(cat "$TMP/writable.err")"
+	fi
+}
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ]; then
+	echo "not ok 1 - host tests need root and /dev/kvm"
+	exit 1
+fi
+t_hello
+t_com1_none
+t_smp
+t_bad_input
+t_not_root
+t_vmm_direct
+t_sandbox_threads
+t_sandbox_fds
+t_sandbox_namespaces
+t_two_vms
+t_sigterm
+t_broker_killed
+t_sigsys
+t_sandbox_id
+t_vmm_binary_checked
+echo "1..$n"
+[ "$failed" = 0 ]

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/* "airlock run" argument parsing, sizes and PCI addresses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_ARGS 32
+
+static char err[512];
+
+/* Parse a NULL-terminated list of arguments after "run". */
+static int parse(struct cli *cli, ...)
+{
+	char *argv[MAX_ARGS] = { "run" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, cli);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	err[0] = '\0';
+	return cli__parse(cli, argc, argv, err, sizeof(err));
+}
+
+/* A rejected command line, and a word its one-line message must contain. */
+struct reject {
+	const char *args[8];
+	const char *says;
+};
+
+static void test_defaults(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "k", NULL), 0);
+	assert_string_equal(cli.kernel, "k");
+	assert_int_equal(cli.mem_size, 256ull << 20);
+	assert_int_equal(cli.vcpus, 1);
+	assert_false(cli.com1_console);
+	assert_null(cli.initrd);
+	assert_string_equal(cli.cmdline, "");
+	assert_false(cli.sandbox_id_set);
+}
+
+static void test_everything(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "vmlinux", "--initrd", "initrd", "--cmdline", "console=ttyS0",
+			       "--com1", "console", "--memory", "1G", "--processors", "4",
+			       "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:rp0",
+			       "--pcie-root-port", "rc0:rp1", "--vfio", "rp1:0000:01:00.0",
+			       "--vfio", "rp0:abcd:ff:1f.7", "--sandbox-id", "64000:64001", NULL), 0);
+	assert_int_equal(cli.mem_size, 1ull << 30);
+	assert_int_equal(cli.vcpus, 4);
+	assert_true(cli.com1_console);
+	assert_string_equal(cli.initrd, "initrd");
+	assert_string_equal(cli.cmdline, "console=ttyS0");
+	assert_int_equal(cli.nr_rc, 1);
+	assert_int_equal(cli.nr_port, 2);
+	assert_string_equal(cli.port[1].name, "rp1");
+	assert_int_equal(cli.nr_vfio, 2);
+	assert_int_equal(cli.vfio[0].port, 1);
+	assert_int_equal(cli.vfio[0].bdf.bus, 1);
+	assert_int_equal(cli.vfio[1].bdf.domain, 0xabcd);
+	assert_int_equal(cli.vfio[1].bdf.dev, 0x1f);
+	assert_int_equal(cli.vfio[1].bdf.fn, 7);
+	assert_int_equal(cli.sandbox_uid, 64000);
+	assert_int_equal(cli.sandbox_gid, 64001);
+}
+
+static void test_help(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--help", NULL), CLI_HELP);
+}
+
+static const struct reject rejects[] = {
+	{ { NULL }, "no --kernel" },
+	{ { "--kernel", "k", "--bogus", NULL }, "unknown option '--bogus'" },
+	{ { "--kernel", "k", "stray", NULL }, "unexpected argument 'stray'" },
+	{ { "--kernel", "k", "--memory", NULL }, "needs a value" },
+	{ { "--kernel", "k", "--memory", "12X", NULL }, "bad size" },
+	{ { "--kernel", "k", "--memory", "-1G", NULL }, "bad size" },
+	{ { "--kernel", "k", "--memory", "2M", NULL }, "too small" },
+	{ { "--kernel", "k", "--memory", "2T", NULL }, "too large" },
+	{ { "--kernel", "k", "--memory", "5M", NULL }, "multiple of 2M" },
+	{ { "--kernel", "k", "--processors", "0", NULL }, "from 1 to 255" },
+	{ { "--kernel", "k", "--processors", "256", NULL }, "from 1 to 255" },
+	{ { "--kernel", "k", "--processors", "two", NULL }, "from 1 to 255" },
+	{ { "--kernel", "k", "--com1", "tty", NULL }, "'console' or 'none'" },
+	{ { "--kernel", "k", "--pcie-root-port", "rc0:rp0", NULL }, "no root complex 'rc0'" },
+	{ { "--kernel", "k", "--pcie-root-complex", "rc 0", NULL }, "a name is" },
+	{ { "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-complex", "rc0", NULL }, "twice" },
+	{ { "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rp0", NULL }, "expected RC:NAME" },
+	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0", NULL }, "no root port 'rp0'" },
+	{ { "--kernel", "k", "--vfio", "0000:01:00.0", NULL }, "dddd:bb:dd.f" },
+	{ { "--kernel", "k", "--vfio", "rp0:01:00.0", NULL }, "dddd:bb:dd.f" },
+	{ { "--kernel", "k", "--vfio", "rp0", NULL }, "expected PORT:BDF" },
+	{ { "--kernel", "k", "--sandbox-id", "0:0", NULL }, "UID:GID" },
+	{ { "--kernel", "k", "--sandbox-id", "1000", NULL }, "UID:GID" },
+	{ { "--kernel", "k", "--sandbox-id", "4294967295:1", NULL }, "UID:GID" },
+};
+
+static void test_rejects(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(rejects) / sizeof(rejects[0]); i++) {
+		const struct reject *r = &rejects[i];
+		char *argv[MAX_ARGS] = { "run" };
+		struct cli cli;
+		int argc = 1;
+
+		while (r->args[argc - 1])
+			argv[argc] = (char *)r->args[argc - 1], argc++;
+		err[0] = '\0';
+		assert_int_equal(cli__parse(&cli, argc, argv, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, r->says))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err, r->says);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void test_vfio_twice(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--pcie-root-port", "rc0:b", "--vfio", "a:0000:01:00.0", "--vfio", "b:0000:01:00.0",
+			       NULL), -EINVAL);
+	assert_non_null(strstr(err, "assigned twice"));
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--vfio", "a:0000:01:00.0", "--vfio", "a:0000:02:00.0", NULL), -EINVAL);
+	assert_non_null(strstr(err, "already holds a device"));
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--pcie-root-port", "rc0:a", NULL), -EINVAL);
+	assert_non_null(strstr(err, "declared twice"));
+}
+
+static void test_cmdline_limit(void **state)
+{
+	static char longer[4096];
+	struct cli cli;
+
+	(void)state;
+	memset(longer, 'x', 2047);
+	assert_int_equal(parse(&cli, "--kernel", "k", "--cmdline", longer, NULL), 0);
+	longer[2047] = 'x';
+	assert_int_equal(parse(&cli, "--kernel", "k", "--cmdline", longer, NULL), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+}
+
+static void test_sizes(void **state)
+{
+	const struct { const char *s; uint64_t v; } good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "256M", 256ull << 20 }, { "256m", 256ull << 20 },
+		{ "1G", 1ull << 30 }, { "2k", 2048 }, { "1T", 1ull << 40 }, { "16777215T", 16777215ull << 40 },
+	};
+	const char *bad[] = { "", "M", "1MB", "1 M", "-1", "+1", "0x10", "1.5G", "1Q",
+			      "16777216T", "18446744073709551616", "99999999999999999999K" };
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(cli__parse_size(good[i].s, &v), 0);
+		assert_int_equal(v, good[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!cli__parse_size(bad[i], &v))
+			fail_msg("'%s' accepted as %llu", bad[i], (unsigned long long)v);
+}
+
+static void test_bdf(void **state)
+{
+	const char *bad[] = { "", "0000:01:00", "01:00.0", "0000:01:00.8", "0000:01:20.0", "0000:01:00.00",
+			      "00000:01:00.0", "0000-01:00.0", "0000:01:00:0", "000g:01:00.0", "0000:01:00.0 ",
+			      " 0000:01:00.0", "0000:1:00.0", "0000:+1:00.0" };
+	struct cli_bdf b;
+
+	(void)state;
+	assert_int_equal(cli__parse_bdf("0000:01:00.0", &b), 0);
+	assert_int_equal(b.domain, 0);
+	assert_int_equal(b.bus, 1);
+	assert_int_equal(cli__parse_bdf("FfFf:Ab:1F.7", &b), 0);
+	assert_int_equal(b.domain, 0xffff);
+	assert_int_equal(b.bus, 0xab);
+	assert_int_equal(b.dev, 0x1f);
+	assert_int_equal(b.fn, 7);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!cli__parse_bdf(bad[i], &b))
+			fail_msg("'%s' accepted", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_vfio_twice),
+		cmocka_unit_test(test_cmdline_limit),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_bdf),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

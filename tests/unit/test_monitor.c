@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/* The broker's request table: states, once-only requests, sequence, malformed input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+struct fixture {
+	int sv[2];		/* [0] the broker's, [1] the fake VMM's */
+	int pipe[2];
+	struct msg_config config;
+	struct mon mon;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f.sv) || pipe(f.pipe))
+		return -1;
+	f.config = (struct msg_config){ .mem_size = 16 << 20, .vcpus = 1, .vcpu_mmap_size = 4096 };
+	f.mon = (struct mon){ .sock = f.sv[0], .state = MON_INIT, .config = &f.config, .fds = f.pipe, .nfds = 2 };
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	close(f->sv[0]);
+	close(f->sv[1]);
+	close(f->pipe[0]);
+	close(f->pipe[1]);
+	return 0;
+}
+
+static struct msg request(uint32_t type, uint32_t seq, const void *payload, uint32_t len)
+{
+	struct msg m = { .hdr = { .type = type, .len = len, .seq = seq } };
+
+	memcpy(m.payload, payload, len);
+	return m;
+}
+
+static struct msg hello(uint32_t seq)
+{
+	struct msg_hello h = { .version = PROTO_VERSION };
+
+	return request(MSG_HELLO, seq, &h, sizeof(h));
+}
+
+static void test_hello_configures(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = hello(1), answer;
+	struct msg_config cfg;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(f->mon.state, MON_CONFIGURED);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	assert_int_equal(answer.hdr.seq, 1);
+	assert_int_equal(msg__read_config(&answer, &cfg), -EBADMSG);	/* two fds, not three: fixture */
+	assert_int_equal(answer.hdr.type, MSG_CONFIG);
+	assert_int_equal(answer.nfds, 2);
+	msg__close_fds(&answer);
+}
+
+static void test_full_sequence(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = hello(1), answer;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	msg__close_fds(&answer);
+	m = request(MSG_LOCKED, 2, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(f->mon.state, MON_LOCKED);
+	assert_int_equal(msg__recv(f->sv[1], &answer, 0), 0);
+	assert_int_equal(msg__read_empty(&answer, MSG_LOCKED_OK), 0);
+	assert_int_equal(answer.hdr.seq, 2);
+}
+
+static void test_wrong_state(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = request(MSG_LOCKED, 1, NULL, 0);
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "request not allowed in the current state");
+	assert_int_equal(f->mon.state, MON_INIT);
+}
+
+static void test_once(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = hello(1), answer;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	msg__close_fds(&answer);
+	f->mon.state = MON_INIT;	/* even where its state would allow it */
+	m = hello(2);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "second use of a once-only request");
+}
+
+static void test_replay(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = hello(1), answer;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	msg__close_fds(&answer);
+	m = request(MSG_LOCKED, 1, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "out-of-sequence request (replayed or skipped)");
+	m = request(MSG_LOCKED, 3, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+}
+
+static void test_unknown_and_answers(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t types[] = { 0, MSG_CONFIG, MSG_LOCKED_OK, 0x7f, 0xffffffff };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct msg m = request(types[i], 1, NULL, 0);
+
+		assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+		assert_string_equal(f->mon.why, "unknown request type");
+	}
+}
+
+static void test_malformed_payload(void **state)
+{
+	struct fixture *f = *state;
+	struct msg_hello h = { .version = PROTO_VERSION };
+	uint8_t longer[sizeof(h) + 1] = { 0 };
+	struct msg m;
+
+	memcpy(longer, &h, sizeof(h));
+	m = request(MSG_HELLO, 1, longer, sizeof(longer));
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed HELLO");
+}
+
+static void test_empty_vs_hangup(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(write(f->sv[1], "", 0), 0);
+	assert_int_equal(mon__receive(&f->mon, POLLIN), -EPROTO);
+	assert_string_equal(f->mon.why, "empty message");
+	close(f->sv[1]);
+	f->sv[1] = -1;
+	assert_int_equal(mon__receive(&f->mon, POLLIN | POLLHUP), -EPIPE);
+}
+
+static void test_fd_from_vmm(void **state)
+{
+	struct fixture *f = *state;
+	struct msg_hello h = { .version = PROTO_VERSION };
+
+	assert_int_equal(msg__send(f->sv[1], MSG_HELLO, 1, &h, sizeof(h), f->pipe, 1), 0);
+	assert_int_equal(mon__receive(&f->mon, POLLIN), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed message, or descriptors sent to the broker");
+	assert_int_equal(f->mon.state, MON_INIT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hello_configures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_payload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_vs_hangup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_from_vmm, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
+}

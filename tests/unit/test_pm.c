@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* The ACPI PM1a control register: power-off and what reads back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "pm.h"
+
+static int poweroffs;
+
+static void count_poweroff(void)
+{
+	poweroffs++;
+}
+
+static struct pm pm;
+
+static int setup(void **state)
+{
+	(void)state;
+	poweroffs = 0;
+	pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = count_poweroff };
+	return 0;
+}
+
+static void wr16(uint16_t v)
+{
+	uint8_t d[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+
+	pm__io(&pm, 0, d, 2, true);
+}
+
+static uint16_t rd16(void)
+{
+	uint8_t d[2];
+
+	pm__io(&pm, 0, d, 2, false);
+	return (uint16_t)(d[0] | d[1] << 8);
+}
+
+static void test_s5_powers_off(void **state)
+{
+	(void)state;
+	wr16(0x2000 | (PM_SLP_TYP_S5 << 10));
+	assert_int_equal(poweroffs, 1);
+}
+
+static void test_other_sleep_types(void **state)
+{
+	(void)state;
+	for (uint16_t typ = 0; typ < 8; typ++)
+		if (typ != PM_SLP_TYP_S5)
+			wr16((uint16_t)(0x2000 | typ << 10));
+	wr16(PM_SLP_TYP_S5 << 10);	/* S5 without SLP_EN */
+	assert_int_equal(poweroffs, 0);
+}
+
+static void test_readback(void **state)
+{
+	(void)state;
+	assert_int_equal(rd16(), PM1_SCI_EN);
+	wr16(PM_SLP_TYP_S5 << 10);
+	assert_int_equal(rd16(), PM_SLP_TYP_S5 << 10 | PM1_SCI_EN);
+	wr16(0x2000 | 3 << 10);
+	assert_int_equal(rd16() & 0x2000, 0);	/* SLP_EN is write-only */
+}
+
+static void test_byte_writes(void **state)
+{
+	uint8_t lo = 0, hi = 0x20 | PM_SLP_TYP_S5 << 2;
+
+	(void)state;
+	pm__io(&pm, 0, &lo, 1, true);
+	assert_int_equal(poweroffs, 0);
+	pm__io(&pm, 1, &hi, 1, true);
+	assert_int_equal(poweroffs, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_s5_powers_off, setup),
+		cmocka_unit_test_setup(test_other_sleep_types, setup),
+		cmocka_unit_test_setup(test_readback, setup),
+		cmocka_unit_test_setup(test_byte_writes, setup),
+	};
+
+	return cmocka_run_group_tests_name("pm", tests, NULL, NULL);
+}
