@@ -86,6 +86,7 @@ TEST_OBJ_test_cli     := broker/cli.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c shared/log.c
 TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
 TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
+TEST_OBJ_test_ioport  := vmm/ioport.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

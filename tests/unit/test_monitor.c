@@ -59,6 +59,16 @@ static struct msg hello(uint32_t seq)
 	return request(MSG_HELLO, seq, &h, sizeof(h));
 }
 
+/* HELLO, and drop the CONFIG answer. */
+static void configure(struct fixture *f)
+{
+	struct msg m = hello(1), answer;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	msg__close_fds(&answer);
+}
+
 static void test_hello_configures(void **state)
 {
 	struct fixture *f = *state;
@@ -78,11 +88,9 @@ static void test_hello_configures(void **state)
 static void test_full_sequence(void **state)
 {
 	struct fixture *f = *state;
-	struct msg m = hello(1), answer;
+	struct msg m, answer;
 
-	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
-	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
-	msg__close_fds(&answer);
+	configure(f);
 	m = request(MSG_LOCKED, 2, NULL, 0);
 	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
 	assert_int_equal(f->mon.state, MON_LOCKED);
@@ -104,11 +112,9 @@ static void test_wrong_state(void **state)
 static void test_once(void **state)
 {
 	struct fixture *f = *state;
-	struct msg m = hello(1), answer;
+	struct msg m;
 
-	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
-	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
-	msg__close_fds(&answer);
+	configure(f);
 	f->mon.state = MON_INIT;	/* even where its state would allow it */
 	m = hello(2);
 	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
@@ -118,11 +124,9 @@ static void test_once(void **state)
 static void test_replay(void **state)
 {
 	struct fixture *f = *state;
-	struct msg m = hello(1), answer;
+	struct msg m;
 
-	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
-	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
-	msg__close_fds(&answer);
+	configure(f);
 	m = request(MSG_LOCKED, 1, NULL, 0);
 	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
 	assert_string_equal(f->mon.why, "out-of-sequence request (replayed or skipped)");
