@@ -30,6 +30,14 @@ int msg__decode(struct msg *m, const void *buf, size_t n)
 	return 0;
 }
 
+/* A datagram goes whole or not at all; anything else is an I/O error. */
+static int msg__sent(ssize_t ret, int len)
+{
+	if (ret < 0)
+		return -errno;
+	return ret == len ? 0 : -EIO;
+}
+
 int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len,
 	      const int *fds, unsigned int nfds)
 {
@@ -59,9 +67,7 @@ int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != n)
-		return -errno ? -errno : -EIO;
-	return 0;
+	return msg__sent(sendmsg(sock, &mh, MSG_NOSIGNAL), n);
 }
 
 int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len)
@@ -71,9 +77,7 @@ int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_
 
 	if (n < 0)
 		return n;
-	if (write(sock, buf, (size_t)n) != n)
-		return -errno ? -errno : -EIO;
-	return 0;
+	return msg__sent(write(sock, buf, (size_t)n), n);
 }
 
 void msg__close_fds(struct msg *m)
