@@ -1,0 +1,27 @@
+#!/bin/bash
+# Builds the Linux guest image that airlock boots inside the test host:
+# Debian's kernel and a busybox initramfs whose /init (guestfs/init) loads
+# the drivers below and reports what the guest sees.
+#
+# Usage: build-guest-image.sh [OUTDIR]   (default build/testhost/linux-guest)
+# Output: OUTDIR/vmlinuz, OUTDIR/initrd.img
+# Env: GUEST_MODULES, the modules to include (default "nvme e1000e").
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+outdir=${1:-$TESTHOST_BUILD/linux-guest}
+read -r -a modules <<<"${GUEST_MODULES:-nvme e1000e}"
+
+ensure_host_tools
+kdir=$(fetch_kernel "$(kernel_package)")
+kver=$(kernel_version "$kdir")
+
+root=$TESTHOST_BUILD/staging/linux-guest
+make_busybox_root "$root"
+install_modules "$kdir" "$kver" "$root" "${modules[@]}"
+install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
+
+mkdir -p "$outdir"
+pack_cpio "$root" "$outdir/initrd.img"
+cp "$kdir/boot/vmlinuz-$kver" "$outdir/vmlinuz"
+say "guest image: $outdir/vmlinuz, $outdir/initrd.img (kernel $kver, modules: ${modules[*]})"

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Builds the test host's kernel and initramfs: Debian's kernel, busybox,
+# KVM and VFIO modules, airlock's binaries and guests, the Linux guest
+# image, and the scenarios to run.
+#
+# Usage: build-initramfs.sh BIN_DIR GUEST_DIR OUTDIR SCENARIO_FILE...
+#   BIN_DIR    holds airlock, airlock-vmm and guest/*.elf (normally build/)
+#   GUEST_DIR  the Linux guest image, from build-guest-image.sh
+#   OUTDIR     gets vmlinuz and initrd.img
+#   SCENARIO_FILE  scripts run by the harness in the given order
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# Load order is resolved from module dependencies: irqbypass, kvm, ccp,
+# kvm-amd, vfio, vfio_iommu_type1, vfio_virqfd, vfio-pci-core, vfio-pci.
+TESTHOST_MODULES=(kvm-amd vfio-pci)
+
+[ $# -ge 3 ] || die "usage: build-initramfs.sh BIN_DIR GUEST_DIR OUTDIR SCENARIO_FILE..."
+bindir=$1 guestdir=$2 outdir=$3
+shift 3
+
+for f in "$bindir/airlock" "$bindir/airlock-vmm"; do
+	[ -f "$f" ] || die "$f is missing (run 'make all' first)"
+done
+for f in "$guestdir/vmlinuz" "$guestdir/initrd.img"; do
+	[ -f "$f" ] || die "$f is missing (run build-guest-image.sh first)"
+done
+
+ensure_host_tools
+kdir=$(fetch_kernel "$(kernel_package)")
+kver=$(kernel_version "$kdir")
+
+root=$TESTHOST_BUILD/staging/testhost
+make_busybox_root "$root"
+install_modules "$kdir" "$kver" "$root" "${TESTHOST_MODULES[@]}"
+install -m 0755 "$TESTHOST_SRC/hostfs/init" "$root/init"
+mkdir -p "$root/testhost/scenarios"
+install -m 0755 "$TESTHOST_SRC"/hostfs/testhost/* "$root/testhost/"
+install -m 0644 "$TESTHOST_SRC/devices.conf" "$root/testhost/devices.conf"
+: >"$root/testhost/scenarios.list"
+for script in "$@"; do
+	name=$(basename "$script" .sh)
+	install -m 0644 "$script" "$root/testhost/scenarios/$name.sh"
+	echo "$name" >>"$root/testhost/scenarios.list"
+done
+
+# The broker refuses binaries that are not root's or are group/world-writable.
+install -d -m 0755 "$root/opt/airlock/bin" "$root/opt/airlock/guest" "$root/opt/airlock/linux-guest"
+install -m 0755 "$bindir/airlock" "$bindir/airlock-vmm" "$root/opt/airlock/bin/"
+for elf in "$bindir"/guest/*.elf; do
+	if [ -e "$elf" ]; then
+		install -m 0644 "$elf" "$root/opt/airlock/guest/"
+	fi
+done
+install -m 0644 "$guestdir/vmlinuz" "$guestdir/initrd.img" "$root/opt/airlock/linux-guest/"
+
+mkdir -p "$outdir"
+pack_cpio "$root" "$outdir/initrd.img"
+cp "$kdir/boot/vmlinuz-$kver" "$outdir/vmlinuz"
+say "test host: $outdir/initrd.img ($(du -m "$outdir/initrd.img" | cut -f1) MiB, kernel $kver)"

@@ -1,0 +1,144 @@
+#!/bin/sh
+# Runs scenarios one after the other and reports each on stdout:
+#
+#   SCENARIO-BEGIN name
+#   ...everything the scenario printed...
+#   SCENARIO-RESULT name PASS 3s
+#   SCENARIO-RESULT name FAIL 12s reason
+#
+# and at the end "SCENARIOS-DONE N passed, N failed".
+#
+# Usage: harness.sh LIB LIST DIR
+#   LIB   shell library sourced before each scenario
+#   LIST  file naming the scenarios to run, one a line, in order
+#   DIR   directory holding NAME.sh for each scenario
+#
+# A scenario passes when it exits 0. The reason of a failure is the last
+# line it printed starting with "FAIL-REASON: " (lib.sh's fail() prints
+# it), else its exit status and last line of output. A scenario runs in
+# its own session with a time limit, "# timeout: SECONDS" in its header or
+# HARNESS_TIMEOUT (default 120); when it ends, whatever it left running in
+# that session is killed. With HARNESS_DMESG=1 a failure also shows the kernel log's tail.
+#
+# Runs under busybox sh in the test host and under any POSIX sh elsewhere
+# (tests/testhost/selftest.sh runs it on the build host).
+
+set -u
+
+# Internal: the body of one scenario, run as the leader of a new session.
+if [ "${1:-}" = --exec-one ]; then
+	lib=$2 script=$3 work=$4
+	echo $$ >"$work/pgid"
+	cd "$work" || exit 1
+	{
+		SCENARIO_WORK=$work sh -c '. "$1" && . "$2"' sh "$lib" "$script" </dev/null
+		echo $? >"$work/rc"
+	} 2>&1 | tee "$work/out"
+	: >"$work/done"
+	exit 0
+fi
+
+abspath() {
+	echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+}
+
+[ $# -eq 3 ] || { echo "usage: harness.sh LIB LIST DIR" >&2; exit 2; }
+lib=$(abspath "$1") list=$2 dir=$(abspath "$3")
+self=$(abspath "$0")
+default_timeout=${HARNESS_TIMEOUT:-120}
+workroot=$(mktemp -d "${TMPDIR:-/tmp}/harness.XXXXXX") || exit 1
+
+scenario_timeout() {
+	t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	echo "${t:-$default_timeout}"
+}
+
+kill_session() {
+	[ -s "$1/pgid" ] || return 0
+	pg=$(cat "$1/pgid")
+	kill -TERM -"$pg" 2>/dev/null || return 0
+	sleep 1
+	kill -KILL -"$pg" 2>/dev/null || true
+}
+
+# Why a finished scenario failed, on one line.
+failure_reason() {
+	work=$1 rc=$2
+	reason=$(sed -n 's/^FAIL-REASON: //p' "$work/out" | tail -n 1)
+	if [ -z "$reason" ]; then
+		last=$(grep -v '^[[:space:]]*$' "$work/out" | tail -n 1)
+		reason="exit status $rc${last:+; last output: $last}"
+	fi
+	printf '%s\n' "$reason" | tr -d '\r'
+}
+
+# run_one NAME: runs DIR/NAME.sh and prints its markers; returns 0 on PASS.
+run_one() {
+	name=$1 script=$dir/$1.sh work=$workroot/$1
+	echo "SCENARIO-BEGIN $name"
+	if [ ! -f "$script" ]; then
+		echo "SCENARIO-RESULT $name FAIL 0s no such scenario: $script"
+		return 1
+	fi
+	mkdir -p "$work"
+	limit=$(scenario_timeout "$script")
+	start=$(date +%s)
+	setsid sh "$self" --exec-one "$lib" "$script" "$work" </dev/null &
+	runner=$!
+	timed_out=0 ended=
+	# Wait for the scenario's end and for its output to drain ("done"),
+	# but only 5 s for the latter: a process it left behind may hold the
+	# output open.
+	while [ ! -e "$work/done" ]; do
+		now=$(date +%s)
+		if [ -e "$work/rc" ]; then
+			[ -n "$ended" ] || ended=$now
+			[ $((now - ended)) -lt 5 ] || break
+		elif [ $((now - start)) -ge "$limit" ]; then
+			timed_out=1
+			break
+		fi
+		sleep 0.2
+	done
+	if [ -e "$work/done" ]; then
+		wait "$runner" 2>/dev/null
+		kill_session "$work"
+	else
+		kill_session "$work"
+		wait "$runner" 2>/dev/null
+	fi
+	secs=$(($(date +%s) - start))
+	rc=$(cat "$work/rc" 2>/dev/null || echo none)
+	if [ "$timed_out" = 1 ]; then
+		verdict="FAIL ${secs}s timed out after ${limit}s"
+	elif [ "$rc" = 0 ]; then
+		verdict="PASS ${secs}s"
+	elif [ "$rc" = none ]; then
+		verdict="FAIL ${secs}s scenario was killed before it finished"
+	else
+		verdict="FAIL ${secs}s $(failure_reason "$work" "$rc")"
+	fi
+	case $verdict in
+	FAIL*)
+		if [ "${HARNESS_DMESG:-0}" = 1 ]; then
+			echo "--- kernel log, last 30 lines ---"
+			dmesg | tail -n 30
+		fi
+		;;
+	esac
+	echo "SCENARIO-RESULT $name $verdict"
+	[ "${verdict%% *}" = PASS ]
+}
+
+passed=0 failed=0
+while read -r name; do
+	case $name in '' | '#'*) continue ;; esac
+	if run_one "$name"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done <"$list"
+rm -rf "$workroot"
+echo "SCENARIOS-DONE $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,208 @@
+# Shared host-side functions of the test-host scripts (bash). Source it; it
+# sets TESTHOST_SRC, REPO_ROOT, TESTHOST_BUILD and TESTHOST_CACHE.
+
+TESTHOST_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$TESTHOST_SRC/../.." && pwd)
+TESTHOST_BUILD=${TESTHOST_BUILD:-$REPO_ROOT/build/testhost}
+TESTHOST_CACHE=${TESTHOST_CACHE:-$TESTHOST_BUILD/cache}
+
+# Host packages the test host needs (command to look for, package providing it).
+HOST_TOOLS=(
+	"qemu-system-x86_64 qemu-system-x86"
+	"cpio cpio"
+	"modprobe kmod"
+	"depmod kmod"
+	"xz xz-utils"
+	"zstd zstd"
+	"timeout coreutils"
+)
+
+say() { printf '[testhost] %s\n' "$*" >&2; }
+die() { printf '[testhost] error: %s\n' "$*" >&2; exit 1; }
+
+# apt-get install PKG..., running `apt-get update` once if a package is unknown.
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; then
+		say "apt-get update"
+		apt-get update -q >/dev/null || die "apt-get update failed"
+		apt-get install -y --no-install-recommends "$@" >/dev/null ||
+			die "apt-get install $* failed"
+	fi
+}
+
+# busybox must be the static one: it runs in initramfs images without libraries.
+have_static_busybox() {
+	[ "$(dpkg-query -W -f='${db:Status-Status}' busybox-static 2>/dev/null)" = installed ]
+}
+
+ensure_host_tools() {
+	local missing=() entry
+	for entry in "${HOST_TOOLS[@]}"; do
+		command -v "${entry%% *}" >/dev/null || missing+=("${entry#* }")
+	done
+	have_static_busybox || missing+=(busybox-static)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}); install them as root"
+	say "installing ${missing[*]}"
+	apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+	have_static_busybox || die "busybox-static did not install"
+}
+
+# The linux-image-X.Y.Z-N-amd64 package that linux-image-amd64 depends on.
+# TESTHOST_KERNEL_PKG overrides it.
+kernel_package() {
+	local pkg=${TESTHOST_KERNEL_PKG:-}
+	[ -n "$pkg" ] || pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ && !found++ { print $2 }')
+	if [ -z "$pkg" ]; then
+		say "apt-get update (to find linux-image-amd64)"
+		apt-get update -q >/dev/null 2>&1 || true
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ && !found++ { print $2 }')
+	fi
+	if [ -z "$pkg" ]; then
+		# Offline: fall back to the newest kernel already in the cache.
+		pkg=$(ls -1 "$TESTHOST_CACHE/kernel" 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$pkg" ] || die "cannot find Debian's linux-image-amd64 package (apt-get update?)"
+		say "apt has no linux-image-amd64; using cached $pkg"
+	fi
+	printf '%s\n' "$pkg"
+}
+
+# Download and unpack the kernel package once; prints the unpacked tree.
+# The tree has boot/vmlinuz-KVER and lib/modules/KVER with a modules.dep.
+fetch_kernel() {
+	local pkg=$1 dir="$TESTHOST_CACHE/kernel/$1" debs="$TESTHOST_CACHE/debs" deb
+	if [ -e "$dir/.complete" ]; then
+		printf '%s\n' "$dir"
+		return 0
+	fi
+	mkdir -p "$debs"
+	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		say "downloading $pkg"
+		(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
+			die "apt-get download $pkg failed"
+		deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
+	fi
+	say "unpacking $(basename "$deb")"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$deb" "$dir"
+	depmod -b "$dir" "$(kernel_version "$dir")"
+	touch "$dir/.complete"
+	printf '%s\n' "$dir"
+}
+
+# KVER of an unpacked kernel tree.
+kernel_version() {
+	local v
+	v=$(ls -1 "$1/lib/modules" | head -n 1)
+	[ -n "$v" ] || die "no lib/modules in $1"
+	printf '%s\n' "$v"
+}
+
+# Print, in load order and without duplicates, the module files needed to
+# load the named modules (dependencies first). Built-in modules print nothing.
+resolve_modules() {
+	local kdir=$1 kver=$2 m
+	shift 2
+	for m in "$@"; do
+		modprobe -C /dev/null -d "$kdir" -S "$kver" --show-depends "$m" ||
+			die "kernel $kver has no module $m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# Copy modules (decompressing .ko.xz/.ko.zst/.ko.gz) into DEST/lib/modules/
+# and write DEST/lib/modules/load.list, which names them in load order.
+install_modules() {
+	local kdir=$1 kver=$2 dest=$3 ko name
+	shift 3
+	mkdir -p "$dest/lib/modules"
+	: >"$dest/lib/modules/load.list"
+	resolve_modules "$kdir" "$kver" "$@" >"$dest/lib/modules/.resolved"
+	while read -r ko; do
+		name=$(basename "$ko")
+		case $name in
+		*.ko.xz) name=${name%.xz}; xz -dc "$ko" >"$dest/lib/modules/$name" ;;
+		*.ko.zst) name=${name%.zst}; zstd -qdc "$ko" >"$dest/lib/modules/$name" ;;
+		*.ko.gz) name=${name%.gz}; gzip -dc "$ko" >"$dest/lib/modules/$name" ;;
+		*.ko) cp "$ko" "$dest/lib/modules/$name" ;;
+		*) die "unexpected module file $ko" ;;
+		esac
+		printf '%s\n' "$name" >>"$dest/lib/modules/load.list"
+	done <"$dest/lib/modules/.resolved"
+	rm -f "$dest/lib/modules/.resolved"
+}
+
+# A minimal root tree with the static busybox and its applets as symlinks.
+make_busybox_root() {
+	local root=$1 applet
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,etc,proc,sys,run,tmp,root}
+	ln -s bin "$root/sbin"
+	mkdir -p "$root/usr"
+	ln -s ../bin "$root/usr/bin"
+	ln -s ../bin "$root/usr/sbin"
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+	done
+	mknod -m 600 "$root/dev/console" c 5 1
+	mknod -m 666 "$root/dev/null" c 1 3
+	chmod 1777 "$root/tmp"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+}
+
+# Pack a root tree into an uncompressed newc cpio (the kernel unpacks it
+# fastest that way), every file owned by root.
+pack_cpio() {
+	local root=$1 out=$2
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+# Console text without carriage returns and terminal control sequences
+# (SeaBIOS resets the terminal, ESC c, in mid-line: that starts a new line).
+clean_console() {
+	sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc/\n/g' -e 's/\r$//' -e 's/\r//g'
+}
+
+# Read tests/testhost/devices.conf: prints "name bdf id qemu-device" rows.
+device_table() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TESTHOST_SRC/devices.conf"
+}
+
+# QEMU arguments for one device row; raw images for drive=ID go to IMGDIR.
+# Each image starts with the line "AIRLOCK-DISK ID" so a guest can check
+# it reads the right disk. netdev=ID gets QEMU's user network with
+# restrict=on: a peer for the NIC, with no way out of QEMU.
+qemu_device_args() {
+	local name=$1 imgdir=$2 row bdf dev drive netdev slot
+	row=$(device_table | awk -v n="$name" '$1 == n') || true
+	[ -n "$row" ] || die "unknown device '$name' (see $TESTHOST_SRC/devices.conf)"
+	read -r _ bdf _ dev <<<"$row"
+	slot=${bdf##*:}
+	case $dev in
+	*drive=*)
+		drive=${dev##*drive=}
+		drive=${drive%%,*}
+		mkdir -p "$imgdir"
+		rm -f "$imgdir/$drive.img"
+		printf 'AIRLOCK-DISK %s\n' "$drive" >"$imgdir/$drive.img"
+		truncate -s 64M "$imgdir/$drive.img"
+		printf '%s\n' -drive "file=$imgdir/$drive.img,if=none,format=raw,id=$drive"
+		;;
+	esac
+	case $dev in
+	*netdev=*)
+		netdev=${dev##*netdev=}
+		printf '%s\n' -netdev "user,id=${netdev%%,*},restrict=on"
+		;;
+	esac
+	printf '%s\n' -device "$dev,addr=$slot"
+}

@@ -1,0 +1,270 @@
+#!/bin/bash
+# Boots the test host (QEMU, software emulation, with an IOMMU and PCI
+# devices for vfio-pci) and runs scenarios in it, or the demo.
+#
+# Usage: run.sh [--scenario NAME[,NAME...]] [--devices NAME[,NAME...]]
+#               [--bin-dir DIR] [--verbose] [--demo] [--list] [--deps]
+#
+#   --scenario  run only these scenarios: names from --list, or paths to
+#               scenario scripts (default: all; env SCENARIO)
+#   --devices   devices to attach, from devices.conf (default: all;
+#               env TESTHOST_DEVICES)
+#   --bin-dir   where airlock, airlock-vmm and guest/*.elf are
+#               (default: build; env AIRLOCK_BIN_DIR)
+#   --verbose   show the whole serial console while it runs
+#               (env TESTHOST_VERBOSE=1)
+#   --demo      boot the test host and run hostfs/testhost/demo.sh
+#   --list      list the scenarios and exit
+#   --deps      install the missing host packages and exit
+#
+# Logs: build/testhost/logs/. Ends with "N passed, N failed"; exits non-zero
+# when a scenario fails or the test host does not boot.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# How long the test host may take from QEMU's start to running scenarios,
+# and how long the host-side guest-image check may take.
+BOOT_TIMEOUT=${TESTHOST_BOOT_TIMEOUT:-150}
+GUEST_CHECK_TIMEOUT=${TESTHOST_GUEST_CHECK_TIMEOUT:-150}
+# Checks run on the build host rather than inside the test host.
+HOST_SIDE_SCENARIOS=(guest-image)
+
+LOGDIR=$TESTHOST_BUILD/logs
+IMGDIR=$TESTHOST_BUILD/images
+
+usage() { sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# Every scenario, in the order a full run runs them.
+scenario_names() {
+	local f
+	for f in "$TESTHOST_SRC"/scenarios/*.sh; do
+		basename "$f" .sh
+	done
+	printf '%s\n' "${HOST_SIDE_SCENARIOS[@]}"
+}
+
+# The test host's QEMU command line, less kernel and initrd.
+qemu_base() {
+	echo qemu-system-x86_64 -machine q35,kernel-irqchip=split -accel tcg -cpu max \
+		-m 1024 -smp 2 -device intel-iommu,intremap=on \
+		-nographic -nodefaults -serial stdio -no-reboot
+}
+
+# run_qemu LOG LIMIT READY_MARKER QEMU-ARGS...: runs QEMU with its console
+# in LOG, printing it live through the filter show_console. Stops QEMU
+# after LIMIT seconds, or after BOOT_TIMEOUT if READY_MARKER has not shown
+# up by then. Returns QEMU's exit status (124: time limit, 125: no boot).
+run_qemu() {
+	local log=$1 limit=$2 ready=$3 qemu_pid tail_pid status=0 rc=0 start
+	shift 3
+	: >"$log"
+	timeout -k 5 "$limit" "$@" </dev/null >>"$log" 2>&1 &
+	qemu_pid=$!
+	tail -n +1 -f --pid="$qemu_pid" "$log" | show_console &
+	tail_pid=$!
+	start=$SECONDS
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		if ((SECONDS - start > BOOT_TIMEOUT)) && ! clean_console <"$log" | grep "^$ready" >/dev/null; then
+			echo "TESTHOST-RUNNER: no '$ready' after ${BOOT_TIMEOUT}s; stopping QEMU" >>"$log"
+			kill "$qemu_pid"
+			status=125
+			break
+		fi
+		sleep 1
+	done
+	wait "$qemu_pid" || rc=$?
+	wait "$tail_pid" || true
+	[ "$status" -ne 0 ] || status=$rc
+	return "$status"
+}
+
+# Console filter. verbose: everything. demo: everything but firmware noise
+# and the runner's markers. Otherwise: a line per scenario as it ends and
+# the test host's own notes.
+show_console() {
+	case $console in
+	verbose) clean_console ;;
+	demo)
+		clean_console | awk '
+			/^(SeaBIOS |Booting from ROM|TESTHOST-(BOOTED|VFIO|READY|DONE)|DEMO-EXIT )/ { next }
+			/^\[ *[0-9.]+\] reboot: Power down/ { next }
+			/^$/ && !shown { next }
+			{ shown = 1; print; fflush() }'
+		;;
+	*)
+		clean_console | awk '
+			/^TESTHOST-(BOOTED|READY|ERROR|VFIO)/ { print "  " $0; fflush() }
+			$1 == "SCENARIO-RESULT" { print "  " $3 "  " $2 " (" $4 ")"; fflush() }'
+		;;
+	esac
+}
+
+# Boots the test host with the selected scenarios; its serial log is $1.
+boot_testhost() {
+	local log=$1 mode=$2 limit=0 script t devargs=() cmdline name bdf status=0
+	shift 2
+	"$TESTHOST_SRC/build-initramfs.sh" "$bindir" "$TESTHOST_BUILD/linux-guest" \
+		"$TESTHOST_BUILD/host" "$@"
+
+	cmdline="console=ttyS0 intel_iommu=on quiet panic=-1 testhost.mode=$mode"
+	local attach=()
+	for name in "${devices[@]}"; do
+		bdf=$(device_table | awk -v n="$name" '$1 == n { print $2 }')
+		mapfile -t -O ${#devargs[@]} devargs < <(qemu_device_args "$name" "$IMGDIR")
+		attach+=("$name@$bdf")
+	done
+	[ ${#attach[@]} -eq 0 ] || cmdline+=" testhost.devices=$(IFS=,; echo "${attach[*]}")"
+
+	for script in "$@"; do
+		t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$script" | head -n 1)
+		limit=$((limit + ${t:-120}))
+	done
+	limit=$((BOOT_TIMEOUT + limit + 60))
+
+	say "booting the test host (QEMU TCG, q35 + intel-iommu, devices: ${devices[*]:-none}); limit ${limit}s"
+	say "serial log: $log"
+	run_qemu "$log" "$limit" TESTHOST-READY $(qemu_base) \
+		-kernel "$TESTHOST_BUILD/host/vmlinuz" -initrd "$TESTHOST_BUILD/host/initrd.img" \
+		-append "$cmdline" "${devargs[@]}" || status=$?
+	# The console's last line (the kernel's "Power down") has no newline.
+	[ "$console" != verbose ] || echo
+	case $status in
+	0) ;;
+	124) say "the test host did not finish within ${limit}s; QEMU stopped" ;;
+	125) say "the test host did not boot within ${BOOT_TIMEOUT}s" ;;
+	*) say "QEMU exited with status $status" ;;
+	esac
+	if ! clean_console <"$log" | grep "^TESTHOST-READY" >/dev/null; then
+		say "the test host did not boot; last lines of $log:"
+		clean_console <"$log" | tail -n 40 | sed 's/^/    /' >&2
+		return 1
+	fi
+	return "$status"
+}
+
+# Host-side scenario guest-image: boots the Linux guest image straight
+# under QEMU with an NVMe controller and an e1000e, and checks its report.
+# Appends a SCENARIO-BEGIN/RESULT block to LOG like the harness does.
+check_guest_image() {
+	local log=$1 glog=$LOGDIR/guest-image-serial.log start=$SECONDS devargs=() reason="" status=0
+	local nvme_bdf e1000e_bdf mac head
+	mapfile -t devargs < <(qemu_device_args nvme "$IMGDIR"; qemu_device_args e1000e "$IMGDIR")
+	nvme_bdf=$(device_table | awk '$1 == "nvme" { print $2 }')
+	e1000e_bdf=$(device_table | awk '$1 == "e1000e" { print $2 }')
+	mac=$(device_table | awk '$1 == "e1000e" { sub(/.*mac=/, "", $4); sub(/,.*/, "", $4); print $4 }')
+	# "AIRLOCK-DISK nvm", the first 16 bytes of the nvme disk image, in hex.
+	head=$(head -c 16 "$IMGDIR/nvme.img" | od -A n -t x1 | tr -d ' \n')
+
+	say "guest-image: booting the Linux guest image under QEMU; serial log: $glog"
+	run_qemu "$glog" "$GUEST_CHECK_TIMEOUT" GUEST-BEGIN \
+		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512 -smp 1 \
+		-nographic -nodefaults -serial stdio -no-reboot \
+		-kernel "$TESTHOST_BUILD/linux-guest/vmlinuz" \
+		-initrd "$TESTHOST_BUILD/linux-guest/initrd.img" \
+		-append "console=ttyS0 quiet panic=-1" "${devargs[@]}" || status=$?
+
+	local report
+	report=$(clean_console <"$glog" | grep '^GUEST-' || true)
+	expect() { grep -qE "$1" <<<"$report" || { [ -n "$reason" ] || reason=$2; }; }
+	[ "$status" -eq 0 ] || reason="QEMU exited with status $status (124: timed out)"
+	expect '^GUEST-BEGIN ' "the guest's init did not start"
+	expect "^GUEST-PCI $nvme_bdf 1b36:0010:010802 nvme\$" "no NVMe controller driven by nvme at $nvme_bdf"
+	expect "^GUEST-PCI $e1000e_bdf 8086:10d3:020000 e1000e\$" "no e1000e NIC driven by e1000e at $e1000e_bdf"
+	expect "^GUEST-BLOCK nvme0n1 131072 $head\$" "nvme0n1 missing, or its size or first bytes are wrong"
+	expect "^GUEST-NET [a-z0-9]+ $mac e1000e 1\$" "no e1000e interface with MAC $mac and a carrier"
+	expect '^GUEST-IRQ [0-9]+ [1-9][0-9]* .*nvme0q' "no NVMe queue interrupt was delivered"
+	expect '^GUEST-IRQ [0-9]+ [1-9][0-9]* .*eth0' "no e1000e interrupt was delivered"
+	expect '^GUEST-END$' "the report did not finish"
+
+	{
+		echo "SCENARIO-BEGIN guest-image"
+		echo "$report"
+		[ -z "$reason" ] || echo "(guest serial log: $glog)"
+		if [ -z "$reason" ]; then
+			echo "SCENARIO-RESULT guest-image PASS $((SECONDS - start))s"
+		else
+			echo "SCENARIO-RESULT guest-image FAIL $((SECONDS - start))s $reason"
+		fi
+	} >>"$log"
+	tail -n 1 "$log" | show_console
+}
+
+# --- arguments
+selected=()
+IFS=, read -r -a selected <<<"${SCENARIO:-}"
+IFS=, read -r -a devices <<<"${TESTHOST_DEVICES:-$(device_table | awk '{ print $1 }' | paste -sd,)}"
+bindir=${AIRLOCK_BIN_DIR:-$REPO_ROOT/build}
+console=quiet
+[ "${TESTHOST_VERBOSE:-0}" != 1 ] || console=verbose
+demo=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scenario) IFS=, read -r -a more <<<"$2"; selected+=("${more[@]}"); shift ;;
+	--devices) IFS=, read -r -a devices <<<"$2"; shift ;;
+	--bin-dir) bindir=$2; shift ;;
+	--verbose) console=verbose ;;
+	--demo) demo=1 ;;
+	--list) scenario_names; exit 0 ;;
+	--deps) ensure_host_tools; exit 0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -d "$bindir" ] || die "$bindir does not exist (run 'make all' first)"
+bindir=$(cd "$bindir" && pwd)
+for name in "${devices[@]}"; do
+	device_table | awk -v n="$name" '$1 == n { found = 1 } END { exit !found }' ||
+		die "unknown device '$name' (devices.conf has: $(device_table | awk '{ print $1 }' | paste -sd' '))"
+done
+mkdir -p "$LOGDIR"
+ensure_host_tools
+
+if [ "$demo" = 1 ]; then
+	console=demo
+	log=$LOGDIR/demo-serial.log
+	status=0
+	"$TESTHOST_SRC/build-guest-image.sh" "$TESTHOST_BUILD/linux-guest"
+	boot_testhost "$log" demo || status=$?
+	demo_exit=$(clean_console <"$log" | sed -n 's/^DEMO-EXIT //p' | tail -n 1)
+	[ "$status" -eq 0 ] && [ "$demo_exit" = 0 ] || die "the demo failed (serial log: $log)"
+	say "demo finished (serial log: $log)"
+	exit 0
+fi
+
+# --- scenarios
+[ ${#selected[@]} -gt 0 ] || mapfile -t selected < <(scenario_names)
+names=() host_side=0 scripts=()
+for s in "${selected[@]}"; do
+	if [[ $s == */* ]]; then
+		[ -f "$s" ] || die "no scenario script $s"
+		scripts+=("$(cd "$(dirname "$s")" && pwd)/$(basename "$s")")
+		names+=("$(basename "$s" .sh)")
+	elif [[ " ${HOST_SIDE_SCENARIOS[*]} " == *" $s "* ]]; then
+		host_side=1
+		names+=("$s")
+	elif [ -f "$TESTHOST_SRC/scenarios/$s.sh" ]; then
+		scripts+=("$TESTHOST_SRC/scenarios/$s.sh")
+		names+=("$s")
+	else
+		die "no scenario '$s' (run.sh --list shows them)"
+	fi
+done
+
+log=$LOGDIR/e2e-serial.log
+started=$SECONDS
+"$TESTHOST_SRC/build-guest-image.sh" "$TESTHOST_BUILD/linux-guest"
+boot_ok=1
+if [ ${#scripts[@]} -gt 0 ]; then
+	boot_testhost "$log" e2e "${scripts[@]}" || boot_ok=0
+else
+	: >"$log"
+fi
+[ "$host_side" = 0 ] || check_guest_image "$log"
+
+echo
+status=0
+"$TESTHOST_SRC/parse-results.sh" "$log" "${names[@]}" || status=$?
+say "total time $((SECONDS - started))s; logs in $LOGDIR"
+[ "$boot_ok" = 1 ] || status=1
+exit "$status"

@@ -1,0 +1,30 @@
+# The test host came up with hardware virtualisation, an IOMMU, and every
+# attached device bound to vfio-pci in an IOMMU group of its own.
+# timeout: 30
+
+step "KVM"
+grep -qw svm /proc/cpuinfo || fail "the test host's CPU has no svm flag"
+[ -d /sys/module/kvm_amd ] || fail "kvm_amd is not loaded (see TESTHOST-ERROR lines)"
+[ -c /dev/kvm ] || fail "/dev/kvm is missing"
+echo "/dev/kvm ok, kvm_amd nested paging: $(cat /sys/module/kvm_amd/parameters/npt)"
+
+step "IOMMU"
+ls /sys/class/iommu/ | grep -q . || fail "no IOMMU in /sys/class/iommu (intel_iommu=on ignored?)"
+[ -c /dev/vfio/vfio ] || fail "/dev/vfio/vfio is missing (vfio not loaded?)"
+echo "IOMMUs: $(ls /sys/class/iommu | tr '\n' ' ')"
+
+step "devices bound to vfio-pci"
+for name in $(attached_devices); do
+	bdf=$(device_bdf "$name")
+	group=$(vfio_group "$name")
+	sysdev=/sys/bus/pci/devices/$bdf
+	id=$(sed 's/^0x//' "$sysdev/vendor"):$(sed 's/^0x//' "$sysdev/device")
+	[ "$id" = "$(expected_id "$name")" ] ||
+		fail "$name at $bdf is $id, expected $(expected_id "$name")"
+	driver=$(basename "$(readlink "$sysdev/driver")")
+	[ "$driver" = vfio-pci ] || fail "$name at $bdf is bound to $driver, not vfio-pci"
+	[ -c "/dev/vfio/$group" ] || fail "/dev/vfio/$group is missing for $name"
+	members=$(ls "/sys/kernel/iommu_groups/$group/devices" | tr '\n' ' ')
+	[ "$members" = "$bdf " ] || fail "IOMMU group $group of $name holds more than $bdf: $members"
+	echo "$name $bdf $id driver $driver /dev/vfio/$group"
+done

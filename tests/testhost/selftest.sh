@@ -1,0 +1,144 @@
+#!/bin/bash
+# Self-test of the test-host runner, without QEMU: runs the in-host harness
+# on fixture scenarios (selftest/*.sh, one deliberately broken) under each
+# POSIX shell available (sh and busybox sh), feeds its output and made-up
+# serial logs to parse-results.sh, and checks the device table helpers.
+# Prints TAP lines ("ok N - name"); exits non-zero when a check fails.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+harness=$here/hostfs/testhost/harness.sh
+scenario_lib=$here/hostfs/testhost/lib.sh
+parser=$here/parse-results.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0 failures=0
+# check NAME COMMAND...: one TAP line for whether COMMAND succeeds.
+check() {
+	local name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/check.out" 2>&1; then
+		echo "ok $n - $name"
+	else
+		failures=$((failures + 1))
+		echo "not ok $n - $name"
+		sed 's/^/#   /' "$tmp/check.out"
+	fi
+}
+# has FILE REGEX: FILE has a line matching the extended REGEX.
+has() {
+	grep -qE -- "$2" "$1" || { echo "no line matching '$2' in:"; cat "$1"; return 1; }
+}
+hasnt() {
+	! grep -qE -- "$2" "$1" || { echo "unexpected line matching '$2' in:"; cat "$1"; return 1; }
+}
+# process_gone PIDFILE: the process is dead (a zombie counts: here the
+# orphan's new parent may not reap it at once).
+process_gone() {
+	local pid state
+	pid=$(cat "$1") || return 1
+	state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+	[ -z "$state" ] || [ "$state" = Z ] || { echo "process $pid still runs (state $state)"; return 1; }
+}
+fails() {
+	! "$@"
+}
+status_is() {
+	[ "$(cat "$1")" = "$2" ] || { echo "exit status $(cat "$1"), expected $2"; return 1; }
+}
+
+# --- the harness, under each shell
+shells=(sh)
+command -v busybox >/dev/null && shells+=("busybox sh")
+for shell in "${shells[@]}"; do
+	out=$tmp/harness-${shell// /-}.log
+	printf '%s\n' passes broken errexit hangs missing >"$tmp/list"
+	status=0
+	SELFTEST_PIDFILE=$tmp/leftover.pid HARNESS_TIMEOUT=20 \
+		$shell "$harness" "$scenario_lib" "$tmp/list" "$here/selftest" >"$out" 2>&1 || status=$?
+	echo "$status" >"$tmp/status"
+
+	check "$shell: passing scenario reports PASS" \
+		has "$out" '^SCENARIO-RESULT passes PASS [0-9]+s$'
+	check "$shell: scenario output is shown between the markers" \
+		has "$out" '^all good$'
+	check "$shell: broken scenario fails with its own reason" \
+		has "$out" "^SCENARIO-RESULT broken FAIL [0-9]+s the guest did not print 'hello from the airlock test guest'$"
+	check "$shell: a failing command fails the scenario, naming the error" \
+		has "$out" '^SCENARIO-RESULT errexit FAIL [0-9]+s exit status [1-9][0-9]*; last output: .*nonexistent/airlock-selftest-file'
+	check "$shell: set -e stops the scenario at the failing command" \
+		hasnt "$out" '^not reached$'
+	check "$shell: a hanging scenario fails at its own timeout" \
+		has "$out" '^SCENARIO-RESULT hangs FAIL [0-9]+s timed out after 2s$'
+	check "$shell: what a timed-out scenario left running is killed" \
+		process_gone "$tmp/leftover.pid"
+	check "$shell: a missing scenario fails" \
+		has "$out" '^SCENARIO-RESULT missing FAIL 0s no such scenario: '
+	check "$shell: the harness counts results" \
+		has "$out" '^SCENARIOS-DONE 1 passed, 4 failed$'
+	check "$shell: the harness exits non-zero on failure" \
+		status_is "$tmp/status" 1
+done
+
+# --- the result parser, on the harness's own output
+out=$tmp/harness-sh.log
+parsed=$tmp/parsed.txt
+status=0
+"$parser" "$out" passes broken errexit hangs missing >"$parsed" 2>&1 || status=$?
+echo "$status" >"$tmp/status"
+check "parser: PASS line for a passing scenario" has "$parsed" '^PASS  passes \([0-9]+s\)$'
+check "parser: FAIL line carries the reason" \
+	has "$parsed" "^FAIL  broken \([0-9]+s\): the guest did not print 'hello from the airlock test guest'$"
+check "parser: a failure shows the tail of the scenario's output" \
+	has "$parsed" "^    FAIL-REASON: the guest did not print"
+check "parser: the tail names the whole log" \
+	has "$parsed" "^--- broken: last [0-9]+ lines of its output \(whole serial log: $out\)$"
+check "parser: closing line" has "$parsed" '^1 passed, 4 failed$'
+check "parser: closing line is the last line" \
+	test "$(tail -n 1 "$parsed")" = "1 passed, 4 failed"
+check "parser: exits non-zero when a scenario failed" status_is "$tmp/status" 1
+
+# --- the result parser, on made-up serial logs
+printf '\033c\033[?7l\033[2JSCENARIO-BEGIN a\r\nhello\r\nSCENARIO-RESULT a PASS 2s\r\n' >"$tmp/serial.log"
+printf 'SCENARIO-BEGIN b\r\nSCENARIO-RESULT b PASS 1s\r\n' >>"$tmp/serial.log"
+status=0
+"$parser" "$tmp/serial.log" a b >"$parsed" 2>&1 || status=$?
+echo "$status" >"$tmp/status"
+check "parser: reads serial logs (CR LF, terminal resets)" has "$parsed" '^PASS  a \(2s\)$'
+check "parser: all passed" has "$parsed" '^2 passed, 0 failed$'
+check "parser: exits 0 when all passed" status_is "$tmp/status" 0
+
+printf 'SCENARIO-BEGIN a\nSCENARIO-RESULT a PASS 1s\nSCENARIO-BEGIN b\nworking on it\nKernel panic - not syncing\n' >"$tmp/crash.log"
+"$parser" "$tmp/crash.log" a b c >"$parsed" 2>&1
+check "parser: a scenario cut short by a crash fails" \
+	has "$parsed" '^FAIL  b \(-\): no result: the test host stopped or the run timed out during this scenario$'
+check "parser: the crash's last lines are shown" has "$parsed" '^    Kernel panic - not syncing$'
+check "parser: scenarios after the crash fail as not run" \
+	has "$parsed" '^FAIL  c \(-\): not run: the test host never started it$'
+check "parser: counts a crash as failures" has "$parsed" '^1 passed, 2 failed$'
+
+printf 'SeaBIOS\nBooting from ROM..\n' >"$tmp/noboot.log"
+status=0
+"$parser" "$tmp/noboot.log" a >"$parsed" 2>&1 || status=$?
+echo "$status" >"$tmp/status"
+check "parser: nothing ran when the test host did not boot" \
+	has "$parsed" '^FAIL  a \(-\): not run: '
+check "parser: exits non-zero when the test host did not boot" status_is "$tmp/status" 1
+
+# --- the device table helpers
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+qemu_device_args nvme "$tmp/images" >"$tmp/args" 2>&1
+check "devices: nvme gets its drive and slot" \
+	has "$tmp/args" '^nvme,serial=airlock-nvme,drive=nvme,addr=05\.0$'
+check "devices: a drive gets a raw image that names it" \
+	test "$(head -c 18 "$tmp/images/nvme.img")" = "AIRLOCK-DISK nvme"
+check "devices: a NIC gets an isolated network" \
+	bash -c "source '$here/lib.sh'; qemu_device_args e1000e '$tmp/images' | grep -qx 'user,id=nic0,restrict=on'"
+check "devices: an unknown device is refused" \
+	fails bash -c "source '$here/lib.sh'; qemu_device_args no-such-device '$tmp/images'"
+
+echo "1..$n"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,4 @@
+# Self-test fixture: a scenario stopped by a failing command (set -e).
+step "reading a file that does not exist"
+cat /nonexistent/airlock-selftest-file
+echo "not reached"

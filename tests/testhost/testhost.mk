@@ -1,0 +1,30 @@
+# The nested test host: `include tests/testhost/testhost.mk` from the
+# top-level Makefile, which provides `all` and `deps`.
+#
+#   make e2e                      all scenarios; ends with "N passed, N failed"
+#   make e2e SCENARIO=tiny-guest  only these (comma-separated names or paths)
+#   make e2e DEVICES=edu,nvme     attach only these devices (devices.conf)
+#   make demo                     boot the test host and show airlock at work
+#   make testhost-selftest        the runner's own tests, no QEMU needed
+#
+# Logs go to build/testhost/logs/; the kernel package is cached in
+# build/testhost/cache/.
+
+TESTHOST_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+TESTHOST_ARGS = $(if $(SCENARIO),--scenario '$(SCENARIO)') \
+	$(if $(DEVICES),--devices '$(DEVICES)') \
+	$(if $(filter 1,$(V)),--verbose)
+
+.PHONY: e2e demo testhost-deps testhost-selftest
+
+testhost-deps:
+	$(TESTHOST_DIR)/run.sh --deps
+
+e2e: all deps testhost-deps
+	$(TESTHOST_DIR)/run.sh $(TESTHOST_ARGS)
+
+demo: all deps testhost-deps
+	$(TESTHOST_DIR)/run.sh --demo $(if $(DEVICES),--devices '$(DEVICES)')
+
+testhost-selftest:
+	$(TESTHOST_DIR)/selftest.sh
