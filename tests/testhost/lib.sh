@@ -43,9 +43,10 @@ ensure_host_tools() {
 	done
 	have_static_busybox || missing+=(busybox-static)
 	[ ${#missing[@]} -eq 0 ] && return 0
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}); install them as root"
 	say "installing ${missing[*]}"
-	apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+	apt_install "${missing[@]}"
 	have_static_busybox || die "busybox-static did not install"
 }
 

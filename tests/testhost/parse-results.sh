@@ -6,7 +6,8 @@
 #
 # Usage: parse-results.sh [--tail N] LOG NAME...
 # A scenario that began but has no result failed (the test host died or the
-# run timed out during it); one that never began failed as "not run".
+# run timed out during it; a kernel panic or QEMU error in its output is
+# quoted); one that never began failed as "not run".
 set -euo pipefail
 
 tail_lines=40
@@ -44,7 +45,13 @@ $1 == "SCENARIO-RESULT" && ($2 in wanted) && ($3 == "PASS" || $3 == "FAIL") {
 	if ($2 == current) current = ""
 	next
 }
-current != "" { add_output(current, $0) }
+current != "" {
+	add_output(current, $0)
+	if (!(current in crash) && $0 ~ /Kernel panic - not syncing|qemu-system-x86_64: |BUG: |Oops: |TESTHOST-RUNNER: /) {
+		crash[current] = $0
+		sub(/^\[ *[0-9.]+\] /, "", crash[current])
+	}
+}
 END {
 	passed = failed = 0
 	for (i = 1; i <= n; i++) {
@@ -53,7 +60,8 @@ END {
 			verdict[s] = "FAIL"
 			time[s] = "-"
 			if (s in began)
-				why[s] = "no result: the test host stopped or the run timed out during this scenario"
+				why[s] = "no result: the test host stopped or the run timed out during this scenario" \
+					(s in crash ? " (" crash[s] ")" : "")
 			else
 				why[s] = "not run: the test host never started it"
 		}

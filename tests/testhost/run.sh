@@ -11,8 +11,8 @@
 #               env TESTHOST_DEVICES)
 #   --bin-dir   where airlock, airlock-vmm and guest/*.elf are
 #               (default: build; env AIRLOCK_BIN_DIR)
-#   --verbose   show the whole serial console while it runs
-#               (env TESTHOST_VERBOSE=1)
+#   --verbose   show the whole serial console while it runs, kernel boot
+#               messages included (env TESTHOST_VERBOSE=1)
 #   --demo      boot the test host and run hostfs/testhost/demo.sh
 #   --list      list the scenarios and exit
 #   --deps      install the missing host packages and exit
@@ -106,7 +106,9 @@ boot_testhost() {
 	"$TESTHOST_SRC/build-initramfs.sh" "$bindir" "$TESTHOST_BUILD/linux-guest" \
 		"$TESTHOST_BUILD/host" "$@"
 
-	cmdline="console=ttyS0 intel_iommu=on quiet panic=-1 testhost.mode=$mode"
+	cmdline="console=ttyS0 intel_iommu=on panic=-1 testhost.mode=$mode"
+	# --verbose shows the kernel's boot messages too.
+	[ "$console" = verbose ] || cmdline+=" quiet"
 	local attach=()
 	for name in "${devices[@]}"; do
 		bdf=$(device_table | awk -v n="$name" '$1 == n { print $2 }')
@@ -130,7 +132,10 @@ boot_testhost() {
 	[ "$console" != verbose ] || echo
 	case $status in
 	0) ;;
-	124) say "the test host did not finish within ${limit}s; QEMU stopped" ;;
+	124)
+		echo "TESTHOST-RUNNER: the run's time limit, ${limit}s, was reached; QEMU stopped" >>"$log"
+		say "the test host did not finish within ${limit}s; QEMU stopped"
+		;;
 	125) say "the test host did not boot within ${BOOT_TIMEOUT}s" ;;
 	*) say "QEMU exited with status $status" ;;
 	esac
@@ -196,10 +201,17 @@ IFS=, read -r -a devices <<<"${TESTHOST_DEVICES:-$(device_table | awk '{ print $
 bindir=${AIRLOCK_BIN_DIR:-$REPO_ROOT/build}
 console=quiet
 [ "${TESTHOST_VERBOSE:-0}" != 1 ] || console=verbose
-demo=0
+demo=0 scenario_opts=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--scenario) IFS=, read -r -a more <<<"$2"; selected+=("${more[@]}"); shift ;;
+	--scenario)
+		# Options replace $SCENARIO (make passes both), and add up.
+		[ "$scenario_opts" = 1 ] || selected=()
+		scenario_opts=1
+		IFS=, read -r -a more <<<"$2"
+		selected+=("${more[@]}")
+		shift
+		;;
 	--devices) IFS=, read -r -a devices <<<"$2"; shift ;;
 	--bin-dir) bindir=$2; shift ;;
 	--verbose) console=verbose ;;

@@ -110,11 +110,12 @@ check "parser: reads serial logs (CR LF, terminal resets)" has "$parsed" '^PASS 
 check "parser: all passed" has "$parsed" '^2 passed, 0 failed$'
 check "parser: exits 0 when all passed" status_is "$tmp/status" 0
 
-printf 'SCENARIO-BEGIN a\nSCENARIO-RESULT a PASS 1s\nSCENARIO-BEGIN b\nworking on it\nKernel panic - not syncing\n' >"$tmp/crash.log"
+printf 'SCENARIO-BEGIN a\nSCENARIO-RESULT a PASS 1s\nSCENARIO-BEGIN b\nworking on it\n' >"$tmp/crash.log"
+printf '[    6.35] Kernel panic - not syncing: sysrq triggered crash\n[    6.36] Call Trace:\n' >>"$tmp/crash.log"
 "$parser" "$tmp/crash.log" a b c >"$parsed" 2>&1
 check "parser: a scenario cut short by a crash fails" \
-	has "$parsed" '^FAIL  b \(-\): no result: the test host stopped or the run timed out during this scenario$'
-check "parser: the crash's last lines are shown" has "$parsed" '^    Kernel panic - not syncing$'
+	has "$parsed" '^FAIL  b \(-\): no result: the test host stopped or the run timed out during this scenario \(Kernel panic - not syncing: sysrq triggered crash\)$'
+check "parser: the crash's last lines are shown" has "$parsed" '^    \[    6.36\] Call Trace:$'
 check "parser: scenarios after the crash fail as not run" \
 	has "$parsed" '^FAIL  c \(-\): not run: the test host never started it$'
 check "parser: counts a crash as failures" has "$parsed" '^1 passed, 2 failed$'

@@ -11,9 +11,9 @@
 # build/testhost/cache/.
 
 TESTHOST_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-TESTHOST_ARGS = $(if $(SCENARIO),--scenario '$(SCENARIO)') \
+TESTHOST_ARGS = $(strip $(if $(SCENARIO),--scenario '$(SCENARIO)') \
 	$(if $(DEVICES),--devices '$(DEVICES)') \
-	$(if $(filter 1,$(V)),--verbose)
+	$(if $(filter 1,$(V)),--verbose))
 
 .PHONY: e2e demo testhost-deps testhost-selftest
 

@@ -28,4 +28,34 @@ cd /tmp
 status=0
 show airlock run --kernel /opt/airlock/guest/hello.elf --memory 16M --com1 console || status=$?
 echo "(airlock exited with status $status)"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+banner "the VMM runs sandboxed: look at it while a guest idles"
+echo "test-host# airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console &"
+airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console &
+broker=$!
+# Wait for the VMM to lock itself in (its seccomp filter is on).
+vmm=
+tries=50
+while [ "$tries" -gt 0 ]; do
+	vmm=$(cat /proc/"$broker"/task/*/children 2>/dev/null | awk '{ print $1 }')
+	[ -n "$vmm" ] && grep -q '^Seccomp:.*2' "/proc/$vmm/status" 2>/dev/null && break
+	sleep 0.2
+	tries=$((tries - 1))
+done
+if [ "$tries" -eq 0 ]; then
+	echo "(airlock started no sandboxed VMM within 10 s)"
+	exit 1
+fi
+fields='^(Name|Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):'
+echo "test-host# grep -E '$fields' /proc/$vmm/status    # the VMM"
+grep -E "$fields" "/proc/$vmm/status"
+echo "test-host# ls -A /proc/$vmm/root/    # the VMM's whole filesystem"
+if [ -z "$(ls -A "/proc/$vmm/root/")" ]; then
+	echo "(empty)"
+else
+	ls -A "/proc/$vmm/root/"
+fi
+show kill "$broker"
+wait "$broker"
+echo "(airlock exited with status $?)"

@@ -72,6 +72,17 @@ failure_reason() {
 	printf '%s\n' "$reason" | tr -d '\r'
 }
 
+# kernel_log_since UPTIME: the kernel's messages since then (at most 40).
+kernel_log_since() {
+	echo "--- kernel messages during the scenario:"
+	dmesg | awk -v since="$1" '
+		match($0, /^\[ *[0-9]+\.[0-9]+\]/) {
+			t = substr($0, 2, RLENGTH - 2) + 0
+			if (t >= since) { print; n++ }
+		}
+		END { if (!n) print "(none)" }' | tail -n 40
+}
+
 # run_one NAME: runs DIR/NAME.sh and prints its markers; returns 0 on PASS.
 run_one() {
 	name=$1 script=$dir/$1.sh work=$workroot/$1
@@ -83,6 +94,7 @@ run_one() {
 	mkdir -p "$work"
 	limit=$(scenario_timeout "$script")
 	start=$(date +%s)
+	start_uptime=$(cut -d' ' -f1 /proc/uptime)
 	setsid sh "$self" --exec-one "$lib" "$script" "$work" </dev/null &
 	runner=$!
 	timed_out=0 ended=
@@ -120,10 +132,7 @@ run_one() {
 	fi
 	case $verdict in
 	FAIL*)
-		if [ "${HARNESS_DMESG:-0}" = 1 ]; then
-			echo "--- kernel log, last 30 lines ---"
-			dmesg | tail -n 30
-		fi
+		[ "${HARNESS_DMESG:-0}" != 1 ] || kernel_log_since "$start_uptime"
 		;;
 	esac
 	echo "SCENARIO-RESULT $name $verdict"

@@ -1,0 +1,51 @@
+# Under the test host's kernel, airlock-vmm runs as the design says: not
+# root, no capabilities, no_new_privs, a seccomp filter, mount/net/ipc/pid
+# namespaces of its own, an empty root, and it does not outlive the broker.
+# timeout: 60
+
+step "airlock run --kernel $AIRLOCK_GUESTS/idle.elf --memory 16M --com1 console &"
+"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console >output 2>&1 &
+broker=$!
+tries=50
+until grep -q "airlock test guest idling" output; do
+	kill -0 "$broker" 2>/dev/null || { cat output; fail "airlock exited before the guest ran"; }
+	[ "$tries" -gt 0 ] || { cat output; fail "the idle guest did not start within 10 s"; }
+	sleep 0.2
+	tries=$((tries - 1))
+done
+cat output
+
+step "the VMM process"
+set -- $(cat /proc/"$broker"/task/*/children)
+[ $# -eq 1 ] || fail "the broker has $# child processes, expected 1 (the VMM)"
+vmm=$1
+[ "$(cat "/proc/$vmm/comm")" = airlock-vmm ] ||
+	fail "the broker's child is $(cat "/proc/$vmm/comm"), not airlock-vmm"
+grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$vmm/status"
+field() {
+	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$vmm/status"
+}
+[ "$(field Uid)" != 0 ] || fail "airlock-vmm runs as root"
+[ "$(field Gid)" != 0 ] || fail "airlock-vmm runs with gid 0"
+[ "$(field CapEff)" = 0000000000000000 ] || fail "airlock-vmm has capabilities: CapEff $(field CapEff)"
+[ "$(field CapBnd)" = 0000000000000000 ] || fail "airlock-vmm's bounding set is not empty: $(field CapBnd)"
+[ "$(field NoNewPrivs)" = 1 ] || fail "airlock-vmm does not have no_new_privs"
+[ "$(field Seccomp)" = 2 ] || fail "airlock-vmm has no seccomp filter (Seccomp: $(field Seccomp))"
+for ns in mnt net ipc pid; do
+	[ "$(readlink "/proc/$vmm/ns/$ns")" != "$(readlink /proc/1/ns/$ns)" ] ||
+		fail "airlock-vmm shares the test host's $ns namespace"
+done
+echo "namespaces: mnt net ipc pid of its own"
+[ -z "$(ls -A "/proc/$vmm/root/")" ] || fail "airlock-vmm's root is not empty: $(ls -A "/proc/$vmm/root/")"
+echo "root directory: empty"
+
+step "kill -KILL the broker: the VMM must go with it"
+kill -KILL "$broker"
+wait "$broker" 2>/dev/null || true
+tries=25
+while state=$(awk '{ print $3 }' "/proc/$vmm/stat" 2>/dev/null) && [ "$state" != Z ]; do
+	[ "$tries" -gt 0 ] || fail "airlock-vmm (pid $vmm) outlived its broker by 5 s"
+	sleep 0.2
+	tries=$((tries - 1))
+done
+echo "airlock-vmm is gone"
