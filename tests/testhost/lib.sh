@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared host-side functions of the test-host scripts (bash). Source it; it
 # sets TESTHOST_SRC, REPO_ROOT, TESTHOST_BUILD and TESTHOST_CACHE.
 
@@ -73,6 +74,7 @@ kernel_package() {
 
 # Download and unpack the kernel package once; prints the unpacked tree.
 # The tree has boot/vmlinuz-KVER and lib/modules/KVER with a modules.dep.
+# Older kernels in the cache are removed once a newer one is in.
 fetch_kernel() {
 	local pkg=$1 dir="$TESTHOST_CACHE/kernel/$1" debs="$TESTHOST_CACHE/debs" deb
 	if [ -e "$dir/.complete" ]; then
@@ -83,8 +85,12 @@ fetch_kernel() {
 	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
 	if [ -z "$deb" ]; then
 		say "downloading $pkg"
-		(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
-			die "apt-get download $pkg failed"
+		if ! download_deb "$pkg" "$debs"; then
+			# The package lists may be older than the archive.
+			say "apt-get update"
+			apt-get update -q >/dev/null 2>&1 || true
+			download_deb "$pkg" "$debs" || die "apt-get download $pkg failed"
+		fi
 		deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
 	fi
 	say "unpacking $(basename "$deb")"
@@ -93,7 +99,13 @@ fetch_kernel() {
 	dpkg-deb -x "$deb" "$dir"
 	depmod -b "$dir" "$(kernel_version "$dir")"
 	touch "$dir/.complete"
+	find "$TESTHOST_CACHE/kernel" -mindepth 1 -maxdepth 1 ! -name "$pkg" -exec rm -rf {} +
+	find "$debs" -name '*.deb' ! -name "${pkg}_*" -delete
 	printf '%s\n' "$dir"
+}
+
+download_deb() {
+	(cd "$2" && apt-get download -q -o APT::Sandbox::User=root "$1" >/dev/null 2>&1)
 }
 
 # KVER of an unpacked kernel tree.

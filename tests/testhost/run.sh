@@ -32,6 +32,14 @@ HOST_SIDE_SCENARIOS=(guest-image)
 LOGDIR=$TESTHOST_BUILD/logs
 IMGDIR=$TESTHOST_BUILD/images
 
+# A QEMU still running when the runner exits (Ctrl-C, error) is stopped.
+running_qemu=
+stop_qemu() {
+	[ -z "$running_qemu" ] || kill "$running_qemu" 2>/dev/null || true
+}
+trap stop_qemu EXIT
+trap 'exit 130' INT TERM
+
 usage() { sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "$0"; }
 
 # Every scenario, in the order a full run runs them.
@@ -43,12 +51,11 @@ scenario_names() {
 	printf '%s\n' "${HOST_SIDE_SCENARIOS[@]}"
 }
 
-# The test host's QEMU command line, less kernel and initrd.
-qemu_base() {
-	echo qemu-system-x86_64 -machine q35,kernel-irqchip=split -accel tcg -cpu max \
-		-m 1024 -smp 2 -device intel-iommu,intremap=on \
-		-nographic -nodefaults -serial stdio -no-reboot
-}
+# The test host's QEMU command line, less kernel, initrd and devices.
+# -cpu max gives it AMD SVM with nested paging, for kvm_amd.
+QEMU_TESTHOST=(qemu-system-x86_64 -machine "q35,kernel-irqchip=split" -accel tcg -cpu max
+	-m 1024 -smp 2 -device "intel-iommu,intremap=on"
+	-nographic -nodefaults -serial stdio -no-reboot)
 
 # run_qemu LOG LIMIT READY_MARKER QEMU-ARGS...: runs QEMU with its console
 # in LOG, printing it live through the filter show_console. Stops QEMU
@@ -60,6 +67,7 @@ run_qemu() {
 	: >"$log"
 	timeout -k 5 "$limit" "$@" </dev/null >>"$log" 2>&1 &
 	qemu_pid=$!
+	running_qemu=$qemu_pid
 	tail -n +1 -f --pid="$qemu_pid" "$log" | show_console &
 	tail_pid=$!
 	start=$SECONDS
@@ -73,6 +81,7 @@ run_qemu() {
 		sleep 1
 	done
 	wait "$qemu_pid" || rc=$?
+	running_qemu=
 	wait "$tail_pid" || true
 	[ "$status" -ne 0 ] || status=$rc
 	return "$status"
@@ -125,7 +134,7 @@ boot_testhost() {
 
 	say "booting the test host (QEMU TCG, q35 + intel-iommu, devices: ${devices[*]:-none}); limit ${limit}s"
 	say "serial log: $log"
-	run_qemu "$log" "$limit" TESTHOST-READY $(qemu_base) \
+	run_qemu "$log" "$limit" TESTHOST-READY "${QEMU_TESTHOST[@]}" \
 		-kernel "$TESTHOST_BUILD/host/vmlinuz" -initrd "$TESTHOST_BUILD/host/initrd.img" \
 		-append "$cmdline" "${devargs[@]}" || status=$?
 	# The console's last line (the kernel's "Power down") has no newline.
@@ -239,7 +248,9 @@ if [ "$demo" = 1 ]; then
 	"$TESTHOST_SRC/build-guest-image.sh" "$TESTHOST_BUILD/linux-guest"
 	boot_testhost "$log" demo || status=$?
 	demo_exit=$(clean_console <"$log" | sed -n 's/^DEMO-EXIT //p' | tail -n 1)
-	[ "$status" -eq 0 ] && [ "$demo_exit" = 0 ] || die "the demo failed (serial log: $log)"
+	if [ "$status" -ne 0 ] || [ "$demo_exit" != 0 ]; then
+		die "the demo failed (serial log: $log)"
+	fi
 	say "demo finished (serial log: $log)"
 	exit 0
 fi

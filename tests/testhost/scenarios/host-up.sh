@@ -9,7 +9,7 @@ grep -qw svm /proc/cpuinfo || fail "the test host's CPU has no svm flag"
 echo "/dev/kvm ok, kvm_amd nested paging: $(cat /sys/module/kvm_amd/parameters/npt)"
 
 step "IOMMU"
-ls /sys/class/iommu/ | grep -q . || fail "no IOMMU in /sys/class/iommu (intel_iommu=on ignored?)"
+[ -n "$(ls /sys/class/iommu/)" ] || fail "no IOMMU in /sys/class/iommu (intel_iommu=on ignored?)"
 [ -c /dev/vfio/vfio ] || fail "/dev/vfio/vfio is missing (vfio not loaded?)"
 echo "IOMMUs: $(ls /sys/class/iommu | tr '\n' ' ')"
 

@@ -16,6 +16,7 @@ done
 cat output
 
 step "the VMM process"
+# shellcheck disable=SC2046 # one word per child pid
 set -- $(cat /proc/"$broker"/task/*/children)
 [ $# -eq 1 ] || fail "the broker has $# child processes, expected 1 (the VMM)"
 vmm=$1

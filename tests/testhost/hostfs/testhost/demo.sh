@@ -24,7 +24,7 @@ while read -r name bdf group; do
 done </run/testhost/vfio
 
 banner "airlock runs its test guest under KVM"
-cd /tmp
+cd /tmp || exit 1
 status=0
 show airlock run --kernel /opt/airlock/guest/hello.elf --memory 16M --com1 console || status=$?
 echo "(airlock exited with status $status)"
