@@ -285,9 +285,9 @@ else
 fi
 [ "$host_side" = 0 ] || check_guest_image "$log"
 
+say "total time $((SECONDS - started))s; logs in $LOGDIR"
 echo
 status=0
 "$TESTHOST_SRC/parse-results.sh" "$log" "${names[@]}" || status=$?
-say "total time $((SECONDS - started))s; logs in $LOGDIR"
 [ "$boot_ok" = 1 ] || status=1
 exit "$status"
