@@ -24,11 +24,11 @@ die() { printf '[testhost] error: %s\n' "$*" >&2; exit 1; }
 # apt-get install PKG..., running `apt-get update` once if a package is unknown.
 apt_install() {
 	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; then
+	local install=(apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=120)
+	if ! "${install[@]}" "$@" >/dev/null 2>&1; then
 		say "apt-get update"
 		apt-get update -q >/dev/null || die "apt-get update failed"
-		apt-get install -y --no-install-recommends "$@" >/dev/null ||
-			die "apt-get install $* failed"
+		"${install[@]}" "$@" >/dev/null || die "apt-get install $* failed"
 	fi
 }
 

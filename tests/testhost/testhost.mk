@@ -17,7 +17,8 @@ TESTHOST_ARGS = $(strip $(if $(SCENARIO),--scenario '$(SCENARIO)') \
 
 .PHONY: e2e demo testhost-deps testhost-selftest
 
-testhost-deps:
+# After deps: two apt-get runs at once would fight over dpkg's lock.
+testhost-deps: deps
 	$(TESTHOST_DIR)/run.sh --deps
 
 e2e: all deps testhost-deps
