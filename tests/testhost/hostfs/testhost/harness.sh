@@ -29,9 +29,9 @@ set -u
 if [ "${1:-}" = --exec-one ]; then
 	lib=$2 script=$3 work=$4
 	echo $$ >"$work/pgid"
-	cd "$work" || exit 1
+	mkdir "$work/scratch" && cd "$work/scratch" || exit 1
 	{
-		SCENARIO_WORK=$work sh -c '. "$1" && . "$2"' sh "$lib" "$script" </dev/null
+		sh -c '. "$1" && . "$2"' sh "$lib" "$script" </dev/null
 		echo $? >"$work/rc"
 	} 2>&1 | tee "$work/out"
 	: >"$work/done"
