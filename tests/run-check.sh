@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make check`: the cmocka unit tests given as arguments, then the host
-# integration tests. Every test prints a TAP line; this counts them and
-# ends with "N passed, N failed". Exit status: 0 only when nothing failed.
+# `make check`: the cmocka unit tests given as arguments, the host
+# integration tests and the test-host runner's self-test. Every test prints
+# a TAP line; this counts them and ends with "N passed, N failed".
+# Exit status: 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ for t in "$@"; do
 	CMOCKA_MESSAGE_OUTPUT=TAP suite "unit: ${t##*/}" "$t"
 done
 suite "host: /dev/kvm integration" tests/host/run.sh
+suite "testhost: runner self-test" tests/testhost/selftest.sh
 
 passed=$(grep -c '^ok ' "$log")
 failed=$(grep -c '^not ok' "$log")
