@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_LAYOUT_H
+#define AIRLOCK_LAYOUT_H
+
+/*
+ * The guest's physical address and port map, in one place. RAM is
+ * [0, 3 GiB) and, for larger guests, from 4 GiB up (vmm/kvm.h); the hole
+ * below 4 GiB holds the 32-bit MMIO windows, ECAM and the APICs.
+ *
+ * Each PCIe root complex is a PCI segment of its own (segment = its index):
+ * bus 0 holds its host bridge (device 0) and its root ports (devices 1..n,
+ * in command-line order); port k's secondary bus is k (1-based).
+ */
+#include <stdint.h>
+
+#define LAYOUT_RC_MAX		4
+#define LAYOUT_PORTS_MAX	31	/* per root complex: devices 1..31 on bus 0 */
+
+/* Legacy region: ACPI tables, found through the RSDP at its start. */
+#define LAYOUT_ACPI_BASE	0xe0000ull
+#define LAYOUT_ACPI_SIZE	0x20000ull
+
+/* 32-bit MMIO windows: LAYOUT_MMIO32_SIZE per root complex. */
+#define LAYOUT_MMIO32_BASE	0xc0000000ull
+#define LAYOUT_MMIO32_SIZE	0x08000000ull	/* 128 MiB */
+
+/* ECAM: LAYOUT_ECAM_BUSES buses (1 MiB each) per root complex. */
+#define LAYOUT_ECAM_BASE	0xe0000000ull
+#define LAYOUT_ECAM_BUSES	32
+#define LAYOUT_ECAM_SIZE	(LAYOUT_ECAM_BUSES * 0x100000ull)
+
+#define LAYOUT_IOAPIC_BASE	0xfec00000ull
+#define LAYOUT_LAPIC_BASE	0xfee00000ull
+
+/* 64-bit MMIO windows, far above any RAM: LAYOUT_MMIO64_SIZE per root complex. */
+#define LAYOUT_MMIO64_BASE	0x8000000000ull	/* 512 GiB */
+#define LAYOUT_MMIO64_SIZE	0x1000000000ull	/* 64 GiB */
+
+/* I/O port windows: LAYOUT_IO_SIZE per root complex, above the legacy ports. */
+#define LAYOUT_IO_BASE		0x2000u
+#define LAYOUT_IO_SIZE		0x2000u
+
+/* Legacy devices and their ISA IRQs (GSI = IRQ, except IRQ 0 -> GSI 2). */
+#define LAYOUT_COM1_IRQ		4
+#define LAYOUT_SCI_IRQ		9
+
+static inline uint64_t layout__ecam(unsigned int rc)
+{
+	return LAYOUT_ECAM_BASE + rc * LAYOUT_ECAM_SIZE;
+}
+
+static inline uint64_t layout__mmio32(unsigned int rc)
+{
+	return LAYOUT_MMIO32_BASE + rc * LAYOUT_MMIO32_SIZE;
+}
+
+static inline uint64_t layout__mmio64(unsigned int rc)
+{
+	return LAYOUT_MMIO64_BASE + rc * LAYOUT_MMIO64_SIZE;
+}
+
+static inline uint16_t layout__io(unsigned int rc)
+{
+	return (uint16_t)(LAYOUT_IO_BASE + rc * LAYOUT_IO_SIZE);
+}
+
+#endif
