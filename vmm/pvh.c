@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "e820.h"
 #include "proto.h"
 #include "pvh.h"
 
@@ -146,14 +147,11 @@ void pvh__load(const struct kvm *kvm, const uint8_t *img, const struct pvh_image
 
 static unsigned int pvh__memmap(const struct kvm *kvm, struct hvm_memmap_table_entry *map)
 {
-	unsigned int n = 0;
+	struct e820_range r[E820_MAX];
+	unsigned int n = e820__map(kvm, r);
 
-	map[n++] = (struct hvm_memmap_table_entry){ .addr = 0, .size = 0xa0000, .type = 1 };
-	map[n++] = (struct hvm_memmap_table_entry){ .addr = PVH_LOAD_MIN, .size = kvm->low_size - PVH_LOAD_MIN, .type = 1 };
-	if (kvm->ram_size > kvm->low_size)
-		map[n++] = (struct hvm_memmap_table_entry){
-			.addr = KVM_HIGH_RAM_START, .size = kvm->ram_size - kvm->low_size, .type = 1,
-		};
+	for (unsigned int i = 0; i < n; i++)
+		map[i] = (struct hvm_memmap_table_entry){ .addr = r[i].addr, .size = r[i].size, .type = r[i].type };
 	return n;
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "e820.h"
 #include "kvm.h"
 
 /*
@@ -20,7 +21,7 @@
 #define PVH_MEMMAP	0x1100u		/* up to PVH_MEMMAP_MAX entries */
 #define PVH_MODLIST	0x1800u
 #define PVH_CMDLINE	0x2000u		/* CONFIG_CMDLINE_MAX bytes */
-#define PVH_MEMMAP_MAX	8
+#define PVH_MEMMAP_MAX	E820_MAX
 
 #define PVH_START_MAGIC	0x336ec578u
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "pvh.h"
 
 #define LIMIT	(16ull << 20)
@@ -187,10 +188,15 @@ static void test_load_and_boot_info(void **state)
 	assert_int_equal(si->magic, PVH_START_MAGIC);
 	assert_int_equal(si->version, 1);
 	assert_string_equal((const char *)kvm.ram + si->cmdline_paddr, "console=ttyS0");
-	assert_int_equal(si->memmap_entries, 2);
+	assert_int_equal(si->memmap_entries, 4);	/* RAM, ACPI, RAM, ECAM */
 	map = (const void *)(kvm.ram + si->memmap_paddr);
-	assert_int_equal(map[1].addr, 0x100000);
-	assert_int_equal(map[1].addr + map[1].size, LIMIT);
+	assert_int_equal(map[0].type, E820_RAM);
+	assert_int_equal(map[1].addr, LAYOUT_ACPI_BASE);
+	assert_int_equal(map[1].type, E820_RESERVED);
+	assert_int_equal(map[2].addr, 0x100000);
+	assert_int_equal(map[2].addr + map[2].size, LIMIT);
+	assert_int_equal(map[3].addr, LAYOUT_ECAM_BASE);
+	assert_int_equal(map[3].type, E820_RESERVED);
 	assert_int_equal(si->nr_modules, 1);
 	mod = (const void *)(kvm.ram + si->modlist_paddr);
 	assert_int_equal(mod->paddr, initrd);
@@ -214,9 +220,10 @@ static void test_high_memory_map(void **state)
 	(void)state;
 	assert_int_equal(pvh__boot_info(&kvm, &pi, "x", 0, &initrd, &why), 0);
 	map = (void *)(kvm.ram + PVH_MEMMAP);
-	assert_int_equal(((struct hvm_start_info *)(kvm.ram + PVH_START_INFO))->memmap_entries, 3);
-	assert_int_equal(map[2].addr, KVM_HIGH_RAM_START);
-	assert_int_equal(map[2].size, 2ull << 30);
+	assert_int_equal(((struct hvm_start_info *)(kvm.ram + PVH_START_INFO))->memmap_entries, 5);
+	assert_int_equal(map[4].addr, KVM_HIGH_RAM_START);
+	assert_int_equal(map[4].size, 2ull << 30);
+	assert_int_equal(map[4].type, E820_RAM);
 	free(kvm.ram);
 }
 
