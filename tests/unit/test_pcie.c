@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/* The PCIe topology: host bridges, root ports, ECAM and 0xcf8/0xcfc routing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "layout.h"
+#include "pci.h"
+#include "pcie.h"
+
+#define EXP	0x48	/* where the root port's PCI Express capability sits, found by the walk */
+
+/* Complex 0 has two root ports, complex 1 one. */
+static int setup(void **state)
+{
+	static const unsigned int nr_ports[] = { 2, 1 };
+
+	(void)state;
+	return pcie__init(2, nr_ports);
+}
+
+static uint64_t ecam(unsigned int rc, unsigned int bus, unsigned int dev, unsigned int fn, unsigned int reg)
+{
+	return layout__ecam(rc) + ((uint64_t)bus << 20 | dev << 15 | fn << 12 | reg);
+}
+
+static uint64_t le(const uint8_t *d, uint32_t len)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		v |= (uint64_t)d[i] << (8 * i);
+	return v;
+}
+
+static uint64_t mmio_rd(uint64_t gpa, uint32_t len)
+{
+	uint8_t d[8] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+
+	assert_true(pcie__mmio(gpa, d, len, false));
+	return le(d, len);
+}
+
+static void mmio_wr(uint64_t gpa, uint32_t len, uint64_t v)
+{
+	uint8_t d[8];
+
+	for (uint32_t i = 0; i < len; i++)
+		d[i] = (uint8_t)(v >> (8 * i));
+	assert_true(pcie__mmio(gpa, d, len, true));
+}
+
+static uint32_t cfg_rd(unsigned int rc, unsigned int bus, unsigned int dev, unsigned int reg, uint32_t len)
+{
+	return (uint32_t)mmio_rd(ecam(rc, bus, dev, 0, reg), len);
+}
+
+static void cfg_wr(unsigned int rc, unsigned int bus, unsigned int dev, unsigned int reg, uint32_t len,
+		   uint32_t v)
+{
+	mmio_wr(ecam(rc, bus, dev, 0, reg), len, v);
+}
+
+static uint32_t io_rd(uint16_t off, uint32_t size)
+{
+	uint8_t d[4] = { 0xee, 0xee, 0xee, 0xee };
+
+	pcie__cf8_io(NULL, off, d, size, false);
+	return (uint32_t)le(d, size);
+}
+
+static void io_wr(uint16_t off, uint32_t size, uint32_t v)
+{
+	uint8_t d[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	pcie__cf8_io(NULL, off, d, size, true);
+}
+
+static uint32_t cf8(unsigned int bus, unsigned int dev, unsigned int fn, unsigned int reg)
+{
+	return 0x80000000u | bus << 16 | dev << 11 | fn << 8 | reg;
+}
+
+/* An endpoint that answers every function with its bus-relative identity and keeps one dword. */
+struct fake_ep {
+	unsigned int last_fn;
+	uint32_t scratch;
+};
+
+static void fake_cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, uint32_t len, bool write)
+{
+	struct fake_ep *ep = dev;
+	uint32_t v = reg == PCI_VENDOR_ID ? 0xabcd1af4 : ep->scratch;
+
+	ep->last_fn = fn;
+	for (uint32_t i = 0; i < len; i++) {
+		if (write)
+			ep->scratch = (ep->scratch & ~(0xffu << (8 * i))) | (uint32_t)data[i] << (8 * i);
+		else
+			data[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+static struct fake_ep fake;
+static const struct pcie_endpoint fake_endpoint = { .cfg = fake_cfg, .dev = &fake };
+
+static void test_host_bridge(void **state)
+{
+	(void)state;
+	for (unsigned int rc = 0; rc < 2; rc++) {
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_VENDOR_ID, 4), 0x00081b36);
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_CLASS_REVISION, 4), 0x06000000);
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, 0);
+		cfg_wr(rc, 0, 0, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+		assert_int_equal(cfg_rd(rc, 0, 0, PCI_BASE_ADDRESS_0, 4), 0);
+	}
+}
+
+static void test_root_ports(void **state)
+{
+	(void)state;
+	for (unsigned int k = 1; k <= 2; k++) {
+		assert_int_equal(cfg_rd(0, 0, k, PCI_VENDOR_ID, 4), 0x000c1b36);
+		assert_int_equal(cfg_rd(0, 0, k, PCI_CLASS_REVISION, 4), 0x06040000);
+		assert_int_equal(cfg_rd(0, 0, k, PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_BRIDGE);
+		/* Bus numbers as firmware leaves them: primary 0, secondary = subordinate = k. */
+		assert_int_equal(cfg_rd(0, 0, k, PCI_PRIMARY_BUS, 4), k << 16 | k << 8);
+		assert_int_equal(cfg_rd(0, 0, k, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, PCI_STATUS_CAP_LIST);
+	}
+}
+
+static void test_unknown_functions_read_all_ones(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_rd(0, 0, 3, PCI_VENDOR_ID, 4), 0xffffffff);	/* no third port */
+	assert_int_equal(cfg_rd(1, 0, 2, PCI_VENDOR_ID, 4), 0xffffffff);	/* complex 1 has one */
+	assert_int_equal(mmio_rd(ecam(0, 0, 0, 1, PCI_VENDOR_ID), 4), 0xffffffff);
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 7, PCI_VENDOR_ID), 2), 0xffff);
+	assert_int_equal(cfg_rd(0, 0, 31, PCI_VENDOR_ID, 1), 0xff);
+	cfg_wr(0, 0, 3, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(0, 0, 3, PCI_COMMAND, 2), 0xffff);
+}
+
+static void test_pcie_capability(void **state)
+{
+	uint32_t ptr, exp = 0, pm = 0, caps = 0;
+
+	(void)state;
+	for (ptr = cfg_rd(0, 0, 2, PCI_CAPABILITY_LIST, 1); ptr; ptr = cfg_rd(0, 0, 2, ptr + 1, 1)) {
+		assert_true(++caps <= 2);
+		if (cfg_rd(0, 0, 2, ptr, 1) == PCI_CAP_ID_EXP)
+			exp = ptr;
+		if (cfg_rd(0, 0, 2, ptr, 1) == PCI_CAP_ID_PM)
+			pm = ptr;
+	}
+	assert_int_equal(exp, EXP);
+	assert_int_not_equal(pm, 0);
+	/* Version 2, Root Port, slot implemented. */
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_FLAGS, 2), 0x0142);
+	/* x1 at 2.5 GT/s, link-active reporting, port number 2. */
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_LNKCAP, 4) & 0xff1003ff, 0x02100011);
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_LNKSTA, 2), 0x0011);
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_SLTSTA, 2), 0);
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_LNKCAP2, 4), PCI_EXP_LNKCAP2_SLS_2_5GB);
+	cfg_wr(0, 0, 2, exp + PCI_EXP_FLAGS, 2, 0);
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_FLAGS, 2), 0x0142);
+	/* Only the error reporting enables: payload and read request sizes stay at 128 bytes. */
+	cfg_wr(0, 0, 2, exp + PCI_EXP_DEVCTL, 2, 0xffff);
+	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_DEVCTL, 2), 0x000f);
+	assert_int_equal(cfg_rd(0, 0, 2, pm + PCI_PM_CTRL, 2), PCI_PM_CTRL_NO_SOFT_RESET);
+	/* Physical slot numbers are unique across complexes. */
+	assert_int_not_equal(cfg_rd(0, 0, 1, exp + PCI_EXP_SLTCAP, 4) >> 19,
+			     cfg_rd(1, 0, 1, exp + PCI_EXP_SLTCAP, 4) >> 19);
+}
+
+static void test_secondary_bus_without_endpoint(void **state)
+{
+	(void)state;
+	for (unsigned int bus = 1; bus < LAYOUT_ECAM_BUSES; bus++)
+		assert_int_equal(cfg_rd(0, bus, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	cfg_wr(0, 1, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(0, 1, 0, PCI_COMMAND, 2), 0xffff);
+}
+
+static void test_endpoint_presence_and_link(void **state)
+{
+	(void)state;
+	assert_int_equal(pcie__attach(0, 1, &fake_endpoint), 0);
+	assert_int_equal(cfg_rd(0, 2, 0, PCI_VENDOR_ID, 4), 0xabcd1af4);
+	mmio_rd(ecam(0, 2, 0, 5, PCI_VENDOR_ID), 4);
+	assert_int_equal(fake.last_fn, 5);
+	assert_int_equal(cfg_rd(0, 2, 1, PCI_VENDOR_ID, 4), 0xffffffff);	/* device 0 only */
+	assert_int_equal(cfg_rd(0, 1, 0, PCI_VENDOR_ID, 4), 0xffffffff);	/* the other port */
+	/* Presence, link up, and both change events latched until cleared. */
+	assert_int_equal(cfg_rd(0, 0, 2, EXP + PCI_EXP_SLTSTA, 2),
+			 PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC);
+	assert_true(cfg_rd(0, 0, 2, EXP + PCI_EXP_LNKSTA, 2) & PCI_EXP_LNKSTA_DLLLA);
+	cfg_wr(0, 0, 2, EXP + PCI_EXP_SLTSTA, 2, PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC | PCI_EXP_SLTSTA_PDS);
+	assert_int_equal(cfg_rd(0, 0, 2, EXP + PCI_EXP_SLTSTA, 2), PCI_EXP_SLTSTA_PDS);
+
+	cfg_wr(0, 0, 2, EXP + PCI_EXP_LNKCTL, 2, PCI_EXP_LNKCTL_LD);
+	assert_int_equal(cfg_rd(0, 0, 2, EXP + PCI_EXP_LNKSTA, 2) & PCI_EXP_LNKSTA_DLLLA, 0);
+	assert_int_equal(cfg_rd(0, 0, 2, EXP + PCI_EXP_SLTSTA, 2), PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_DLLSC);
+	assert_int_equal(cfg_rd(0, 2, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	cfg_wr(0, 0, 2, EXP + PCI_EXP_LNKCTL, 2, 0);
+	assert_int_equal(cfg_rd(0, 2, 0, PCI_VENDOR_ID, 4), 0xabcd1af4);
+
+	assert_int_equal(pcie__attach(0, 1, NULL), 0);
+	assert_int_equal(cfg_rd(0, 0, 2, EXP + PCI_EXP_SLTSTA, 2) & PCI_EXP_SLTSTA_PDS, 0);
+	assert_int_equal(cfg_rd(0, 2, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+}
+
+static void test_power_state(void **state)
+{
+	const unsigned int pm = cfg_rd(0, 0, 1, PCI_CAPABILITY_LIST, 1);
+
+	(void)state;
+	assert_int_equal(pcie__attach(0, 0, &fake_endpoint), 0);
+	/* D3hot: the port still answers, the bus behind it does not (PCIe 5.3.1.4.1). */
+	cfg_wr(0, 0, 1, pm + PCI_PM_CTRL, 2, 3);
+	assert_int_equal(cfg_rd(0, 0, 1, pm + PCI_PM_CTRL, 2) & PCI_PM_CTRL_STATE_MASK, 3);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_VENDOR_ID, 4), 0x000c1b36);
+	assert_int_equal(cfg_rd(0, 1, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	/* D1 and D2 are not supported: the write leaves D3hot. */
+	cfg_wr(0, 0, 1, pm + PCI_PM_CTRL, 2, 1);
+	assert_int_equal(cfg_rd(0, 0, 1, pm + PCI_PM_CTRL, 2) & PCI_PM_CTRL_STATE_MASK, 3);
+	cfg_wr(0, 0, 1, pm + PCI_PM_CTRL, 2, 0);
+	assert_int_equal(cfg_rd(0, 1, 0, PCI_VENDOR_ID, 4), 0xabcd1af4);
+}
+
+static void test_routing_follows_bus_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(pcie__attach(0, 0, &fake_endpoint), 0);
+	cfg_wr(0, 0, 1, PCI_PRIMARY_BUS, 4, 9 << 16 | 7 << 8);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_PRIMARY_BUS, 4), 9 << 16 | 7 << 8);
+	assert_int_equal(cfg_rd(0, 1, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(cfg_rd(0, 7, 0, PCI_VENDOR_ID, 4), 0xabcd1af4);
+	/* Buses 8 and 9 are behind the port but nothing bridges to them. */
+	assert_int_equal(cfg_rd(0, 8, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(cfg_rd(0, 9, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+	cfg_wr(0, 7, 0, 0x40, 4, 0x12345678);
+	assert_int_equal(fake.scratch, 0x12345678);
+	/* The other complex's buses are its own. */
+	assert_int_equal(cfg_rd(1, 7, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+}
+
+static void test_ecam_access_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_DEVICE_ID), 2), 0x000c);
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_DEVICE_ID + 1), 1), 0x00);
+	/* Misaligned: all ones, and writes are dropped. */
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_VENDOR_ID + 1), 2), 0xffff);
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_VENDOR_ID + 2), 4), 0xffffffff);
+	mmio_wr(ecam(0, 0, 1, 0, PCI_COMMAND + 1), 2, 0xffff);
+	mmio_wr(ecam(0, 0, 1, 0, PCI_COMMAND + 2), 4, 0xffffffff);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_COMMAND, 2), 0);
+	/* 8 bytes: two dword requests when aligned, all ones otherwise. */
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_VENDOR_ID), 8), 0x00100000000c1b36ull);
+	assert_int_equal(mmio_rd(ecam(0, 0, 1, 0, PCI_COMMAND), 8), 0xffffffffffffffffull);
+	mmio_wr(ecam(0, 0, 1, 0, PCI_PREF_BASE_UPPER32), 8, 0x0000000200000001ull);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_PREF_BASE_UPPER32, 4), 1);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_PREF_LIMIT_UPPER32, 4), 2);
+	/* The last byte of the extended space is in range; nothing is there. */
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_CFG_SIZE - 1, 1), 0);
+}
+
+static void test_ecam_windows(void **state)
+{
+	uint8_t d[4];
+
+	(void)state;
+	assert_false(pcie__mmio(layout__ecam(0) - 1, d, 1, false));
+	assert_false(pcie__mmio(layout__ecam(2), d, 4, false));	/* only two complexes */
+	assert_int_equal(mmio_rd(layout__ecam(1) + LAYOUT_ECAM_SIZE - 1, 1), 0xff);
+	assert_int_equal(mmio_rd(layout__ecam(1), 4), 0x00081b36);
+	assert_false(pcie__mmio(LAYOUT_MMIO32_BASE, d, 4, false));
+}
+
+static void test_segments_are_separate(void **state)
+{
+	(void)state;
+	cfg_wr(1, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(1, 0, 1, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_COMMAND, 2), 0);
+	/* 0xcf8 reaches segment 0 only: it sees complex 0's second port, which complex 1 lacks. */
+	io_wr(0, 4, cf8(0, 2, 0, PCI_VENDOR_ID));
+	assert_int_equal(io_rd(4, 4), 0x000c1b36);
+	io_wr(0, 4, cf8(0, 1, 0, PCI_COMMAND));
+	assert_int_equal(io_rd(4, 2), 0);
+}
+
+static void test_cf8_address_register(void **state)
+{
+	(void)state;
+	assert_int_equal(io_rd(0, 4), 0);
+	io_wr(0, 4, 0xffffffff);
+	assert_int_equal(io_rd(0, 4), 0x80fffffc);
+	/* Narrower accesses are not CONFIG_ADDRESS. */
+	io_wr(1, 1, 0x00);
+	io_wr(0, 2, 0x0000);
+	assert_int_equal(io_rd(0, 4), 0x80fffffc);
+	assert_int_equal(io_rd(1, 1), 0xff);
+	assert_int_equal(io_rd(2, 2), 0xffff);
+}
+
+static void test_cf8_data_port(void **state)
+{
+	(void)state;
+	io_wr(0, 4, cf8(0, 0, 0, PCI_VENDOR_ID));
+	assert_int_equal(io_rd(4, 4), 0x00081b36);
+	assert_int_equal(io_rd(4, 1), 0x36);
+	assert_int_equal(io_rd(5, 1), 0x1b);
+	assert_int_equal(io_rd(6, 2), 0x0008);
+	assert_int_equal(io_rd(7, 1), 0x00);
+	assert_int_equal(io_rd(5, 2), 0xffff);		/* misaligned */
+	assert_int_equal(io_rd(7, 2), 0xffff);		/* crosses the dword */
+	io_wr(0, 4, cf8(0, 1, 0, PCI_PRIMARY_BUS));
+	io_wr(5, 1, 4);
+	io_wr(6, 1, 6);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_PRIMARY_BUS, 4), 6 << 16 | 4 << 8);
+	assert_int_equal(io_rd(4, 4), 6 << 16 | 4 << 8);
+	io_wr(0, 4, cf8(5, 0, 0, PCI_VENDOR_ID));
+	assert_int_equal(io_rd(4, 4), 0xffffffff);
+	io_wr(0, 4, cf8(0, 0, 3, PCI_VENDOR_ID));
+	assert_int_equal(io_rd(4, 4), 0xffffffff);
+}
+
+static void test_cf8_disabled(void **state)
+{
+	(void)state;
+	io_wr(0, 4, cf8(0, 1, 0, PCI_COMMAND) & ~0x80000000u);
+	assert_int_equal(io_rd(4, 4), 0xffffffff);
+	io_wr(4, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(0, 0, 1, PCI_COMMAND, 2), 0);
+}
+
+static void test_init_limits(void **state)
+{
+	const unsigned int too_many[] = { LAYOUT_PORTS_MAX + 1 };
+	const unsigned int max[] = { LAYOUT_PORTS_MAX };
+
+	(void)state;
+	assert_int_equal(pcie__attach(1, 1, &fake_endpoint), -ENODEV);
+	assert_int_equal(pcie__attach(2, 0, &fake_endpoint), -ENODEV);
+	assert_int_equal(pcie__init(LAYOUT_RC_MAX + 1, max), -EINVAL);
+	assert_int_equal(pcie__init(1, too_many), -EINVAL);
+	assert_int_equal(pcie__init(1, max), 0);
+	assert_int_equal(cfg_rd(0, 0, LAYOUT_PORTS_MAX, PCI_VENDOR_ID, 4), 0x000c1b36);
+	assert_int_equal(cfg_rd(0, 0, LAYOUT_PORTS_MAX, PCI_SUBORDINATE_BUS, 1), LAYOUT_PORTS_MAX);
+	assert_int_equal(cfg_rd(0, LAYOUT_PORTS_MAX, 0, PCI_VENDOR_ID, 4), 0xffffffff);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_host_bridge, setup),
+		cmocka_unit_test_setup(test_root_ports, setup),
+		cmocka_unit_test_setup(test_unknown_functions_read_all_ones, setup),
+		cmocka_unit_test_setup(test_pcie_capability, setup),
+		cmocka_unit_test_setup(test_secondary_bus_without_endpoint, setup),
+		cmocka_unit_test_setup(test_endpoint_presence_and_link, setup),
+		cmocka_unit_test_setup(test_power_state, setup),
+		cmocka_unit_test_setup(test_routing_follows_bus_numbers, setup),
+		cmocka_unit_test_setup(test_ecam_access_sizes, setup),
+		cmocka_unit_test_setup(test_ecam_windows, setup),
+		cmocka_unit_test_setup(test_segments_are_separate, setup),
+		cmocka_unit_test_setup(test_cf8_address_register, setup),
+		cmocka_unit_test_setup(test_cf8_data_port, setup),
+		cmocka_unit_test_setup(test_cf8_disabled, setup),
+		cmocka_unit_test_setup(test_init_limits, setup),
+	};
+
+	return cmocka_run_group_tests_name("pcie", tests, NULL, NULL);
+}
