@@ -21,7 +21,7 @@ LDTEST   := -pie -Wl,-z,relro,-z,now
 SHARED_SRC := shared/proto.c shared/log.c
 BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
-              vmm/pvh.c vmm/e820.c vmm/seccomp.c
+              vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
@@ -87,6 +87,10 @@ TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
 TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
 TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
 TEST_OBJ_test_ioport  := vmm/ioport.c shared/log.c
+TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c
+TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
+TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
+TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

@@ -160,6 +160,15 @@ static int cli__find_port(const struct cli *cli, const char *name, size_t len)
 	return -1;
 }
 
+unsigned int cli__ports_of(const struct cli *cli, unsigned int rc)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < cli->nr_port; i++)
+		n += cli->port[i].rc == rc;
+	return n;
+}
+
 static int cli__add_rc(struct cli *cli, const char *arg, struct cli_err *e)
 {
 	size_t len = strlen(arg);
@@ -191,6 +200,9 @@ static int cli__add_port(struct cli *cli, const char *arg, struct cli_err *e)
 		return cli__fail(e, "--pcie-root-port '%s': port '%s' is declared twice; port names must be unique", arg, name);
 	if (cli->nr_port == CLI_PORT_MAX)
 		return cli__fail(e, "--pcie-root-port: at most %d root ports", CLI_PORT_MAX);
+	if (cli__ports_of(cli, (unsigned int)rc) == CONFIG_RC_PORTS_MAX)
+		return cli__fail(e, "--pcie-root-port '%s': at most %d root ports per root complex; add another --pcie-root-complex",
+				 arg, CONFIG_RC_PORTS_MAX);
 	cli->port[cli->nr_port].rc = (unsigned int)rc;
 	memcpy(cli->port[cli->nr_port++].name, name, name_len + 1);
 	return 0;

@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proto.h"
+
 #define CLI_NAME_MAX	16	/* including the NUL */
-#define CLI_RC_MAX	4
+#define CLI_RC_MAX	CONFIG_RC_MAX
 #define CLI_PORT_MAX	32
 #define CLI_VFIO_MAX	CLI_PORT_MAX
 
@@ -63,6 +65,9 @@ int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 int cli__parse_size(const char *s, uint64_t *out);
 /* Exactly "dddd:bb:dd.f", hexadecimal, device <= 0x1f, function <= 7. */
 int cli__parse_bdf(const char *s, struct cli_bdf *out);
+
+/* How many root ports root complex rc has. */
+unsigned int cli__ports_of(const struct cli *cli, unsigned int rc);
 
 extern const char cli_usage[];
 

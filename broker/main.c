@@ -30,8 +30,8 @@ static int broker__signals(sigset_t *mask)
 /* Everything that can fail on the user's input fails here, before the VMM exists. */
 static int broker__prepare(struct vm *vm, const struct cli *cli)
 {
-	if (cli->nr_rc || cli->nr_vfio)
-		pr_err("note: the PCIe topology and --vfio are checked but not yet built: the guest will not see them");
+	if (cli->nr_vfio)
+		pr_err("note: --vfio is checked but device assignment is not built yet: the guest will not see the device");
 	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size) || vm__open_kvm(vm, cli->vcpus))
 		return -1;
 	return 0;

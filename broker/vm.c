@@ -128,7 +128,10 @@ unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_c
 		.vcpu_mmap_size = vm->vcpu_mmap_size,
 		.flags = (cli->com1_console ? CONFIG_F_COM1_CONSOLE : 0) |
 			 (vm->initrd_fd >= 0 ? CONFIG_F_INITRD : 0),
+		.nr_rc = cli->nr_rc,
 	};
+	for (unsigned int i = 0; i < cli->nr_rc; i++)
+		cfg->rc_ports[i] = (uint8_t)cli__ports_of(cli, i);
 	memcpy(cfg->cmdline, cli->cmdline, strlen(cli->cmdline));
 	fds[CONFIG_FD_KVM] = vm->kvm_fd;
 	fds[CONFIG_FD_RAM] = vm->ram_fd;

@@ -184,8 +184,11 @@ int msg__read_config(const struct msg *m, struct msg_config *out)
 		return -EBADMSG;
 	if (!out->mem_size || out->mem_size % (2u << 20))
 		return -EBADMSG;
-	if (!memchr(out->cmdline, '\0', sizeof(out->cmdline)))
+	if (!memchr(out->cmdline, '\0', sizeof(out->cmdline)) || out->nr_rc > CONFIG_RC_MAX)
 		return -EBADMSG;
+	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
+		if (out->rc_ports[i] > (i < out->nr_rc ? CONFIG_RC_PORTS_MAX : 0))
+			return -EBADMSG;
 	return 0;
 }
 

@@ -52,6 +52,8 @@ _Static_assert(sizeof(struct msg_hello) == 8, "wire msg_hello");
 
 #define CONFIG_CMDLINE_MAX	2048	/* including the NUL */
 #define CONFIG_VCPUS_MAX	255	/* xAPIC IDs */
+#define CONFIG_RC_MAX		4	/* PCIe root complexes */
+#define CONFIG_RC_PORTS_MAX	31	/* root ports per complex: devices 1..31 of its bus 0 */
 
 #define CONFIG_F_COM1_CONSOLE	(1u << 0)
 #define CONFIG_F_INITRD		(1u << 1)
@@ -75,10 +77,12 @@ struct msg_config {
 	uint32_t vcpus;		/* 1..CONFIG_VCPUS_MAX */
 	uint32_t vcpu_mmap_size;	/* KVM_GET_VCPU_MMAP_SIZE */
 	uint32_t flags;		/* CONFIG_F_* */
+	uint32_t nr_rc;		/* 0..CONFIG_RC_MAX */
+	uint8_t rc_ports[CONFIG_RC_MAX];	/* root ports of each; 0 past nr_rc */
 	uint32_t reserved;	/* 0 */
 	char cmdline[CONFIG_CMDLINE_MAX];	/* NUL-terminated, NUL-padded */
 };
-_Static_assert(sizeof(struct msg_config) == 2072, "wire msg_config");
+_Static_assert(sizeof(struct msg_config) == 2080, "wire msg_config");
 _Static_assert(sizeof(struct msg_config) <= MSG_PAYLOAD_MAX, "fits a message");
 
 /* A received message. Descriptors are owned by it until taken. */

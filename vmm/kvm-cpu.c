@@ -8,9 +8,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bzimage.h"
 #include "ioport.h"
 #include "kvm.h"
 #include "log.h"
+#include "pcie.h"
+
+#define CR0_PE		(1u << 0)
+#define CR0_ET		(1u << 4)
+#define CR0_NE		(1u << 5)
+#define CR0_PG		(1u << 31)
+#define CR4_PAE		(1u << 5)
+#define EFER_LME	(1u << 8)
+#define EFER_LMA	(1u << 10)
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -35,25 +45,57 @@ static void kvm_cpu__flat_segment(struct kvm_segment *s, uint8_t type, uint16_t 
 	};
 }
 
-/* The PVH entry state: 32-bit protected mode, flat segments, paging off, %ebx = start_info. */
-static int kvm_cpu__pvh_regs(struct kvm_cpu *cpu, uint32_t entry, uint32_t boot_info)
+/*
+ * The boot vCPU's entry state, flat segments either way. PVH: 32-bit
+ * protected mode, paging off, %ebx = start_info. Linux 64-bit: long mode
+ * on bzimage.c's identity map and GDT, %rsi = boot_params.
+ */
+static int kvm_cpu__boot_regs(struct kvm_cpu *cpu, const struct kvm_boot *boot)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rip = entry, .rbx = boot_info, .rflags = 0x2 };
+	struct kvm_regs regs = { .rip = boot->entry, .rflags = 0x2 };
 
 	if (ioctl(cpu->fd, KVM_GET_SREGS, &sregs))
 		return -errno;
-	kvm_cpu__flat_segment(&sregs.cs, 0xb, 0x10);
-	kvm_cpu__flat_segment(&sregs.ds, 0x3, 0x18);
+	kvm_cpu__flat_segment(&sregs.cs, 0xb, BZ_BOOT_CS);
+	kvm_cpu__flat_segment(&sregs.ds, 0x3, BZ_BOOT_DS);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	kvm_cpu__flat_segment(&sregs.tr, 0xb, 0x20);
 	sregs.tr.s = 0;
-	sregs.cr0 = 0x11;	/* PE | ET */
 	sregs.cr4 = 0;
 	sregs.efer = 0;
+	sregs.cr0 = CR0_PE | CR0_ET;
+	if (boot->linux64) {
+		sregs.cs.l = 1;
+		sregs.cs.db = 0;
+		sregs.gdt = (struct kvm_dtable){ .base = BZ_GDT, .limit = 4 * 8 - 1 };
+		sregs.cr3 = BZ_PML4;
+		sregs.cr4 = CR4_PAE;
+		sregs.cr0 |= CR0_NE | CR0_PG;
+		sregs.efer = EFER_LME | EFER_LMA;
+		regs.rsi = boot->arg;
+	} else {
+		regs.rbx = boot->arg;
+	}
 	if (ioctl(cpu->fd, KVM_SET_SREGS, &sregs) || ioctl(cpu->fd, KVM_SET_REGS, &regs))
 		return -errno;
 	return 0;
+}
+
+/* KVM's supported CPUID, with this vCPU's APIC ID where CPUID reports one. */
+static int kvm_cpu__cpuid(struct kvm_cpu *cpu)
+{
+	struct kvm_cpuid2 *c = cpu->kvm->cpuid;
+
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | cpu->id << 24;
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = cpu->id;
+	}
+	return ioctl(cpu->fd, KVM_SET_CPUID2, c) ? -errno : 0;
 }
 
 static int kvm_cpu__create(struct kvm *kvm, struct kvm_cpu *cpu, unsigned int id)
@@ -66,10 +108,10 @@ static int kvm_cpu__create(struct kvm *kvm, struct kvm_cpu *cpu, unsigned int id
 	cpu->run = mmap(NULL, kvm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
 	if (cpu->run == MAP_FAILED)
 		return -errno;
-	return 0;
+	return kvm_cpu__cpuid(cpu);
 }
 
-int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, uint32_t entry, uint32_t boot_info)
+int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, const struct kvm_boot *boot)
 {
 	int ret;
 
@@ -83,7 +125,7 @@ int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, uint32_t entry, uint32
 			return ret;
 	}
 	/* Application processors wait for INIT/SIPI from the BSP in KVM's local APIC. */
-	return kvm_cpu__pvh_regs(&kvm->cpus[0], entry, boot_info);
+	return kvm_cpu__boot_regs(&kvm->cpus[0], boot);
 }
 
 static void kvm_cpu__io(struct kvm_run *run)
@@ -92,6 +134,15 @@ static void kvm_cpu__io(struct kvm_run *run)
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
 		ioport__access(run->io.port, data, run->io.size, run->io.direction == KVM_EXIT_IO_OUT);
+}
+
+/* Unclaimed addresses read as all ones and drop writes, as on a PCI bus with nothing there. */
+static void kvm_cpu__mmio(struct kvm_run *run)
+{
+	uint32_t len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : sizeof(run->mmio.data);
+
+	if (!pcie__mmio(run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write) && !run->mmio.is_write)
+		memset(run->mmio.data, 0xff, len);
 }
 
 static void __attribute__((noreturn)) kvm_cpu__fatal(struct kvm_cpu *cpu, const char *what)
@@ -118,9 +169,7 @@ static void *kvm_cpu__thread(void *arg)
 			kvm_cpu__io(run);
 			break;
 		case KVM_EXIT_MMIO:
-			/* Nothing claims MMIO yet: reads float high, writes vanish. */
-			if (!run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			kvm_cpu__mmio(run);
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			kvm_cpu__fatal(cpu, "the guest triple-faulted");

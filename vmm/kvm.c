@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "kvm.h"
 
 /* Below 4 GiB, out of the RAM map, as x86 needs for the TSS of real-mode emulation. */
 #define KVM_TSS_ADDR	0xfffbd000ul
+#define KVM_CPUID_MAX	256
 
 static int kvm__slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t offset, uint64_t size)
 {
@@ -21,10 +23,30 @@ static int kvm__slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t offs
 	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
 }
 
+static int kvm__supported_cpuid(struct kvm *kvm, int kvm_fd)
+{
+	kvm->cpuid = calloc(1, sizeof(*kvm->cpuid) + KVM_CPUID_MAX * sizeof(kvm->cpuid->entries[0]));
+	if (!kvm->cpuid)
+		return -ENOMEM;
+	kvm->cpuid->nent = KVM_CPUID_MAX;
+	return ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, kvm->cpuid) ? -errno : 0;
+}
+
+/* The in-kernel PIT: Linux checks its timer interrupt through the IOAPIC at boot. */
+static int kvm__pit(struct kvm *kvm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	return ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) ? -errno : 0;
+}
+
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size)
 {
 	int ret;
 
+	ret = kvm__supported_cpuid(kvm, kvm_fd);
+	if (ret)
+		return ret;
 	kvm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (kvm->vm_fd < 0)
 		return -errno;
@@ -41,5 +63,5 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 		return ret;
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) || ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 		return -errno;
-	return 0;
+	return kvm__pit(kvm);
 }

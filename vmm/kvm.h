@@ -14,6 +14,14 @@
 #define KVM_HIGH_RAM_START	0x100000000ull
 
 struct kvm_cpu;
+struct kvm_cpuid2;
+
+/* How the boot vCPU starts: PVH's 32-bit entry, or Linux's 64-bit one. */
+struct kvm_boot {
+	bool linux64;
+	uint64_t entry;
+	uint64_t arg;		/* %rbx for PVH, %rsi for Linux: the boot information */
+};
 
 struct kvm {
 	int vm_fd;
@@ -23,6 +31,7 @@ struct kvm {
 	uint32_t vcpu_mmap_size;
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports, given to every vCPU */
 };
 
 /* Host pointer for [gpa, gpa + len) in guest RAM, or NULL if any of it is not RAM. */
@@ -41,7 +50,7 @@ static inline void *kvm__gpa(const struct kvm *kvm, uint64_t gpa, uint64_t len)
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size);
 
 /* vCPUs: created before the seccomp filter, released to run guest code after it. */
-int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, uint32_t entry, uint32_t boot_info);
+int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, const struct kvm_boot *boot);
 int kvm_cpu__start_all(struct kvm *kvm);
 void kvm_cpu__release_all(void);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bzimage.h"
 #include "ioport.h"
+#include "acpi.h"
 #include "kvm.h"
+#include "layout.h"
+#include "pcie.h"
 #include "log.h"
 #include "pm.h"
 #include "proto.h"
@@ -89,7 +94,30 @@ static uint64_t vmm__image_size(int fd, const char *what)
 	return (uint64_t)st.st_size;
 }
 
-static void vmm__load(const struct msg_config *cfg, const int *fds, struct pvh_image *pi)
+/* A PVH ELF or a Linux bzImage, told apart by the ELF magic. */
+static int vmm__boot_image(const uint8_t *img, uint64_t size, const char *cmdline, uint64_t initrd_size,
+			   uint64_t *initrd_gpa, struct kvm_boot *boot, const char **why)
+{
+	struct pvh_image pi;
+	struct bzimage bz;
+	int ret;
+
+	if (size >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG)) {
+		ret = pvh__parse(img, size, kvm.low_size, &pi, why);
+		if (ret)
+			return ret;
+		pvh__load(&kvm, img, &pi);
+		*boot = (struct kvm_boot){ .entry = pi.entry, .arg = PVH_START_INFO };
+		return pvh__boot_info(&kvm, &pi, cmdline, initrd_size, initrd_gpa, why);
+	}
+	ret = bzimage__parse(img, size, &kvm, &bz, why);
+	if (ret)
+		return ret;
+	*boot = (struct kvm_boot){ .linux64 = true, .entry = BZ_LOAD + BZ_ENTRY64_OFFSET, .arg = BZ_BOOT_PARAMS };
+	return bzimage__setup(&kvm, img, &bz, cmdline, initrd_size, initrd_gpa, LAYOUT_ACPI_BASE, why);
+}
+
+static void vmm__load(const struct msg_config *cfg, const int *fds, struct kvm_boot *boot)
 {
 	uint64_t size = vmm__image_size(fds[CONFIG_FD_KERNEL], "--kernel");
 	uint64_t initrd_size = 0, initrd_gpa = 0;
@@ -102,14 +130,11 @@ static void vmm__load(const struct msg_config *cfg, const int *fds, struct pvh_i
 	ret = vmm__read_all(fds[CONFIG_FD_KERNEL], img, size);
 	if (ret)
 		die("--kernel: cannot read the image: %s", strerror(-ret));
-	if (pvh__parse(img, size, kvm.low_size, pi, &why))
-		die("--kernel: %s", why);
-	pvh__load(&kvm, img, pi);
-	free(img);
 	if (cfg->flags & CONFIG_F_INITRD)
 		initrd_size = vmm__image_size(fds[CONFIG_FD_INITRD], "--initrd");
-	if (pvh__boot_info(&kvm, pi, cfg->cmdline, initrd_size, &initrd_gpa, &why))
-		die("%s", why);
+	if (vmm__boot_image(img, size, cfg->cmdline, initrd_size, &initrd_gpa, boot, &why))
+		die("--kernel: %s", why);
+	free(img);
 	if (initrd_size) {
 		ret = vmm__read_all(fds[CONFIG_FD_INITRD], kvm__gpa(&kvm, initrd_gpa, initrd_size), initrd_size);
 		if (ret)
@@ -117,12 +142,33 @@ static void vmm__load(const struct msg_config *cfg, const int *fds, struct pvh_i
 	}
 }
 
+/* ACPI tables in the legacy region, where Linux also finds them by scanning. */
+static void vmm__acpi(const struct msg_config *cfg)
+{
+	struct acpi_config ac = { .nr_cpus = cfg->vcpus, .nr_rc = cfg->nr_rc, .com1 = true };
+	int ret;
+
+	for (unsigned int i = 0; i < cfg->nr_rc; i++)
+		ac.rc[i].nr_ports = cfg->rc_ports[i];
+	ret = acpi__build(kvm__gpa(&kvm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE), LAYOUT_ACPI_SIZE,
+			  LAYOUT_ACPI_BASE, &ac);
+	if (ret < 0)
+		die("cannot build the ACPI tables: %s", strerror(-ret));
+}
+
 static void vmm__devices(const struct msg_config *cfg)
 {
+	unsigned int ports[CONFIG_RC_MAX];
+
+	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
+		ports[i] = cfg->rc_ports[i];
 	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1);
-	pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = vmm__poweroff };
+	pm__init(&pm, vmm__poweroff);
+	if (pcie__init(cfg->nr_rc, ports))
+		die("cannot build the PCIe topology");
 	if (ioport__register(SERIAL_COM1_BASE, SERIAL_NR_REGS, serial__io, &com1) ||
-	    ioport__register(PM_PM1A_CNT, 2, pm__io, &pm))
+	    ioport__register(PM_PM1A_EVT, PM_NR_PORTS, pm__io, &pm) ||
+	    ioport__register(PCIE_CF8_BASE, PCIE_CF8_LEN, pcie__cf8_io, NULL))
 		die("cannot register the legacy devices");
 #ifdef AIRLOCK_TEST_HOOKS
 	if (test_hooks__init())
@@ -152,7 +198,7 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 int main(void)
 {
 	struct msg_config cfg;
-	struct pvh_image pi;
+	struct kvm_boot boot;
 	struct msg m;
 	int ret;
 
@@ -166,13 +212,14 @@ int main(void)
 	if (ret)
 		die("cannot create the VM, its memory and interrupt controllers: %s", strerror(-ret));
 	close(m.fds[CONFIG_FD_KVM]);
-	vmm__load(&cfg, m.fds, &pi);
+	vmm__acpi(&cfg);
+	vmm__load(&cfg, m.fds, &boot);
 	close(m.fds[CONFIG_FD_RAM]);	/* the mapping stays */
 	close(m.fds[CONFIG_FD_KERNEL]);
 	if (cfg.flags & CONFIG_F_INITRD)
 		close(m.fds[CONFIG_FD_INITRD]);
 	vmm__devices(&cfg);
-	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, pi.entry, PVH_START_INFO);
+	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, &boot);
 	if (!ret)
 		ret = kvm_cpu__start_all(&kvm);
 	if (ret)

@@ -6,13 +6,21 @@
 #define PM1_SLP_EN		(1u << 13)
 #define PM1_SLP_TYP(v)		(((v) >> 10) & 7u)
 
+enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = PM_PM1A_CNT - PM_PM1A_EVT };
+
+void pm__init(struct pm *pm, void (*poweroff)(void))
+{
+	*pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = poweroff };
+}
+
 void pm__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)
 {
 	struct pm *pm = dev;
-	uint8_t reg[2];
-	uint16_t v;
+	uint8_t reg[PM_NR_PORTS] = { 0 };	/* PM1_STS reads 0: no events */
+	uint16_t cnt;
 
-	memcpy(reg, &pm->cnt, sizeof(reg));
+	memcpy(reg + PM1_EN, &pm->en, 2);
+	memcpy(reg + PM1_CNT, &pm->cnt, 2);
 	if (!write) {
 		for (uint32_t i = 0; i < size; i++)
 			data[i] = off + i < sizeof(reg) ? reg[off + i] : 0xff;
@@ -20,9 +28,10 @@ void pm__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)
 	}
 	for (uint32_t i = 0; i < size && off + i < sizeof(reg); i++)
 		reg[off + i] = data[i];
-	memcpy(&v, reg, sizeof(v));
+	memcpy(&pm->en, reg + PM1_EN, 2);
+	memcpy(&cnt, reg + PM1_CNT, 2);
 	/* SLP_EN is write-only: it acts and never reads back. */
-	pm->cnt = (uint16_t)((v & ~PM1_SLP_EN) | PM1_SCI_EN);
-	if ((v & PM1_SLP_EN) && PM1_SLP_TYP(v) == PM_SLP_TYP_S5)
+	pm->cnt = (uint16_t)((cnt & ~PM1_SLP_EN) | PM1_SCI_EN);
+	if (off + size > PM1_CNT && (cnt & PM1_SLP_EN) && PM1_SLP_TYP(cnt) == PM_SLP_TYP_S5)
 		pm->poweroff();
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "e820.h"
+#include "layout.h"
 #include "proto.h"
 #include "pvh.h"
 
@@ -103,7 +104,7 @@ int pvh__parse(const uint8_t *img, size_t size, uint64_t limit, struct pvh_image
 
 	memset(out, 0, sizeof(*out));
 	if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG))
-		return pvh__bad(why, "not an ELF image (a bzImage is not supported yet; use a PVH-capable vmlinux)");
+		return pvh__bad(why, "not an ELF image");
 	if (size < sizeof(eh))
 		return pvh__bad(why, "truncated ELF header");
 	memcpy(&eh, img, sizeof(eh));
@@ -167,6 +168,7 @@ int pvh__boot_info(const struct kvm *kvm, const struct pvh_image *pi, const char
 		.magic = PVH_START_MAGIC,
 		.version = 1,
 		.cmdline_paddr = PVH_CMDLINE,
+		.rsdp_paddr = LAYOUT_ACPI_BASE,
 		.memmap_paddr = PVH_MEMMAP,
 		.memmap_entries = pvh__memmap(kvm, map),
 	};

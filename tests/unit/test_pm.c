@@ -20,24 +20,29 @@ static int setup(void **state)
 {
 	(void)state;
 	poweroffs = 0;
-	pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = count_poweroff };
+	pm__init(&pm, count_poweroff);
 	return 0;
 }
 
-static void wr16(uint16_t v)
+#define CNT	(PM_PM1A_CNT - PM_PM1A_EVT)
+
+static void wr16_at(uint16_t off, uint16_t v)
 {
 	uint8_t d[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
 
-	pm__io(&pm, 0, d, 2, true);
+	pm__io(&pm, off, d, 2, true);
 }
 
-static uint16_t rd16(void)
+static uint16_t rd16_at(uint16_t off)
 {
 	uint8_t d[2];
 
-	pm__io(&pm, 0, d, 2, false);
+	pm__io(&pm, off, d, 2, false);
 	return (uint16_t)(d[0] | d[1] << 8);
 }
+
+static void wr16(uint16_t v) { wr16_at(CNT, v); }
+static uint16_t rd16(void) { return rd16_at(CNT); }
 
 static void test_s5_powers_off(void **state)
 {
@@ -71,10 +76,23 @@ static void test_byte_writes(void **state)
 	uint8_t lo = 0, hi = 0x20 | PM_SLP_TYP_S5 << 2;
 
 	(void)state;
-	pm__io(&pm, 0, &lo, 1, true);
+	pm__io(&pm, CNT, &lo, 1, true);
 	assert_int_equal(poweroffs, 0);
-	pm__io(&pm, 1, &hi, 1, true);
+	pm__io(&pm, CNT + 1, &hi, 1, true);
 	assert_int_equal(poweroffs, 1);
+}
+
+/* Linux enables the global-lock event and reads it back; status never shows an event. */
+static void test_event_block(void **state)
+{
+	(void)state;
+	assert_int_equal(rd16_at(0), 0);
+	wr16_at(0, 0xffff);			/* write-1-to-clear of nothing */
+	assert_int_equal(rd16_at(0), 0);
+	wr16_at(2, 0x0020);
+	assert_int_equal(rd16_at(2), 0x0020);
+	assert_int_equal(rd16(), PM1_SCI_EN);	/* PM1_CNT untouched */
+	assert_int_equal(poweroffs, 0);
 }
 
 int main(void)
@@ -84,6 +102,7 @@ int main(void)
 		cmocka_unit_test_setup(test_other_sleep_types, setup),
 		cmocka_unit_test_setup(test_readback, setup),
 		cmocka_unit_test_setup(test_byte_writes, setup),
+		cmocka_unit_test_setup(test_event_block, setup),
 	};
 
 	return cmocka_run_group_tests_name("pm", tests, NULL, NULL);

@@ -221,6 +221,22 @@ static void test_config_fields(void **state)
 	m = config_msg(&c, 3);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
+	c.nr_rc = 1;
+	c.rc_ports[0] = 31;
+	m = config_msg(&c, 3);
+	assert_int_equal(msg__read_config(&m, &out), 0);
+	c.rc_ports[0] = 32;
+	m = config_msg(&c, 3);
+	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
+	c.rc_ports[0] = 1;
+	c.rc_ports[1] = 1;				/* a port on a complex that does not exist */
+	m = config_msg(&c, 3);
+	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
+	c = good;
+	c.nr_rc = 5;
+	m = config_msg(&c, 3);
+	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
+	c = good;
 	memset(c.cmdline, 'a', sizeof(c.cmdline));	/* no NUL */
 	m = config_msg(&c, 3);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
