@@ -40,6 +40,13 @@ static int kvm__pit(struct kvm *kvm)
 	return ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) ? -errno : 0;
 }
 
+int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &l) ? -errno : 0;
+}
+
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size)
 {
 	int ret;

@@ -47,6 +47,9 @@ static inline void *kvm__gpa(const struct kvm *kvm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+/* Drive an interrupt line of the in-kernel PIC and IOAPIC. */
+int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level);
+
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size);
 
 /* vCPUs: created before the seccomp filter, released to run guest code after it. */

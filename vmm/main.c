@@ -29,6 +29,11 @@ static struct serial com1;
 static struct pm pm;
 static uint32_t vmm_seq;
 
+static void vmm__com1_irq(bool level)
+{
+	kvm__irq_line(&kvm, LAYOUT_COM1_IRQ, level);
+}
+
 static void vmm__poweroff(void)
 {
 	pr_err("the guest powered off");
@@ -162,7 +167,7 @@ static void vmm__devices(const struct msg_config *cfg)
 
 	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
 		ports[i] = cfg->rc_ports[i];
-	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1);
+	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1, vmm__com1_irq);
 	pm__init(&pm, vmm__poweroff);
 	if (pcie__init(cfg->nr_rc, ports))
 		die("cannot build the PCIe topology");

@@ -18,9 +18,16 @@
 #define PCI_CLASS_HOST_BRIDGE		0x060000
 #define PCI_CLASS_PCI_BRIDGE		0x060400
 
-/* The root port's capabilities: power management, then PCI Express (version 2 with slot: 0x3c bytes). */
+/*
+ * The root port's capabilities: power management, PCI Express (version 2
+ * with slot: 0x3c bytes), then MSI. Linux's port driver will not bind a
+ * port that has no interrupt for its services (PME, hot-plug, AER); the
+ * MSI capability gives it one, which the VMM never raises: it emulates no
+ * event that would need it.
+ */
 #define PORT_PM			0x40
 #define PORT_EXP		0x48
+#define PORT_MSI		0x84
 
 #define PCI_PM_CAP_VER_1_2	3
 #define PCI_EXP_FLAGS_V2	2
@@ -89,6 +96,14 @@ static const struct pci_reg pcie_exp_regs[] = {
 	{ PCI_EXP_LNKCTL2, 2, PCI_EXP_LNKCTL2_TLS_2_5GT, 0, 0 },
 };
 
+/* One vector, 64-bit address, no per-vector masking. */
+static const struct pci_reg pcie_msi_regs[] = {
+	{ PCI_MSI_FLAGS,    2, PCI_MSI_FLAGS_64BIT, PCI_MSI_FLAGS_ENABLE, 0 },
+	{ PCI_MSI_ADDRESS_LO, 4, 0, 0xfffffffc, 0 },
+	{ PCI_MSI_ADDRESS_HI, 4, 0, 0xffffffff, 0 },
+	{ PCI_MSI_DATA_64,  2, 0, 0xffff, 0 },
+};
+
 static bool pcie__link_up(const struct pcie_port *p)
 {
 	return p->ep && !(pci__get(&p->cfg, PORT_EXP + PCI_EXP_LNKCTL, 2) & PCI_EXP_LNKCTL_LD);
@@ -128,8 +143,10 @@ static void pcie__port_init(struct pcie_port *p, unsigned int rc, unsigned int k
 	pci__set(&p->cfg, PCI_SUBORDINATE_BUS, 1, k);
 	pci__add_cap(&p->cfg, PORT_PM, PCI_CAP_ID_PM);
 	pci__add_cap(&p->cfg, PORT_EXP, PCI_CAP_ID_EXP);
+	pci__add_cap(&p->cfg, PORT_MSI, PCI_CAP_ID_MSI);
 	pci__set_regs(&p->cfg, PORT_PM, pcie_pm_regs, ARRAY_SIZE(pcie_pm_regs));
 	pci__set_regs(&p->cfg, PORT_EXP, pcie_exp_regs, ARRAY_SIZE(pcie_exp_regs));
+	pci__set_regs(&p->cfg, PORT_MSI, pcie_msi_regs, ARRAY_SIZE(pcie_msi_regs));
 	pci__set(&p->cfg, PORT_EXP + PCI_EXP_LNKCAP, 4,
 		 pci__get(&p->cfg, PORT_EXP + PCI_EXP_LNKCAP, 4) | k << PCI_EXP_LNKCAP_PN_SHIFT);
 	/* The physical slot number must be unique in the chassis, across complexes too. */

@@ -17,11 +17,22 @@ enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 #define LSR_TEMT	0x40
 #define MSR_CTS_DSR_DCD	0xb0
 
-void serial__init(struct serial *s, int out_fd)
+void serial__init(struct serial *s, int out_fd, void (*set_irq)(bool level))
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->out_fd = out_fd;
+	s->set_irq = set_irq;
+}
+
+static void serial__update_irq(struct serial *s)
+{
+	bool level = (s->ier & IER_THRI) && s->thr_irq;
+
+	if (level != s->irq_level) {
+		s->irq_level = level;
+		s->set_irq(level);
+	}
 }
 
 static void serial__transmit(struct serial *s, uint8_t c)
@@ -108,5 +119,6 @@ void serial__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool writ
 		memset(data, 0, size);
 		data[0] = serial__read(s, off);
 	}
+	serial__update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }

@@ -15,9 +15,12 @@ struct serial {
 	int out_fd;		/* -1: output is discarded */
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
 	bool thr_irq;		/* "transmitter empty" interrupt pending */
+	bool irq_level;		/* the interrupt line as last driven */
+	void (*set_irq)(bool level);
 };
 
-void serial__init(struct serial *s, int out_fd);
+/* set_irq drives the UART's interrupt line; it is called on every change. */
+void serial__init(struct serial *s, int out_fd, void (*set_irq)(bool level));
 void serial__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);
 
 #endif

@@ -148,18 +148,26 @@ static void test_unknown_functions_read_all_ones(void **state)
 
 static void test_pcie_capability(void **state)
 {
-	uint32_t ptr, exp = 0, pm = 0, caps = 0;
+	uint32_t ptr, exp = 0, pm = 0, msi = 0, caps = 0;
 
 	(void)state;
 	for (ptr = cfg_rd(0, 0, 2, PCI_CAPABILITY_LIST, 1); ptr; ptr = cfg_rd(0, 0, 2, ptr + 1, 1)) {
-		assert_true(++caps <= 2);
+		assert_true(++caps <= 3);
 		if (cfg_rd(0, 0, 2, ptr, 1) == PCI_CAP_ID_EXP)
 			exp = ptr;
 		if (cfg_rd(0, 0, 2, ptr, 1) == PCI_CAP_ID_PM)
 			pm = ptr;
+		if (cfg_rd(0, 0, 2, ptr, 1) == PCI_CAP_ID_MSI)
+			msi = ptr;
 	}
 	assert_int_equal(exp, EXP);
 	assert_int_not_equal(pm, 0);
+	/* MSI: one vector, 64-bit; only enable, address and data are writable. */
+	assert_int_not_equal(msi, 0);
+	cfg_wr(0, 0, 2, msi + PCI_MSI_FLAGS, 2, 0xffff);
+	assert_int_equal(cfg_rd(0, 0, 2, msi + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE);
+	cfg_wr(0, 0, 2, msi + PCI_MSI_ADDRESS_LO, 4, 0xfee00003);
+	assert_int_equal(cfg_rd(0, 0, 2, msi + PCI_MSI_ADDRESS_LO, 4), 0xfee00000);
 	/* Version 2, Root Port, slot implemented. */
 	assert_int_equal(cfg_rd(0, 0, 2, exp + PCI_EXP_FLAGS, 2), 0x0142);
 	/* x1 at 2.5 GT/s, link-active reporting, port number 2. */

@@ -14,13 +14,23 @@ enum { THR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 
 static struct serial s;
 static int out[2];
+static int irq_changes;
+static bool irq_line;
+
+static void set_irq(bool level)
+{
+	irq_changes++;
+	irq_line = level;
+}
 
 static int setup(void **state)
 {
 	(void)state;
 	if (pipe2(out, O_NONBLOCK))
 		return -1;
-	serial__init(&s, out[1]);
+	irq_changes = 0;
+	irq_line = false;
+	serial__init(&s, out[1], set_irq);
 	return 0;
 }
 
@@ -102,6 +112,22 @@ static void test_thr_interrupt(void **state)
 	assert_int_equal(rd(IIR), 0xc1);
 }
 
+static void test_irq_line(void **state)
+{
+	(void)state;
+	wr(THR, 'a');
+	assert_int_equal(irq_changes, 0);	/* interrupts not enabled */
+	wr(IER, 0x02);
+	assert_true(irq_line);			/* transmitter empty: raised at once */
+	assert_int_equal(rd(IIR), 0x02);
+	assert_false(irq_line);			/* acknowledged by reading IIR */
+	wr(THR, 'b');
+	assert_true(irq_line);
+	wr(IER, 0x00);
+	assert_false(irq_line);			/* masked */
+	assert_int_equal(irq_changes, 4);
+}
+
 static void test_loopback(void **state)
 {
 	char buf[8];
@@ -130,7 +156,7 @@ static void test_wide_access(void **state)
 static void test_discarded_output(void **state)
 {
 	(void)state;
-	serial__init(&s, -1);
+	serial__init(&s, -1, set_irq);
 	wr(THR, 'q');
 	assert_int_equal(rd(LSR) & 0x60, 0x60);
 }
@@ -142,6 +168,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dlab, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scratch_and_reserved_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thr_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wide_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discarded_output, setup, teardown),
