@@ -103,7 +103,7 @@ t_bad_input() {
 		"dddd:bb:dd.f|--kernel $HELLO --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio rp0:1:0.0"
 		"no root port 'rp9'|--kernel $HELLO --vfio rp9:0000:01:00.0"
 		"'console' or 'none'|--kernel $HELLO --com1 serial"
-		"not an ELF image|--kernel $dir/text --memory 16M"
+		"neither a Linux bzImage nor a PVH ELF image|--kernel $dir/text --memory 16M"
 		"truncated|--kernel $dir/truncated.elf --memory 16M"
 		"unknown command 'start'|@start"
 	)
