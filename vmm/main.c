@@ -24,6 +24,10 @@
 #include "test-hooks.h"
 #endif
 
+/* The broker's topology limits are the guest layout's: the one checks what the other places. */
+_Static_assert(CONFIG_RC_MAX == LAYOUT_RC_MAX, "root complexes");
+_Static_assert(CONFIG_RC_PORTS_MAX == LAYOUT_PORTS_MAX, "root ports per complex");
+
 static struct kvm kvm;
 static struct serial com1;
 static struct pm pm;
