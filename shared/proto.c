@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <linux/vfio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -178,7 +180,7 @@ int msg__read_config(const struct msg *m, struct msg_config *out)
 		return -EBADMSG;
 	memcpy(out, m->payload, sizeof(*out));
 	nfds = (out->flags & CONFIG_F_INITRD) ? CONFIG_FD_INITRD + 1 : CONFIG_FD_INITRD;
-	if (m->nfds != nfds || out->flags & ~CONFIG_F_ALL || out->reserved)
+	if (m->nfds != nfds || out->flags & ~CONFIG_F_ALL || out->nr_devices > CONFIG_DEVICES_MAX)
 		return -EBADMSG;
 	if (!out->vcpus || out->vcpus > CONFIG_VCPUS_MAX || !out->vcpu_mmap_size)
 		return -EBADMSG;
@@ -192,6 +194,60 @@ int msg__read_config(const struct msg *m, struct msg_config *out)
 	return 0;
 }
 
+int msg__read_device_req(const struct msg *m, struct msg_device_req *out)
+{
+	if (msg__check(m, MSG_DEVICE_REQ, sizeof(*out), 0))
+		return -EBADMSG;
+	memcpy(out, m->payload, sizeof(*out));
+	return out->reserved || out->index >= CONFIG_DEVICES_MAX ? -EBADMSG : 0;
+}
+
+static bool msg__page_aligned(uint64_t v)
+{
+	return !(v & (MSG_PAGE_SIZE - 1));
+}
+
+static int msg__check_region(const struct msg_region *r)
+{
+	if (r->flags & ~(uint32_t)(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				   VFIO_REGION_INFO_FLAG_MMAP))
+		return -EBADMSG;
+	if (r->nr_areas > DEVICE_AREAS_MAX || (r->nr_areas && !(r->flags & VFIO_REGION_INFO_FLAG_MMAP)))
+		return -EBADMSG;
+	if (r->offset + r->size < r->offset)
+		return -EBADMSG;
+	for (unsigned int i = 0; i < DEVICE_AREAS_MAX; i++) {
+		const struct msg_area *a = &r->areas[i];
+
+		if (i >= r->nr_areas) {
+			if (a->offset || a->size)
+				return -EBADMSG;
+			continue;
+		}
+		if (!a->size || !msg__page_aligned(a->offset) || !msg__page_aligned(a->size) ||
+		    !msg__page_aligned(r->offset) || a->offset > r->size || a->size > r->size - a->offset)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+int msg__read_device(const struct msg *m, uint32_t index, struct msg_device *out)
+{
+	if (msg__check(m, MSG_DEVICE, sizeof(*out), 1))
+		return -EBADMSG;
+	memcpy(out, m->payload, sizeof(*out));
+	if (out->index != index || out->reserved || out->opts & ~DEVICE_O_ALL)
+		return -EBADMSG;
+	if (out->rc >= CONFIG_RC_MAX || out->port >= CONFIG_RC_PORTS_MAX)
+		return -EBADMSG;
+	if (!memchr(out->name, '\0', sizeof(out->name)))
+		return -EBADMSG;
+	for (unsigned int i = 0; i < DEVICE_REGIONS; i++)
+		if (msg__check_region(&out->regions[i]))
+			return -EBADMSG;
+	return 0;
+}
+
 const char *msg__type_name(uint32_t type)
 {
 	switch (type) {
@@ -199,6 +255,8 @@ const char *msg__type_name(uint32_t type)
 	case MSG_CONFIG:	return "CONFIG";
 	case MSG_LOCKED:	return "LOCKED";
 	case MSG_LOCKED_OK:	return "LOCKED_OK";
+	case MSG_DEVICE_REQ:	return "DEVICE_REQ";
+	case MSG_DEVICE:	return "DEVICE";
 	}
 	return "unknown";
 }

@@ -23,6 +23,7 @@
 #define PROTO_VMM_FD	3	/* the VMM's end of the socketpair, placed by the broker */
 #define MSG_MAX		4096	/* header + payload, hard limit */
 #define MSG_MAX_FDS	8
+#define MSG_PAGE_SIZE	4096ull	/* x86: the unit of mmap and of KVM memory slots */
 
 struct msg_hdr {
 	uint32_t type;
@@ -42,6 +43,13 @@ enum msg_type {
 	/* VMM -> broker: empty; its seccomp filter is in force. Answer: empty. */
 	MSG_LOCKED	= 0x02,
 	MSG_LOCKED_OK	= MSG_LOCKED | MSG_ANSWER,
+	/*
+	 * VMM -> broker: struct msg_device_req, once for each index below
+	 * msg_config.nr_devices, before LOCKED. Answer: struct msg_device +
+	 * that device's VFIO device fd (never a container or group fd).
+	 */
+	MSG_DEVICE_REQ	= 0x03,
+	MSG_DEVICE	= MSG_DEVICE_REQ | MSG_ANSWER,
 };
 
 struct msg_hello {
@@ -54,6 +62,7 @@ _Static_assert(sizeof(struct msg_hello) == 8, "wire msg_hello");
 #define CONFIG_VCPUS_MAX	255	/* xAPIC IDs */
 #define CONFIG_RC_MAX		4	/* PCIe root complexes */
 #define CONFIG_RC_PORTS_MAX	31	/* root ports per complex: devices 1..31 of its bus 0 */
+#define CONFIG_DEVICES_MAX	32	/* assigned devices, one per root port */
 
 #define CONFIG_F_COM1_CONSOLE	(1u << 0)
 #define CONFIG_F_INITRD		(1u << 1)
@@ -79,11 +88,66 @@ struct msg_config {
 	uint32_t flags;		/* CONFIG_F_* */
 	uint32_t nr_rc;		/* 0..CONFIG_RC_MAX */
 	uint8_t rc_ports[CONFIG_RC_MAX];	/* root ports of each; 0 past nr_rc */
-	uint32_t reserved;	/* 0 */
+	uint32_t nr_devices;	/* assigned devices: 0..CONFIG_DEVICES_MAX */
 	char cmdline[CONFIG_CMDLINE_MAX];	/* NUL-terminated, NUL-padded */
 };
 _Static_assert(sizeof(struct msg_config) == 2080, "wire msg_config");
 _Static_assert(sizeof(struct msg_config) <= MSG_PAYLOAD_MAX, "fits a message");
+
+struct msg_device_req {
+	uint32_t index;		/* < msg_config.nr_devices */
+	uint32_t reserved;	/* 0 */
+};
+_Static_assert(sizeof(struct msg_device_req) == 8, "wire msg_device_req");
+
+/*
+ * An assigned device as the broker found it through VFIO. The VMM cannot
+ * ask VFIO for region or interrupt information itself: its seccomp filter
+ * does not allow those ioctls.
+ */
+#define DEVICE_REGIONS		9	/* VFIO_PCI_NUM_REGIONS: BAR0..5, ROM, config, VGA */
+#define DEVICE_IRQS		5	/* VFIO_PCI_NUM_IRQS: INTx, MSI, MSI-X, error, request */
+#define DEVICE_AREAS_MAX	8	/* mmappable areas per region */
+#define DEVICE_NAME_MAX		16	/* "dddd:bb:dd.f" and its NUL */
+
+#define DEVICE_O_TRAP		(1u << 0)	/* no mmap fast path: trap every BAR access */
+#define DEVICE_O_ALL		DEVICE_O_TRAP
+
+/* A page-aligned part of a region the VMM may mmap, relative to the region. */
+struct msg_area {
+	uint64_t offset;
+	uint64_t size;
+};
+
+struct msg_region {
+	uint64_t size;		/* 0: the device has no such region */
+	uint64_t offset;	/* of the region in the device fd */
+	uint32_t flags;		/* VFIO_REGION_INFO_FLAG_READ | _WRITE | _MMAP */
+	uint32_t nr_areas;	/* mmappable areas, from the sparse-mmap capability or the whole region */
+	struct msg_area areas[DEVICE_AREAS_MAX];
+};
+
+struct msg_irq {
+	uint32_t count;		/* vectors; 0: none */
+	uint32_t flags;		/* VFIO_IRQ_INFO_* */
+};
+
+struct msg_device {
+	uint32_t index;		/* the request's */
+	uint32_t flags;		/* VFIO_DEVICE_FLAGS_* */
+	uint8_t rc;		/* behind root port 'port' (0-based, command-line order) of complex rc */
+	uint8_t port;
+	uint16_t opts;		/* DEVICE_O_* */
+	uint32_t reserved;	/* 0 */
+	char name[DEVICE_NAME_MAX];	/* the host's BDF, for messages; NUL-terminated */
+	struct msg_region regions[DEVICE_REGIONS];
+	struct msg_irq irqs[DEVICE_IRQS];
+};
+_Static_assert(sizeof(struct msg_area) == 16, "wire msg_area");
+_Static_assert(sizeof(struct msg_region) == 24 + DEVICE_AREAS_MAX * 16, "wire msg_region");
+_Static_assert(sizeof(struct msg_device) == 32 + DEVICE_REGIONS * sizeof(struct msg_region) +
+	       DEVICE_IRQS * sizeof(struct msg_irq), "wire msg_device");
+_Static_assert(sizeof(struct msg_device) <= MSG_PAYLOAD_MAX, "fits a message");
 
 /* A received message. Descriptors are owned by it until taken. */
 struct msg {
@@ -120,6 +184,9 @@ void msg__close_fds(struct msg *m);
 int msg__read_hello(const struct msg *m, struct msg_hello *out);
 int msg__read_empty(const struct msg *m, uint32_t type);
 int msg__read_config(const struct msg *m, struct msg_config *out);
+int msg__read_device_req(const struct msg *m, struct msg_device_req *out);
+/* index: the one asked for. Regions and areas must be consistent and page-aligned where mmappable. */
+int msg__read_device(const struct msg *m, uint32_t index, struct msg_device *out);
 
 const char *msg__type_name(uint32_t type);
 

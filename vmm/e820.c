@@ -14,6 +14,6 @@ unsigned int e820__map(const struct kvm *kvm, struct e820_range map[E820_MAX])
 	map[n++] = (struct e820_range){ E820_HIGH_MEMORY, kvm->low_size - E820_HIGH_MEMORY, E820_RAM };
 	map[n++] = (struct e820_range){ LAYOUT_ECAM_BASE, LAYOUT_RC_MAX * LAYOUT_ECAM_SIZE, E820_RESERVED };
 	if (kvm->ram_size > kvm->low_size)
-		map[n++] = (struct e820_range){ KVM_HIGH_RAM_START, kvm->ram_size - kvm->low_size, E820_RAM };
+		map[n++] = (struct e820_range){ GUEST_RAM_HIGH_START, kvm->ram_size - kvm->low_size, E820_RAM };
 	return n;
 }

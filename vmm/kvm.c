@@ -49,6 +49,8 @@ int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level)
 
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size)
 {
+	struct guest_ram_region ram[GUEST_RAM_REGIONS];
+	unsigned int nr;
 	int ret;
 
 	ret = kvm__supported_cpuid(kvm, kvm_fd);
@@ -58,16 +60,17 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 	if (kvm->vm_fd < 0)
 		return -errno;
 	kvm->ram_size = ram_size;
-	kvm->low_size = ram_size < KVM_LOW_RAM_END ? ram_size : KVM_LOW_RAM_END;
+	kvm->low_size = ram_size < GUEST_RAM_LOW_END ? ram_size : GUEST_RAM_LOW_END;
 	kvm->vcpu_mmap_size = vcpu_mmap_size;
 	kvm->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, ram_fd, 0);
 	if (kvm->ram == MAP_FAILED)
 		return -errno;
-	ret = kvm__slot(kvm, 0, 0, 0, kvm->low_size);
-	if (!ret && ram_size > kvm->low_size)
-		ret = kvm__slot(kvm, 1, KVM_HIGH_RAM_START, kvm->low_size, ram_size - kvm->low_size);
-	if (ret)
-		return ret;
+	nr = guest_ram__regions(ram_size, ram);
+	for (unsigned int i = 0; i < nr; i++) {
+		ret = kvm__slot(kvm, i, ram[i].gpa, ram[i].offset, ram[i].size);
+		if (ret)
+			return ret;
+	}
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) || ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 		return -errno;
 	return kvm__pit(kvm);

@@ -6,12 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/*
- * Guest physical layout: RAM from 0 up to 3 GiB, the rest from 4 GiB. The
- * hole below 4 GiB is where MMIO windows, ECAM and the APICs live.
- */
-#define KVM_LOW_RAM_END		0xc0000000ull
-#define KVM_HIGH_RAM_START	0x100000000ull
+#include "guest-ram.h"
 
 struct kvm_cpu;
 struct kvm_cpuid2;
@@ -27,7 +22,7 @@ struct kvm {
 	int vm_fd;
 	uint8_t *ram;		/* the RAM memfd, mapped whole */
 	uint64_t ram_size;
-	uint64_t low_size;	/* RAM below KVM_LOW_RAM_END */
+	uint64_t low_size;	/* RAM below GUEST_RAM_LOW_END */
 	uint32_t vcpu_mmap_size;
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
@@ -41,9 +36,9 @@ static inline void *kvm__gpa(const struct kvm *kvm, uint64_t gpa, uint64_t len)
 
 	if (gpa <= kvm->low_size && len <= kvm->low_size - gpa)
 		return kvm->ram + gpa;
-	if (gpa >= KVM_HIGH_RAM_START && gpa - KVM_HIGH_RAM_START <= high_size &&
-	    len <= high_size - (gpa - KVM_HIGH_RAM_START))
-		return kvm->ram + kvm->low_size + (gpa - KVM_HIGH_RAM_START);
+	if (gpa >= GUEST_RAM_HIGH_START && gpa - GUEST_RAM_HIGH_START <= high_size &&
+	    len <= high_size - (gpa - GUEST_RAM_HIGH_START))
+		return kvm->ram + kvm->low_size + (gpa - GUEST_RAM_HIGH_START);
 	return NULL;
 }
 

@@ -162,7 +162,7 @@ static struct kvm fake_kvm(uint64_t size)
 {
 	struct kvm kvm = { .ram = calloc(1, size), .ram_size = size };
 
-	kvm.low_size = size < KVM_LOW_RAM_END ? size : KVM_LOW_RAM_END;
+	kvm.low_size = size < GUEST_RAM_LOW_END ? size : GUEST_RAM_LOW_END;
 	return kvm;
 }
 
@@ -221,7 +221,7 @@ static void test_high_memory_map(void **state)
 	assert_int_equal(pvh__boot_info(&kvm, &pi, "x", 0, &initrd, &why), 0);
 	map = (void *)(kvm.ram + PVH_MEMMAP);
 	assert_int_equal(((struct hvm_start_info *)(kvm.ram + PVH_START_INFO))->memmap_entries, 5);
-	assert_int_equal(map[4].addr, KVM_HIGH_RAM_START);
+	assert_int_equal(map[4].addr, GUEST_RAM_HIGH_START);
 	assert_int_equal(map[4].size, 2ull << 30);
 	assert_int_equal(map[4].type, E820_RAM);
 	free(kvm.ram);
@@ -229,15 +229,15 @@ static void test_high_memory_map(void **state)
 
 static void test_gpa(void **state)
 {
-	struct kvm kvm = { .ram = (uint8_t *)0x10000, .ram_size = 4ull << 30, .low_size = KVM_LOW_RAM_END };
+	struct kvm kvm = { .ram = (uint8_t *)0x10000, .ram_size = 4ull << 30, .low_size = GUEST_RAM_LOW_END };
 
 	(void)state;
 	assert_ptr_equal(kvm__gpa(&kvm, 0, 16), kvm.ram);
-	assert_ptr_equal(kvm__gpa(&kvm, KVM_LOW_RAM_END - 16, 16), kvm.ram + KVM_LOW_RAM_END - 16);
-	assert_null(kvm__gpa(&kvm, KVM_LOW_RAM_END - 16, 17));
-	assert_null(kvm__gpa(&kvm, KVM_LOW_RAM_END, 1));
-	assert_ptr_equal(kvm__gpa(&kvm, KVM_HIGH_RAM_START, 1), kvm.ram + KVM_LOW_RAM_END);
-	assert_null(kvm__gpa(&kvm, KVM_HIGH_RAM_START + (1ull << 30), 1));
+	assert_ptr_equal(kvm__gpa(&kvm, GUEST_RAM_LOW_END - 16, 16), kvm.ram + GUEST_RAM_LOW_END - 16);
+	assert_null(kvm__gpa(&kvm, GUEST_RAM_LOW_END - 16, 17));
+	assert_null(kvm__gpa(&kvm, GUEST_RAM_LOW_END, 1));
+	assert_ptr_equal(kvm__gpa(&kvm, GUEST_RAM_HIGH_START, 1), kvm.ram + GUEST_RAM_LOW_END);
+	assert_null(kvm__gpa(&kvm, GUEST_RAM_HIGH_START + (1ull << 30), 1));
 	assert_null(kvm__gpa(&kvm, 0, UINT64_MAX));
 	assert_null(kvm__gpa(&kvm, UINT64_MAX, 2));
 }
