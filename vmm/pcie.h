@@ -17,6 +17,13 @@
  */
 struct pcie_endpoint {
 	void (*cfg)(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, uint32_t len, bool write);
+	/*
+	 * A memory or I/O access that the port's windows forwarded (len 1, 2,
+	 * 4 or 8; little-endian), under the topology lock: true if one of the
+	 * device's enabled BARs decodes it. NULL: the device has no such BARs.
+	 */
+	bool (*mmio)(void *dev, uint64_t gpa, uint8_t *data, uint32_t len, bool write);
+	bool (*io)(void *dev, uint16_t port, uint8_t *data, uint32_t len, bool write);
 	void *dev;
 };
 
