@@ -302,17 +302,90 @@ static void pcie__ecam(unsigned int seg, uint32_t off, uint8_t *data, uint32_t l
 	}, data, len, write);
 }
 
-bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
+/* The port forwards a request downstream only in D0, with its link up and its decoding on. */
+static bool pcie__port_forwards(const struct pcie_port *p, uint16_t enable)
+{
+	return pcie__link_up(p) && pcie__power_state(p) == PCI_D0 &&
+	       (pci__get(&p->cfg, PCI_COMMAND, 2) & enable);
+}
+
+static bool pcie__in_window(uint64_t addr, uint32_t len, uint64_t base, uint64_t limit)
+{
+	return base <= limit && addr >= base && addr + len - 1 <= limit;
+}
+
+/* The memory window and the 64-bit prefetchable window, in 1 MiB granules. */
+static bool pcie__mem_window(const struct pcie_port *p, uint64_t gpa, uint32_t len)
+{
+	const struct pci_cfg *c = &p->cfg;
+	uint64_t base = (uint64_t)(pci__get(c, PCI_MEMORY_BASE, 2) & PCI_MEMORY_RANGE_MASK) << 16;
+	uint64_t limit = (uint64_t)(pci__get(c, PCI_MEMORY_LIMIT, 2) & PCI_MEMORY_RANGE_MASK) << 16 | 0xfffff;
+	uint64_t pbase = (uint64_t)pci__get(c, PCI_PREF_BASE_UPPER32, 4) << 32 |
+			 (uint64_t)(pci__get(c, PCI_PREF_MEMORY_BASE, 2) & PCI_PREF_RANGE_MASK) << 16;
+	uint64_t plimit = (uint64_t)pci__get(c, PCI_PREF_LIMIT_UPPER32, 4) << 32 |
+			  (uint64_t)(pci__get(c, PCI_PREF_MEMORY_LIMIT, 2) & PCI_PREF_RANGE_MASK) << 16 | 0xfffff;
+
+	return pcie__in_window(gpa, len, base, limit) || pcie__in_window(gpa, len, pbase, plimit);
+}
+
+/* The 16-bit I/O window, in 4 KiB granules. */
+static bool pcie__io_window(const struct pcie_port *p, uint16_t port, uint32_t len)
+{
+	uint32_t base = (pci__get(&p->cfg, PCI_IO_BASE, 1) & PCI_IO_RANGE_MASK) << 8;
+	uint32_t limit = (pci__get(&p->cfg, PCI_IO_LIMIT, 1) & PCI_IO_RANGE_MASK) << 8 | 0xfff;
+
+	return pcie__in_window(port, len, base, limit);
+}
+
+/* Called with the lock held: the first port whose window holds the access, and its device's answer. */
+static bool pcie__forward_mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
 {
 	for (unsigned int i = 0; i < topo.nr_rc; i++) {
-		if (gpa - layout__ecam(i) < LAYOUT_ECAM_SIZE) {
-			pthread_mutex_lock(&topo.lock);
-			pcie__ecam(i, (uint32_t)(gpa - layout__ecam(i)), data, len, write);
-			pthread_mutex_unlock(&topo.lock);
-			return true;
+		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
+			const struct pcie_port *p = &topo.rc[i].ports[k];
+
+			if (!pcie__port_forwards(p, PCI_COMMAND_MEMORY) || !pcie__mem_window(p, gpa, len))
+				continue;
+			return p->ep->mmio && p->ep->mmio(p->ep->dev, gpa, data, len, write);
 		}
 	}
 	return false;
+}
+
+bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
+{
+	bool done = true;
+
+	pthread_mutex_lock(&topo.lock);
+	for (unsigned int i = 0; i < topo.nr_rc; i++) {
+		if (gpa - layout__ecam(i) < LAYOUT_ECAM_SIZE) {
+			pcie__ecam(i, (uint32_t)(gpa - layout__ecam(i)), data, len, write);
+			goto out;
+		}
+	}
+	done = pcie__forward_mmio(gpa, data, len, write);
+out:
+	pthread_mutex_unlock(&topo.lock);
+	return done;
+}
+
+bool pcie__io(uint16_t port, uint8_t *data, uint32_t len, bool write)
+{
+	bool done = false;
+
+	pthread_mutex_lock(&topo.lock);
+	for (unsigned int i = 0; i < topo.nr_rc && !done; i++) {
+		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
+			const struct pcie_port *p = &topo.rc[i].ports[k];
+
+			if (!pcie__port_forwards(p, PCI_COMMAND_IO) || !pcie__io_window(p, port, len))
+				continue;
+			done = p->ep->io && p->ep->io(p->ep->dev, port, data, len, write);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&topo.lock);
+	return done;
 }
 
 static void pcie__cf8_data(uint16_t off, uint8_t *data, uint32_t size, bool write)

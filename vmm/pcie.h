@@ -40,8 +40,14 @@ int pcie__init(unsigned int nr_rc, const unsigned int *nr_ports);
  */
 int pcie__attach(unsigned int rc, unsigned int port, const struct pcie_endpoint *ep);
 
-/* True if gpa is in an ECAM window (the access is then done). len 1, 2, 4 or 8; data is little-endian. */
+/*
+ * A guest memory access outside RAM: true if it hit an ECAM window, or a
+ * device behind a root port whose window and decoding let it through (the
+ * access is then done). len 1, 2, 4 or 8; data is little-endian.
+ */
 bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write);
+/* The same for an I/O port access of len 1, 2 or 4. */
+bool pcie__io(uint16_t port, uint8_t *data, uint32_t len, bool write);
 
 /* ioport_fn for PCIE_CF8_BASE: segment 0 only. */
 void pcie__cf8_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <string.h>
 
 #include "layout.h"
 #include "pci.h"
@@ -104,8 +105,38 @@ static void fake_cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, ui
 	}
 }
 
+/* Memory and I/O: the endpoint decodes everything it is sent and remembers the last address. */
+struct fake_bar {
+	uint64_t last;
+	unsigned int hits;
+};
+
+static struct fake_bar fake_mem, fake_io;
+
+static bool fake_mmio(void *dev, uint64_t gpa, uint8_t *data, uint32_t len, bool write)
+{
+	(void)dev;
+	fake_mem.last = gpa;
+	fake_mem.hits++;
+	if (!write)
+		memset(data, 0x5a, len);
+	return true;
+}
+
+static bool fake_io_fn(void *dev, uint16_t port, uint8_t *data, uint32_t len, bool write)
+{
+	(void)dev;
+	fake_io.last = port;
+	fake_io.hits++;
+	if (!write)
+		memset(data, 0xa5, len);
+	return true;
+}
+
 static struct fake_ep fake;
-static const struct pcie_endpoint fake_endpoint = { .cfg = fake_cfg, .dev = &fake };
+static const struct pcie_endpoint fake_endpoint = {
+	.cfg = fake_cfg, .mmio = fake_mmio, .io = fake_io_fn, .dev = &fake,
+};
 
 static void test_host_bridge(void **state)
 {
@@ -365,6 +396,99 @@ static void test_init_limits(void **state)
 	assert_int_equal(cfg_rd(0, LAYOUT_PORTS_MAX, 0, PCI_VENDOR_ID, 4), 0xffffffff);
 }
 
+static bool mem_hit(uint64_t gpa, uint32_t len)
+{
+	uint8_t d[8];
+	unsigned int before = fake_mem.hits;
+
+	return pcie__mmio(gpa, d, len, false) && fake_mem.hits == before + 1 && fake_mem.last == gpa;
+}
+
+/* Port 0 of complex 0, window [0xc0000000, 0xc01fffff], prefetchable [512 GiB, +1 MiB). */
+static void open_windows(void)
+{
+	assert_int_equal(pcie__attach(0, 0, &fake_endpoint), 0);
+	cfg_wr(0, 0, 1, PCI_MEMORY_BASE, 2, 0xc000);
+	cfg_wr(0, 0, 1, PCI_MEMORY_LIMIT, 2, 0xc010);
+	cfg_wr(0, 0, 1, PCI_PREF_MEMORY_BASE, 2, 0x0000);
+	cfg_wr(0, 0, 1, PCI_PREF_MEMORY_LIMIT, 2, 0x0000);
+	cfg_wr(0, 0, 1, PCI_PREF_BASE_UPPER32, 4, 0x80);
+	cfg_wr(0, 0, 1, PCI_PREF_LIMIT_UPPER32, 4, 0x80);
+	cfg_wr(0, 0, 1, PCI_IO_BASE, 1, 0x20);
+	cfg_wr(0, 0, 1, PCI_IO_LIMIT, 1, 0x20);
+}
+
+static void test_memory_windows_route_to_the_device(void **state)
+{
+	(void)state;
+	open_windows();
+	assert_false(mem_hit(0xc0000000, 4));		/* decoding is off */
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_true(mem_hit(0xc0000000, 4));
+	assert_true(mem_hit(0xc01ffffc, 4));
+	assert_true(mem_hit(0xc01ffff8, 8));
+	assert_false(mem_hit(0xc01ffffe, 4));		/* straddles the limit */
+	assert_false(mem_hit(0xc0200000, 4));
+	assert_false(mem_hit(0xbffffffc, 4));
+	assert_true(mem_hit(0x8000000000ull, 8));	/* prefetchable, above 4 GiB */
+	assert_true(mem_hit(0x80000ffff8ull, 8));
+	assert_false(mem_hit(0x8000100000ull, 4));
+	/* A closed window (base above limit) forwards nothing. */
+	cfg_wr(0, 0, 1, PCI_MEMORY_BASE, 2, 0xc020);
+	assert_false(mem_hit(0xc0000000, 4));
+}
+
+static void test_windows_need_link_and_d0(void **state)
+{
+	(void)state;
+	open_windows();
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cfg_wr(0, 0, 1, EXP + PCI_EXP_LNKCTL, 2, PCI_EXP_LNKCTL_LD);
+	assert_false(mem_hit(0xc0000000, 4));
+	cfg_wr(0, 0, 1, EXP + PCI_EXP_LNKCTL, 2, 0);
+	cfg_wr(0, 0, 1, 0x40 + PCI_PM_CTRL, 2, 3);	/* D3hot */
+	assert_false(mem_hit(0xc0000000, 4));
+	cfg_wr(0, 0, 1, 0x40 + PCI_PM_CTRL, 2, 0);
+	assert_true(mem_hit(0xc0000000, 4));
+	assert_int_equal(pcie__attach(0, 0, NULL), 0);
+	assert_false(mem_hit(0xc0000000, 4));
+}
+
+static void test_io_window_routes_to_the_device(void **state)
+{
+	uint8_t d[4];
+
+	(void)state;
+	open_windows();
+	assert_false(pcie__io(0x2000, d, 4, false));		/* I/O decoding is off */
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	assert_true(pcie__io(0x2010, d, 2, false));
+	assert_int_equal(fake_io.last, 0x2010);
+	assert_int_equal(d[0], 0xa5);
+	assert_true(pcie__io(0x2ffc, d, 4, true));
+	assert_false(pcie__io(0x2ffe, d, 4, false));
+	assert_false(pcie__io(0x3000, d, 1, false));
+	assert_false(pcie__io(0x1ffc, d, 4, false));
+	/* Memory decoding alone does not forward I/O, nor the reverse. */
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_false(pcie__io(0x2010, d, 2, false));
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	assert_false(mem_hit(0xc0000000, 4));
+}
+
+static void test_endpoint_without_bars(void **state)
+{
+	static const struct pcie_endpoint cfg_only = { .cfg = fake_cfg, .dev = &fake };
+	uint8_t d[4];
+
+	(void)state;
+	open_windows();
+	assert_int_equal(pcie__attach(0, 0, &cfg_only), 0);
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+	assert_false(pcie__mmio(0xc0000000, d, 4, false));
+	assert_false(pcie__io(0x2000, d, 4, false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +507,10 @@ int main(void)
 		cmocka_unit_test_setup(test_cf8_data_port, setup),
 		cmocka_unit_test_setup(test_cf8_disabled, setup),
 		cmocka_unit_test_setup(test_init_limits, setup),
+		cmocka_unit_test_setup(test_memory_windows_route_to_the_device, setup),
+		cmocka_unit_test_setup(test_windows_need_link_and_d0, setup),
+		cmocka_unit_test_setup(test_io_window_routes_to_the_device, setup),
+		cmocka_unit_test_setup(test_endpoint_without_bars, setup),
 	};
 
 	return cmocka_run_group_tests_name("pcie", tests, NULL, NULL);
