@@ -27,16 +27,15 @@ int ioport__register(uint16_t base, uint16_t len, ioport_fn fn, void *dev)
 	return 0;
 }
 
-void ioport__access(uint16_t port, uint8_t *data, uint32_t size, bool write)
+bool ioport__access(uint16_t port, uint8_t *data, uint32_t size, bool write)
 {
 	for (unsigned int i = 0; i < nr_ioports; i++) {
 		const struct ioport *p = &ioports[i];
 
 		if (port >= p->base && port - p->base < p->len) {
 			p->fn(p->dev, (uint16_t)(port - p->base), data, size, write);
-			return;
+			return true;
 		}
 	}
-	if (!write)
-		memset(data, 0xff, size);
+	return false;
 }

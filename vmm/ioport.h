@@ -10,7 +10,7 @@ typedef void (*ioport_fn)(void *dev, uint16_t off, uint8_t *data, uint32_t size,
 
 /* Registration happens before the vCPUs run; the table is read-only afterwards. */
 int ioport__register(uint16_t base, uint16_t len, ioport_fn fn, void *dev);
-/* Unclaimed ports read as all ones and ignore writes, like an empty ISA bus. */
-void ioport__access(uint16_t port, uint8_t *data, uint32_t size, bool write);
+/* False if no legacy device claims the port: the caller tries the PCI devices. */
+bool ioport__access(uint16_t port, uint8_t *data, uint32_t size, bool write);
 
 #endif

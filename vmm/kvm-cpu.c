@@ -132,11 +132,15 @@ static void kvm_cpu__io(struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		ioport__access(run->io.port, data, run->io.size, run->io.direction == KVM_EXIT_IO_OUT);
+		if (!ioport__access(run->io.port, data, run->io.size, write) &&
+		    !pcie__io(run->io.port, data, run->io.size, write) && !write)
+			memset(data, 0xff, run->io.size);
 }
 
-/* Unclaimed addresses read as all ones and drop writes, as on a PCI bus with nothing there. */
+/* Unclaimed ports and addresses read as all ones and drop writes, as on a PCI bus with nothing there. */
 static void kvm_cpu__mmio(struct kvm_run *run)
 {
 	uint32_t len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : sizeof(run->mmio.data);

@@ -11,16 +11,23 @@
 #define KVM_TSS_ADDR	0xfffbd000ul
 #define KVM_CPUID_MAX	256
 
-static int kvm__slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t offset, uint64_t size)
+static int kvm__slot(const struct kvm *kvm, uint32_t slot, uint64_t gpa, void *hva, uint64_t size)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
-		.userspace_addr = (uint64_t)(uintptr_t)(kvm->ram + offset),
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
 	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int kvm__map_mmio(const struct kvm *kvm, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+{
+	if (slot >= KVM_MMIO_SLOTS)
+		return -EINVAL;
+	return kvm__slot(kvm, GUEST_RAM_REGIONS + slot, gpa, hva, size);
 }
 
 static int kvm__supported_cpuid(struct kvm *kvm, int kvm_fd)
@@ -67,7 +74,7 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 		return -errno;
 	nr = guest_ram__regions(ram_size, ram);
 	for (unsigned int i = 0; i < nr; i++) {
-		ret = kvm__slot(kvm, i, ram[i].gpa, ram[i].offset, ram[i].size);
+		ret = kvm__slot(kvm, i, ram[i].gpa, kvm->ram + ram[i].offset, ram[i].size);
 		if (ret)
 			return ret;
 	}

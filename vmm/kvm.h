@@ -42,6 +42,14 @@ static inline void *kvm__gpa(const struct kvm *kvm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+/*
+ * Device memory in guest physical space: the slot'th mapping of device
+ * memory (after the RAM slots) maps [gpa, gpa + size) to hva, page-aligned;
+ * size 0 removes it. Accesses then reach the device without an exit.
+ */
+#define KVM_MMIO_SLOTS	1024
+int kvm__map_mmio(const struct kvm *kvm, unsigned int slot, uint64_t gpa, void *hva, uint64_t size);
+
 /* Drive an interrupt line of the in-kernel PIC and IOAPIC. */
 int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level);
 
