@@ -20,6 +20,17 @@
 #include <stdint.h>
 
 #define PROTO_VERSION	1
+
+/*
+ * How the VMM ends, as its exit status: the guest powered off, the VMM
+ * failed, or the guest reset the machine (the broker then starts a fresh
+ * VMM, and the devices from a clean reset).
+ */
+enum vmm_exit {
+	VMM_EXIT_POWEROFF	= 0,
+	VMM_EXIT_FAILURE	= 1,
+	VMM_EXIT_RESET		= 64,
+};
 #define PROTO_VMM_FD	3	/* the VMM's end of the socketpair, placed by the broker */
 #define MSG_MAX		4096	/* header + payload, hard limit */
 #define MSG_MAX_FDS	8

@@ -14,8 +14,6 @@
 #define PM1A_EVT		0x600
 #define PM1_EVT_LEN		4	/* PM1_STS and PM1_EN, 16 bits each */
 #define PM1_CNT_LEN		2
-#define RESET_PORT		0xcf9
-#define RESET_VALUE		0x06	/* reset CPU | full reset */
 #define PCI_CFG_PORT		0xcf8
 #define PCI_CFG_LEN		8
 #define COM1_PORT		0x3f8
@@ -676,8 +674,8 @@ static uint64_t fadt__build(struct acpi_buf *b, uint64_t facs, uint64_t dsdt)
 		.iapc_boot_arch = FADT_BOOT_NO_VGA | FADT_BOOT_NO_CMOS_RTC,
 		.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_FIX_RTC |
 			 FADT_RESET_REG_SUP,
-		.reset_reg = gas__io(RESET_PORT, 1, GAS_ACCESS_BYTE),
-		.reset_value = RESET_VALUE,
+		.reset_reg = gas__io(PM_RCR, 1, GAS_ACCESS_BYTE),
+		.reset_value = PM_RCR_SYS_RST | PM_RCR_RST_CPU,
 		.minor_version = 3,
 		.x_facs = facs,
 		.x_dsdt = dsdt,

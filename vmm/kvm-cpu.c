@@ -11,6 +11,7 @@
 #include "bzimage.h"
 #include "ioport.h"
 #include "kvm.h"
+#include "proto.h"
 #include "log.h"
 #include "pcie.h"
 
@@ -152,7 +153,13 @@ static void kvm_cpu__mmio(struct kvm_run *run)
 static void __attribute__((noreturn)) kvm_cpu__fatal(struct kvm_cpu *cpu, const char *what)
 {
 	pr_err("vCPU %u: %s (exit reason %u); stopping the VM", cpu->id, what, cpu->run->exit_reason);
-	_exit(1);
+	_exit(VMM_EXIT_FAILURE);
+}
+
+void kvm__reset(void)
+{
+	pr_err("the guest reset the machine; starting it again");
+	_exit(VMM_EXIT_RESET);
 }
 
 static void *kvm_cpu__thread(void *arg)
@@ -176,7 +183,8 @@ static void *kvm_cpu__thread(void *arg)
 			kvm_cpu__mmio(run);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			kvm_cpu__fatal(cpu, "the guest triple-faulted");
+			/* A triple fault: how an x86 machine resets when nothing else worked. */
+			kvm__reset();
 		case KVM_EXIT_FAIL_ENTRY:
 			kvm_cpu__fatal(cpu, "KVM could not enter the guest");
 		case KVM_EXIT_INTERNAL_ERROR:

@@ -55,6 +55,9 @@ int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level);
 
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size);
 
+/* The guest reset the machine: the VMM ends, and the broker starts the VM afresh. */
+void __attribute__((noreturn)) kvm__reset(void);
+
 /* vCPUs: created before the seccomp filter, released to run guest code after it. */
 int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, const struct kvm_boot *boot);
 int kvm_cpu__start_all(struct kvm *kvm);

@@ -41,7 +41,7 @@ static void vmm__com1_irq(bool level)
 static void vmm__poweroff(void)
 {
 	pr_err("the guest powered off");
-	_exit(0);
+	_exit(VMM_EXIT_POWEROFF);
 }
 
 /*
@@ -172,12 +172,14 @@ static void vmm__devices(const struct msg_config *cfg)
 	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
 		ports[i] = cfg->rc_ports[i];
 	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1, vmm__com1_irq);
-	pm__init(&pm, vmm__poweroff);
+	pm__init(&pm, vmm__poweroff, kvm__reset);
 	if (pcie__init(cfg->nr_rc, ports))
 		die("cannot build the PCIe topology");
 	if (ioport__register(SERIAL_COM1_BASE, SERIAL_NR_REGS, serial__io, &com1) ||
 	    ioport__register(PM_PM1A_EVT, PM_NR_PORTS, pm__io, &pm) ||
-	    ioport__register(PCIE_CF8_BASE, PCIE_CF8_LEN, pcie__cf8_io, NULL))
+	    ioport__register(PM_RCR, 1, pm__rcr_io, &pm) ||
+	    ioport__register(PCIE_CF8_BASE, PCIE_CF8_LEN, pcie__cf8_io, NULL) ||
+	    ioport__register(PCIE_CFC_BASE, PCIE_CFC_LEN, pcie__cfc_io, NULL))
 		die("cannot register the legacy devices");
 #ifdef AIRLOCK_TEST_HOOKS
 	if (test_hooks__init())

@@ -388,29 +388,32 @@ bool pcie__io(uint16_t port, uint8_t *data, uint32_t len, bool write)
 	return done;
 }
 
-static void pcie__cf8_data(uint16_t off, uint8_t *data, uint32_t size, bool write)
+void pcie__cfc_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)
 {
+	(void)dev;
+	pthread_mutex_lock(&topo.lock);
 	if (!(topo.cf8 & CF8_ENABLE)) {
 		pcie__unclaimed(data, size, write);
-		return;
+		goto out;
 	}
 	pcie__cfg(&(struct pcie_addr){
 		.seg = 0, .bus = (topo.cf8 >> 16) & 0xff, .dev = (topo.cf8 >> 11) & 0x1f,
 		.fn = (topo.cf8 >> 8) & 7, .reg = (uint16_t)((topo.cf8 & 0xfc) + off),
 	}, data, size, write);
+out:
+	pthread_mutex_unlock(&topo.lock);
 }
 
 /*
  * Only dword accesses reach CONFIG_ADDRESS; narrower ones at 0xcf8..0xcfb
- * belong to other devices on real chipsets and read all ones here.
+ * belong to other registers on real chipsets (0xcf9 is the reset control
+ * register, vmm/pm.c) and the rest read all ones here.
  */
 void pcie__cf8_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)
 {
 	(void)dev;
 	pthread_mutex_lock(&topo.lock);
-	if (off >= 4) {
-		pcie__cf8_data((uint16_t)(off - 4), data, size, write);
-	} else if (off == 0 && size == 4 && write) {
+	if (off == 0 && size == 4 && write) {
 		memcpy(&topo.cf8, data, 4);
 		topo.cf8 &= CF8_MASK;
 	} else if (off == 0 && size == 4) {

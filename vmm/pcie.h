@@ -5,9 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The type 1 configuration mechanism: CONFIG_ADDRESS at 0xcf8, CONFIG_DATA at 0xcfc..0xcff. */
+/*
+ * The type 1 configuration mechanism: CONFIG_ADDRESS at 0xcf8 (a dword: the
+ * port handler claims 0xcf8 alone, leaving 0xcf9 to the reset control
+ * register), CONFIG_DATA at 0xcfc..0xcff.
+ */
 #define PCIE_CF8_BASE	0xcf8
-#define PCIE_CF8_LEN	8
+#define PCIE_CF8_LEN	1
+#define PCIE_CFC_BASE	0xcfc
+#define PCIE_CFC_LEN	4
 
 /*
  * A device behind a root port: it answers as device 0 of the port's
@@ -49,7 +55,8 @@ bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write);
 /* The same for an I/O port access of len 1, 2 or 4. */
 bool pcie__io(uint16_t port, uint8_t *data, uint32_t len, bool write);
 
-/* ioport_fn for PCIE_CF8_BASE: segment 0 only. */
+/* ioport_fns for PCIE_CF8_BASE and PCIE_CFC_BASE: segment 0 only. */
 void pcie__cf8_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);
+void pcie__cfc_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);
 
 #endif

@@ -8,9 +8,27 @@
 
 enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = PM_PM1A_CNT - PM_PM1A_EVT };
 
-void pm__init(struct pm *pm, void (*poweroff)(void))
+void pm__init(struct pm *pm, void (*poweroff)(void), void (*reset)(void))
 {
-	*pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = poweroff };
+	*pm = (struct pm){ .cnt = PM1_SCI_EN, .poweroff = poweroff, .reset = reset };
+}
+
+void pm__rcr_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)
+{
+	struct pm *pm = dev;
+
+	if (off || size != 1) {
+		if (!write)
+			memset(data, 0xff, size);
+		return;
+	}
+	if (!write) {
+		data[0] = pm->rcr;
+		return;
+	}
+	pm->rcr = data[0] & (PM_RCR_SYS_RST | PM_RCR_FULL_RST);
+	if (data[0] & PM_RCR_RST_CPU)
+		pm->reset();
 }
 
 void pm__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write)

@@ -17,14 +17,28 @@
 #define PM_SLP_TYP_S5	5
 #define PM1_SCI_EN	(1u << 0)	/* always set: the guest runs in ACPI mode */
 
+/*
+ * The reset control register at 0xcf9, the FADT's RESET_REG: writing it
+ * with "reset CPU" set resets the machine. Linux uses it, and so do
+ * firmware and other guests.
+ */
+#define PM_RCR		0xcf9
+#define PM_RCR_SYS_RST	(1u << 1)	/* hard reset: remembered only */
+#define PM_RCR_RST_CPU	(1u << 2)
+#define PM_RCR_FULL_RST	(1u << 3)	/* remembered only */
+
 struct pm {
 	uint16_t en;
 	uint16_t cnt;
+	uint8_t rcr;
 	void (*poweroff)(void);
+	void (*reset)(void);
 };
 
-void pm__init(struct pm *pm, void (*poweroff)(void));
+void pm__init(struct pm *pm, void (*poweroff)(void), void (*reset)(void));
 /* Port handler for PM_NR_PORTS ports from PM_PM1A_EVT. */
 void pm__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);
+/* Port handler for the one port PM_RCR: byte accesses only, as chipsets decode it. */
+void pm__rcr_io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool write);
 
 #endif

@@ -69,7 +69,10 @@ static uint32_t io_rd(uint16_t off, uint32_t size)
 {
 	uint8_t d[4] = { 0xee, 0xee, 0xee, 0xee };
 
-	pcie__cf8_io(NULL, off, d, size, false);
+	if (off < 4)
+		pcie__cf8_io(NULL, off, d, size, false);
+	else
+		pcie__cfc_io(NULL, (uint16_t)(off - 4), d, size, false);
 	return (uint32_t)le(d, size);
 }
 
@@ -77,7 +80,10 @@ static void io_wr(uint16_t off, uint32_t size, uint32_t v)
 {
 	uint8_t d[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
 
-	pcie__cf8_io(NULL, off, d, size, true);
+	if (off < 4)
+		pcie__cf8_io(NULL, off, d, size, true);
+	else
+		pcie__cfc_io(NULL, (uint16_t)(off - 4), d, size, true);
 }
 
 static uint32_t cf8(unsigned int bus, unsigned int dev, unsigned int fn, unsigned int reg)

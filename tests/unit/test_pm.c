@@ -7,11 +7,16 @@
 
 #include "pm.h"
 
-static int poweroffs;
+static int poweroffs, resets;
 
 static void count_poweroff(void)
 {
 	poweroffs++;
+}
+
+static void count_reset(void)
+{
+	resets++;
 }
 
 static struct pm pm;
@@ -19,8 +24,8 @@ static struct pm pm;
 static int setup(void **state)
 {
 	(void)state;
-	poweroffs = 0;
-	pm__init(&pm, count_poweroff);
+	poweroffs = resets = 0;
+	pm__init(&pm, count_poweroff, count_reset);
 	return 0;
 }
 
@@ -95,6 +100,48 @@ static void test_event_block(void **state)
 	assert_int_equal(poweroffs, 0);
 }
 
+static uint8_t rcr_rd(uint16_t off, uint32_t size)
+{
+	uint8_t d[4] = { 0 };
+
+	pm__rcr_io(&pm, off, d, size, false);
+	return d[0];
+}
+
+static void rcr_wr(uint8_t v, uint32_t size)
+{
+	uint8_t d[4] = { v, v, v, v };
+
+	pm__rcr_io(&pm, 0, d, size, true);
+}
+
+/* Linux's sequence: the reset type first, then the same with "reset CPU". */
+static void test_rcr_resets(void **state)
+{
+	(void)state;
+	assert_int_equal(rcr_rd(0, 1), 0);
+	rcr_wr(PM_RCR_SYS_RST, 1);
+	assert_int_equal(resets, 0);
+	assert_int_equal(rcr_rd(0, 1), PM_RCR_SYS_RST);
+	rcr_wr(PM_RCR_SYS_RST | PM_RCR_RST_CPU, 1);
+	assert_int_equal(resets, 1);
+	assert_int_equal(poweroffs, 0);
+	/* RST_CPU does not stick: it acts once per write. */
+	assert_int_equal(rcr_rd(0, 1), PM_RCR_SYS_RST);
+	rcr_wr(0x06, 1);	/* the FADT's RESET_VALUE */
+	assert_int_equal(resets, 2);
+}
+
+static void test_rcr_byte_only(void **state)
+{
+	(void)state;
+	rcr_wr(0xff, 2);
+	rcr_wr(0xff, 4);
+	assert_int_equal(resets, 0);
+	assert_int_equal(rcr_rd(0, 2), 0xff);
+	assert_int_equal(rcr_rd(0, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +150,8 @@ int main(void)
 		cmocka_unit_test_setup(test_readback, setup),
 		cmocka_unit_test_setup(test_byte_writes, setup),
 		cmocka_unit_test_setup(test_event_block, setup),
+		cmocka_unit_test_setup(test_rcr_resets, setup),
+		cmocka_unit_test_setup(test_rcr_byte_only, setup),
 	};
 
 	return cmocka_run_group_tests_name("pm", tests, NULL, NULL);
