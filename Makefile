@@ -19,7 +19,8 @@ LDSTATIC := -static-pie -Wl,-z,relro,-z,now
 LDTEST   := -pie -Wl,-z,relro,-z,now
 
 SHARED_SRC := shared/proto.c shared/log.c
-BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c
+BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c \
+              broker/vfio.c broker/sysfs.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c
 
@@ -83,6 +84,7 @@ $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
 TEST_OBJ_test_proto   := shared/proto.c shared/log.c
 TEST_OBJ_test_monitor := broker/monitor.c shared/proto.c shared/log.c
 TEST_OBJ_test_cli     := broker/cli.c shared/log.c
+TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/cli.c shared/proto.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
 TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
 TEST_OBJ_test_pm      := vmm/pm.c shared/log.c

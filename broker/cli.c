@@ -21,7 +21,8 @@ const char cli_usage[] =
 	"  --com1 console|none        connect COM1 to this terminal (default none)\n"
 	"  --pcie-root-complex NAME   add a PCIe root complex\n"
 	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
-	"  --vfio PORT:BDF            assign host device BDF (dddd:bb:dd.f) behind PORT\n"
+	"  --vfio PORT:BDF[,trap]     assign host device BDF (dddd:bb:dd.f) behind PORT;\n"
+	"                             trap: no mmap fast path, every BAR access trapped\n"
 	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n";
 
 enum {
@@ -208,24 +209,61 @@ static int cli__add_port(struct cli *cli, const char *arg, struct cli_err *e)
 	return 0;
 }
 
+static bool cli__bdf_eq(const struct cli_bdf *a, const struct cli_bdf *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
+}
+
+void cli__bdf_name(const struct cli_bdf *bdf, char out[CLI_BDF_LEN])
+{
+	snprintf(out, CLI_BDF_LEN, "%04x:%02x:%02x.%x", bdf->domain, bdf->bus, bdf->dev & 0x1f, bdf->fn & 7);
+}
+
+/* The options after PORT:BDF, each after a comma. */
+static int cli__vfio_opts(const char *arg, const char *opts, uint16_t *out, struct cli_err *e)
+{
+	*out = 0;
+	while (*opts) {
+		const char *comma = strchr(opts + 1, ',');
+		size_t len = comma ? (size_t)(comma - opts - 1) : strlen(opts + 1);
+
+		if (len == 4 && !memcmp(opts + 1, "trap", 4))
+			*out |= DEVICE_O_TRAP;
+		else
+			return cli__fail(e, "--vfio '%s': unknown option '%.*s'; the only option is 'trap', as in PORT:BDF,trap",
+					 arg, (int)len, opts + 1);
+		opts += 1 + len;
+	}
+	return 0;
+}
+
 static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 {
 	const char *colon = strchr(arg, ':');
+	const char *bdf = colon ? colon + 1 : "";
+	const char *opts = bdf + strcspn(bdf, ",");
+	char bdf_s[CLI_BDF_LEN] = "";
 	struct cli_vfio v;
 	int port;
 
 	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)))
 		return cli__fail(e, "--vfio '%s': expected PORT:BDF, e.g. rp0:0000:01:00.0", arg);
-	if (cli__parse_bdf(colon + 1, &v.bdf))
-		return cli__fail(e, "--vfio '%s': bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
-				 arg, colon + 1);
+	if ((size_t)(opts - bdf) < sizeof(bdf_s))
+		memcpy(bdf_s, bdf, (size_t)(opts - bdf));
+	if (cli__parse_bdf(bdf_s, &v.bdf))
+		return cli__fail(e, "--vfio '%s': bad PCI address '%.*s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
+				 arg, (int)(opts - bdf), bdf);
+	if (cli__vfio_opts(arg, opts, &v.opts, e))
+		return -EINVAL;
 	port = cli__find_port(cli, arg, (size_t)(colon - arg));
 	if (port < 0)
 		return cli__fail(e, "--vfio '%s': no root port '%.*s'; declare it with --pcie-root-port RC:%.*s",
 				 arg, (int)(colon - arg), arg, (int)(colon - arg), arg);
+	cli__bdf_name(&v.bdf, bdf_s);
 	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
-		if (!memcmp(&cli->vfio[i].bdf, &v.bdf, sizeof(v.bdf)))
-			return cli__fail(e, "--vfio '%s': device %s is assigned twice", arg, colon + 1);
+		if (cli__bdf_eq(&cli->vfio[i].bdf, &v.bdf))
+			return cli__fail(e, "--vfio '%s': device %s is assigned twice; a device can go behind one port only",
+					 arg, bdf_s);
 		if (cli->vfio[i].port == (unsigned int)port)
 			return cli__fail(e, "--vfio '%s': port '%.*s' already holds a device; add another --pcie-root-port",
 					 arg, (int)(colon - arg), arg);

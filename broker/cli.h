@@ -32,6 +32,7 @@ struct cli_port {
 struct cli_vfio {
 	unsigned int port;	/* index into cli.port */
 	struct cli_bdf bdf;
+	uint16_t opts;		/* DEVICE_O_* */
 };
 
 struct cli {
@@ -65,6 +66,9 @@ int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 int cli__parse_size(const char *s, uint64_t *out);
 /* Exactly "dddd:bb:dd.f", hexadecimal, device <= 0x1f, function <= 7. */
 int cli__parse_bdf(const char *s, struct cli_bdf *out);
+/* The canonical, lower-case form of a BDF, as sysfs and VFIO name it. */
+#define CLI_BDF_LEN	13	/* "dddd:bb:dd.f" and its NUL */
+void cli__bdf_name(const struct cli_bdf *bdf, char out[CLI_BDF_LEN]);
 
 /* How many root ports root complex rc has. */
 unsigned int cli__ports_of(const struct cli *cli, unsigned int rc);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "sandbox.h"
+#include "vfio.h"
 #include "vm.h"
 
 static const char usage[] =
@@ -27,19 +28,28 @@ static int broker__signals(sigset_t *mask)
 	return signalfd(-1, mask, SFD_CLOEXEC);
 }
 
-/* Everything that can fail on the user's input fails here, before the VMM exists. */
-static int broker__prepare(struct vm *vm, const struct cli *cli)
+static const struct vfio_host vfio_host = { .sysfs = "/sys", .dev = "/dev" };
+
+/*
+ * Everything that can fail on the user's input fails here, before the VMM
+ * exists; the device checks come first, before anything is opened.
+ */
+static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *cli)
 {
-	if (cli->nr_vfio)
-		pr_err("note: --vfio is checked but device assignment is not built yet: the guest will not see the device");
-	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size) || vm__open_kvm(vm, cli->vcpus))
+	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
-	return 0;
+	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size))
+		return -1;
+	if (vfio__open(vfio, &vfio_host, cli->mem_size) || vfio__map_ram(vfio, vm->ram_fd, cli->mem_size) ||
+	    vfio__open_devices(vfio))
+		return -1;
+	return vm__open_kvm(vm, cli->vcpus) ? -1 : 0;
 }
 
 static int broker__run(const struct cli *cli)
 {
 	struct vm vm = VM_INIT;
+	static struct vfio vfio = VFIO_INIT;
 	struct sandbox sb = {
 		.uid = cli->sandbox_id_set ? cli->sandbox_uid : SANDBOX_ID_BASE + (uid_t)getpid(),
 		.gid = cli->sandbox_id_set ? cli->sandbox_gid : SANDBOX_ID_BASE + (gid_t)getpid(),
@@ -49,13 +59,16 @@ static int broker__run(const struct cli *cli)
 	};
 	struct msg_config config;
 	int fds[MSG_MAX_FDS];
-	struct mon mon = { .state = MON_INIT, .config = &config, .fds = fds };
+	struct mon mon = {
+		.state = MON_INIT, .config = &config, .fds = fds,
+		.devices = vfio.info, .device_fds = vfio.fds, .nr_devices = cli->nr_vfio,
+	};
 	autoclose int exe = -1;
 	autoclose int sigfd = -1;
 	sigset_t mask;
 	int status = 1;
 
-	if (broker__prepare(&vm, cli))
+	if (broker__prepare(&vm, &vfio, cli))
 		goto out;
 	exe = sandbox__open_vmm();
 	if (exe < 0)
@@ -72,6 +85,8 @@ static int broker__run(const struct cli *cli)
 	status = mon__run(&mon, sb.pid, sigfd);
 	close(sb.sock);
 out:
+	/* The VMM is gone, whatever ended it: only now may DMA and the devices go. */
+	vfio__close(&vfio);
 	vm__close(&vm);
 	return status;
 }

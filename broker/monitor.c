@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -48,16 +49,40 @@ static int mon__hello(struct mon *mon, const struct msg *msg)
 	return mon__answer(mon, MSG_CONFIG, mon->config, sizeof(*mon->config), mon->fds, mon->nfds);
 }
 
+static int mon__device(struct mon *mon, const struct msg *msg)
+{
+	struct msg_device_req req;
+
+	if (msg__read_device_req(msg, &req))
+		return mon__violation(mon, "malformed DEVICE_REQ");
+	if (req.index >= mon->nr_devices)
+		return mon__violation(mon, "DEVICE_REQ for a device that was not assigned");
+	if (mon->devices_given & (1u << req.index))
+		return mon__violation(mon, "second DEVICE_REQ for the same device");
+	mon->devices_given |= 1u << req.index;
+	return mon__answer(mon, MSG_DEVICE, &mon->devices[req.index], sizeof(mon->devices[req.index]),
+			   &mon->device_fds[req.index], 1);
+}
+
+/* A VMM that locks itself in without its devices would run a guest that lacks them. */
+static bool mon__all_devices_given(const struct mon *mon)
+{
+	return mon->devices_given == (uint32_t)((1ull << mon->nr_devices) - 1);
+}
+
 static int mon__locked(struct mon *mon, const struct msg *msg)
 {
 	if (msg__read_empty(msg, MSG_LOCKED))
 		return mon__violation(mon, "malformed LOCKED");
+	if (!mon__all_devices_given(mon))
+		return mon__violation(mon, "LOCKED before every assigned device was handed over");
 	mon->state = MON_LOCKED;
 	return mon__answer(mon, MSG_LOCKED_OK, NULL, 0, NULL, 0);
 }
 
 static const struct mon_req mon_reqs[] = {
 	{ MSG_HELLO,	MON_INIT,	MON_ONCE, mon__hello },
+	{ MSG_DEVICE_REQ, MON_CONFIGURED, 0,	  mon__device },	/* once per device: mon->devices_given */
 	{ MSG_LOCKED,	MON_CONFIGURED,	MON_ONCE, mon__locked },
 };
 

@@ -24,6 +24,11 @@ struct mon {
 	const struct msg_config *config;
 	const int *fds;
 	unsigned int nfds;
+	/* Assigned devices: what the VMM is told of each and its VFIO device fd, each handed over once. */
+	const struct msg_device *devices;
+	const int *device_fds;
+	unsigned int nr_devices;
+	uint32_t devices_given;	/* bit i: device i was handed over */
 };
 
 /*

@@ -129,6 +129,7 @@ unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_c
 		.flags = (cli->com1_console ? CONFIG_F_COM1_CONSOLE : 0) |
 			 (vm->initrd_fd >= 0 ? CONFIG_F_INITRD : 0),
 		.nr_rc = cli->nr_rc,
+		.nr_devices = cli->nr_vfio,
 	};
 	for (unsigned int i = 0; i < cli->nr_rc; i++)
 		cfg->rc_ports[i] = (uint8_t)cli__ports_of(cli, i);

@@ -108,6 +108,11 @@ static const struct reject rejects[] = {
 	{ { "--kernel", "k", "--vfio", "0000:01:00.0", NULL }, "dddd:bb:dd.f" },
 	{ { "--kernel", "k", "--vfio", "rp0:01:00.0", NULL }, "dddd:bb:dd.f" },
 	{ { "--kernel", "k", "--vfio", "rp0", NULL }, "expected PORT:BDF" },
+	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0,", NULL }, "unknown option ''" },
+	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0,trap,fast", NULL }, "unknown option 'fast'; the only option is 'trap'" },
+	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0,traps", NULL }, "unknown option 'traps'" },
+	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0trap", NULL }, "bad PCI address '0000:01:00.0trap'" },
+	{ { "--kernel", "k", "--vfio", "rp0:,trap", NULL }, "bad PCI address ''" },
 	{ { "--kernel", "k", "--sandbox-id", "0:0", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "1000", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "4294967295:1", NULL }, "UID:GID" },
@@ -141,12 +146,51 @@ static void test_vfio_twice(void **state)
 			       "--pcie-root-port", "rc0:b", "--vfio", "a:0000:01:00.0", "--vfio", "b:0000:01:00.0",
 			       NULL), -EINVAL);
 	assert_non_null(strstr(err, "assigned twice"));
+	assert_string_equal(err, "--vfio 'b:0000:01:00.0': device 0000:01:00.0 is assigned twice; a device can go behind one port only");
+	/* The same device however it is spelt, with or without options. */
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--pcie-root-port", "rc0:b", "--vfio", "a:0000:0A:00.0", "--vfio", "b:0000:0a:00.0,trap",
+			       NULL), -EINVAL);
+	assert_non_null(strstr(err, "device 0000:0a:00.0 is assigned twice"));
 	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
 			       "--vfio", "a:0000:01:00.0", "--vfio", "a:0000:02:00.0", NULL), -EINVAL);
+	assert_string_equal(err, "--vfio 'a:0000:02:00.0': port 'a' already holds a device; add another --pcie-root-port");
 	assert_non_null(strstr(err, "already holds a device"));
 	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
 			       "--pcie-root-port", "rc0:a", NULL), -EINVAL);
 	assert_non_null(strstr(err, "declared twice"));
+}
+
+static void test_vfio_trap(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--pcie-root-port", "rc0:b", "--vfio", "a:0000:01:00.0,trap", "--vfio", "b:0000:02:00.0",
+			       NULL), 0);
+	assert_int_equal(cli.nr_vfio, 2);
+	assert_int_equal(cli.vfio[0].opts, DEVICE_O_TRAP);
+	assert_int_equal(cli.vfio[0].bdf.bus, 1);
+	assert_int_equal(cli.vfio[1].opts, 0);
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--vfio", "a:0000:01:00.0,trap,trap", NULL), 0);
+	assert_int_equal(cli.vfio[0].opts, DEVICE_O_TRAP);
+	assert_non_null(strstr(cli_usage, "--vfio PORT:BDF[,trap]"));
+}
+
+static void test_bdf_name(void **state)
+{
+	struct cli_bdf b;
+	char name[CLI_BDF_LEN];
+
+	(void)state;
+	assert_int_equal(cli__parse_bdf("FfFf:Ab:1F.7", &b), 0);
+	cli__bdf_name(&b, name);
+	assert_string_equal(name, "ffff:ab:1f.7");
+	assert_int_equal(cli__parse_bdf("0000:00:04.0", &b), 0);
+	cli__bdf_name(&b, name);
+	assert_string_equal(name, "0000:00:04.0");
 }
 
 static void test_cmdline_limit(void **state)
@@ -211,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_vfio_twice),
+		cmocka_unit_test(test_vfio_trap),
+		cmocka_unit_test(test_bdf_name),
 		cmocka_unit_test(test_cmdline_limit),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bdf),

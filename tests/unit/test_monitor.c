@@ -6,9 +6,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -16,7 +19,9 @@
 struct fixture {
 	int sv[2];		/* [0] the broker's, [1] the fake VMM's */
 	int pipe[2];
+	int dev_fds[2];		/* stand-ins for two VFIO device fds */
 	struct msg_config config;
+	struct msg_device devices[2];
 	struct mon mon;
 };
 
@@ -25,10 +30,16 @@ static int setup(void **state)
 	static struct fixture f;
 
 	memset(&f, 0, sizeof(f));
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f.sv) || pipe(f.pipe))
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f.sv) || pipe(f.pipe) || pipe(f.dev_fds))
 		return -1;
 	f.config = (struct msg_config){ .mem_size = 16 << 20, .vcpus = 1, .vcpu_mmap_size = 4096 };
 	f.mon = (struct mon){ .sock = f.sv[0], .state = MON_INIT, .config = &f.config, .fds = f.pipe, .nfds = 2 };
+	for (uint32_t i = 0; i < 2; i++)
+		f.devices[i] = (struct msg_device){ .index = i, .port = (uint8_t)i, .name = "0000:00:04.0" };
+	f.devices[1].regions[0] = (struct msg_region){
+		.size = 0x4000, .flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP,
+		.nr_areas = 1, .areas = { { 0, 0x4000 } },
+	};
 	*state = &f;
 	return 0;
 }
@@ -41,6 +52,8 @@ static int teardown(void **state)
 	close(f->sv[1]);
 	close(f->pipe[0]);
 	close(f->pipe[1]);
+	close(f->dev_fds[0]);
+	close(f->dev_fds[1]);
 	return 0;
 }
 
@@ -183,6 +196,165 @@ static void test_fd_from_vmm(void **state)
 	assert_int_equal(f->mon.state, MON_INIT);
 }
 
+/* A monitor that assigned both fixture devices. */
+static void with_devices(struct fixture *f)
+{
+	f->config.nr_devices = 2;
+	f->mon.devices = f->devices;
+	f->mon.device_fds = f->dev_fds;
+	f->mon.nr_devices = 2;
+}
+
+static struct msg device_req(uint32_t seq, uint32_t index)
+{
+	struct msg_device_req req = { .index = index };
+
+	return request(MSG_DEVICE_REQ, seq, &req, sizeof(req));
+}
+
+/* DEVICE_REQ for index, and its answer: that device's description and exactly its fd. */
+static void get_device(struct fixture *f, uint32_t seq, uint32_t index)
+{
+	struct msg m = device_req(seq, index), answer;
+	struct msg_device d;
+	struct stat got, want;
+
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
+	assert_int_equal(answer.hdr.seq, seq);
+	assert_int_equal(msg__read_device(&answer, index, &d), 0);
+	assert_int_equal(d.port, index);
+	/* Exactly that device's fd: the same open file (pipe end) the broker holds for it. */
+	assert_int_equal(answer.nfds, 1);
+	assert_int_equal(fstat(answer.fds[0], &got), 0);
+	assert_int_equal(fstat(f->dev_fds[index], &want), 0);
+	assert_int_equal(got.st_ino, want.st_ino);
+	assert_int_equal(fcntl(answer.fds[0], F_GETFL) & O_ACCMODE, fcntl(f->dev_fds[index], F_GETFL) & O_ACCMODE);
+	msg__close_fds(&answer);
+}
+
+static void test_devices_then_locked(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m, answer;
+
+	with_devices(f);
+	configure(f);
+	get_device(f, 2, 1);	/* in any order */
+	get_device(f, 3, 0);
+	assert_int_equal(f->mon.devices_given, 3);
+	m = request(MSG_LOCKED, 4, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, 0), 0);
+	assert_int_equal(msg__read_empty(&answer, MSG_LOCKED_OK), 0);
+	/* After LOCKED, no more devices. */
+	m = device_req(5, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+}
+
+static void test_device_before_config(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m = device_req(1, 0);
+
+	with_devices(f);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "request not allowed in the current state");
+}
+
+static void test_device_after_locked(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m, answer;
+
+	configure(f);
+	m = request(MSG_LOCKED, 2, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), 0);
+	assert_int_equal(msg__recv(f->sv[1], &answer, 0), 0);
+	with_devices(f);
+	m = device_req(3, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "request not allowed in the current state");
+}
+
+static void test_device_twice(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	with_devices(f);
+	configure(f);
+	get_device(f, 2, 0);
+	m = device_req(3, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "second DEVICE_REQ for the same device");
+}
+
+static void test_device_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	with_devices(f);
+	configure(f);
+	m = device_req(2, 2);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "DEVICE_REQ for a device that was not assigned");
+}
+
+static void test_device_none_assigned(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	configure(f);
+	m = device_req(2, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "DEVICE_REQ for a device that was not assigned");
+}
+
+static void test_device_malformed(void **state)
+{
+	struct fixture *f = *state;
+	struct msg_device_req req = { .index = 0, .reserved = 1 };
+	uint8_t longer[sizeof(req) + 1] = { 0 };
+	struct msg m;
+
+	with_devices(f);
+	configure(f);
+	m = request(MSG_DEVICE_REQ, 2, &req, sizeof(req));
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed DEVICE_REQ");
+	f->mon.seq = 1;
+	m = request(MSG_DEVICE_REQ, 2, longer, sizeof(longer));
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed DEVICE_REQ");
+	f->mon.seq = 1;
+	m = request(MSG_DEVICE_REQ, 2, longer, 4);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed DEVICE_REQ");
+	assert_int_equal(f->mon.devices_given, 0);
+}
+
+static void test_locked_before_devices(void **state)
+{
+	struct fixture *f = *state;
+	struct msg m;
+
+	with_devices(f);
+	configure(f);
+	m = request(MSG_LOCKED, 2, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "LOCKED before every assigned device was handed over");
+	assert_int_equal(f->mon.state, MON_CONFIGURED);
+	f->mon.seq = 1;
+	f->mon.used &= ~(1u << MSG_LOCKED);
+	get_device(f, 2, 0);
+	m = request(MSG_LOCKED, 3, NULL, 0);
+	assert_int_equal(mon__dispatch(&f->mon, &m), -EPROTO);
+	assert_string_equal(f->mon.why, "LOCKED before every assigned device was handed over");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +367,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_payload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_vs_hangup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_from_vmm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices_then_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_before_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_after_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_none_assigned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_before_devices, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);

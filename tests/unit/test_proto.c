@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/vfio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -242,6 +243,104 @@ static void test_config_fields(void **state)
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 }
 
+static void test_device_req_fields(void **state)
+{
+	struct msg_device_req req = { .index = CONFIG_DEVICES_MAX - 1 }, out;
+	struct msg m = { .hdr = { .type = MSG_DEVICE_REQ, .len = sizeof(req) } };
+
+	(void)state;
+	memcpy(m.payload, &req, sizeof(req));
+	assert_int_equal(msg__read_device_req(&m, &out), 0);
+	assert_int_equal(out.index, CONFIG_DEVICES_MAX - 1);
+	req.index = CONFIG_DEVICES_MAX;
+	memcpy(m.payload, &req, sizeof(req));
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+	req = (struct msg_device_req){ .reserved = 1 };
+	memcpy(m.payload, &req, sizeof(req));
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+	req.reserved = 0;
+	memcpy(m.payload, &req, sizeof(req));
+	assert_int_equal(msg__read_device_req(&m, &out), 0);
+	m.hdr.len = sizeof(req) + 1;
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+	m.hdr.len = sizeof(req) - 1;
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+	m.hdr.len = sizeof(req);
+	m.hdr.type = MSG_LOCKED;
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+	m.hdr.type = MSG_DEVICE_REQ;
+	m.nfds = 1;
+	assert_int_equal(msg__read_device_req(&m, &out), -EBADMSG);
+}
+
+/* A device as the broker describes an NVMe controller: BAR0 with the MSI-X page left out. */
+static struct msg_device good_device(void)
+{
+	struct msg_device d = { .index = 1, .rc = CONFIG_RC_MAX - 1, .port = CONFIG_RC_PORTS_MAX - 1,
+				.opts = DEVICE_O_TRAP, .name = "0000:00:05.0",
+				.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET };
+
+	d.regions[0] = (struct msg_region){
+		.size = 0x4000, .offset = 0,
+		.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP,
+		.nr_areas = 2, .areas = { { 0, 0x2000 }, { 0x3000, 0x1000 } },
+	};
+	d.regions[7] = (struct msg_region){ .size = 0x1000, .offset = 7ull << 40,
+					    .flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE };
+	d.irqs[2] = (struct msg_irq){ .count = 65, .flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE };
+	return d;
+}
+
+static int read_device(const struct msg_device *d, unsigned int nfds)
+{
+	struct msg m = { .hdr = { .type = MSG_DEVICE, .len = sizeof(*d) }, .nfds = nfds };
+	struct msg_device out;
+
+	memcpy(m.payload, d, sizeof(*d));
+	return msg__read_device(&m, 1, &out);
+}
+
+static void test_device_fields(void **state)
+{
+	struct msg_device d = good_device();
+	struct msg m = { .hdr = { .type = MSG_DEVICE, .len = sizeof(d) - 1 }, .nfds = 1 };
+	struct msg_device out;
+
+	(void)state;
+	assert_int_equal(read_device(&d, 1), 0);
+	assert_int_equal(read_device(&d, 0), -EBADMSG);	/* exactly one fd: the device's */
+	assert_int_equal(read_device(&d, 2), -EBADMSG);
+	memcpy(m.payload, &d, sizeof(d));
+	assert_int_equal(msg__read_device(&m, 1, &out), -EBADMSG);	/* short */
+	m.hdr.len = sizeof(d);
+	assert_int_equal(msg__read_device(&m, 0, &out), -EBADMSG);	/* not the one asked for */
+	assert_int_equal(msg__read_device(&m, 1, &out), 0);
+	assert_int_equal(out.regions[0].areas[1].offset, 0x3000);
+	m.hdr.type = MSG_CONFIG;
+	assert_int_equal(msg__read_device(&m, 1, &out), -EBADMSG);
+
+#define BAD(field_change) do { d = good_device(); field_change; \
+	if (read_device(&d, 1) != -EBADMSG) fail_msg("accepted: %s", #field_change); } while (0)
+	BAD(d.reserved = 1);
+	BAD(d.opts = 1u << 1);
+	BAD(d.rc = CONFIG_RC_MAX);
+	BAD(d.port = CONFIG_RC_PORTS_MAX);
+	BAD(memset(d.name, 'a', sizeof(d.name)));
+	BAD(d.regions[0].flags |= VFIO_REGION_INFO_FLAG_CAPS);
+	BAD(d.regions[0].nr_areas = DEVICE_AREAS_MAX + 1);
+	BAD(d.regions[0].flags &= ~(uint32_t)VFIO_REGION_INFO_FLAG_MMAP);	/* areas without MMAP */
+	BAD(d.regions[7].offset = UINT64_MAX);					/* offset + size wraps */
+	BAD(d.regions[0].areas[1].size = 0);
+	BAD(d.regions[0].areas[1].offset = 0x3800);
+	BAD(d.regions[0].areas[1].size = 0x800);
+	BAD(d.regions[0].offset = 0x800);					/* mmap offset unaligned */
+	BAD(d.regions[0].areas[1].offset = 0x4000);				/* past the region */
+	BAD(d.regions[0].areas[1].size = 0x2000);				/* runs past its end */
+	BAD(d.regions[0].areas[1].offset = UINT64_MAX & ~0xfffull);
+	BAD(d.regions[0].areas[2].size = 0x1000);				/* beyond nr_areas */
+#undef BAD
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +354,8 @@ int main(void)
 		cmocka_unit_test(test_fds_passed),
 		cmocka_unit_test(test_hello_fields),
 		cmocka_unit_test(test_config_fields),
+		cmocka_unit_test(test_device_req_fields),
+		cmocka_unit_test(test_device_fields),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
