@@ -22,7 +22,8 @@ SHARED_SRC := shared/proto.c shared/log.c
 BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c \
               broker/vfio.c broker/sysfs.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
-              vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c
+              vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
+              vmm/vfio-pci.c
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
@@ -93,6 +94,7 @@ TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c
 TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
 TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
 TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
+TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

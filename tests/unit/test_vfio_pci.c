@@ -1,0 +1,748 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The assigned-device model against recorded config spaces. A memfd stands
+ * in for the VFIO device fd: each region at its own offset, the config
+ * space recorded in the test host, BARs and ROM filled with a pattern.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fixtures/vfio-configs.h"
+#include "log.h"
+#include "vfio-pci.h"
+
+#define CFG		VFIO_PCI_CONFIG_REGION_INDEX
+#define REGION_OFF(i)	((uint64_t)(i) << 24)
+#define RW		(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)
+#define RWM		(RW | VFIO_REGION_INFO_FLAG_MMAP)
+#define MEM		PCI_COMMAND_MEMORY
+
+struct map_call {
+	unsigned int slot;
+	uint64_t gpa;
+	void *hva;
+	uint64_t size;
+};
+
+static struct vfio_pci d;
+static struct msg_device info;
+static uint8_t config[PCI_CFG_SIZE];
+static int fd = -1;
+static struct map_call calls[64];
+static unsigned int nr_calls;
+
+static int rec_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+{
+	assert_ptr_equal(ctx, calls);
+	assert_true(slot < VFIO_PCI_SLOTS);
+	assert_true(nr_calls < ARRAY_SIZE(calls));
+	calls[nr_calls++] = (struct map_call){ slot, gpa, hva, size };
+	return 0;
+}
+
+static const struct vfio_pci_mapper mapper = { rec_map, calls };
+
+static uint8_t pattern(unsigned int region, uint64_t off)
+{
+	return (uint8_t)(off * 13 + (off >> 8) + region * 0x31);
+}
+
+static void region(unsigned int i, uint64_t size, uint32_t flags)
+{
+	info.regions[i] = (struct msg_region){ .size = size, .offset = REGION_OFF(i), .flags = flags };
+	if (flags & VFIO_REGION_INFO_FLAG_MMAP)
+		info.regions[i].nr_areas = 1, info.regions[i].areas[0].size = size;
+}
+
+static void use_config(const uint8_t *cfg, uint64_t size)
+{
+	memcpy(config, cfg, size);
+	region(CFG, size, RW);
+}
+
+static void edu(void)
+{
+	use_config(fixture_edu_config, 256);
+	region(0, 1 << 20, RWM);
+}
+
+static void nvme(void)
+{
+	use_config(fixture_nvme_config, 4096);
+	region(0, 16 << 10, RWM);
+}
+
+static void e1000e(void)
+{
+	use_config(fixture_e1000e_config, 4096);
+	region(0, 128 << 10, RWM);
+	region(1, 128 << 10, RWM);
+	region(2, 32, RW);
+	region(3, 16 << 10, RWM);
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	memset(&info, 0, sizeof(info));
+	memset(config, 0, sizeof(config));
+	strcpy(info.name, "0000:00:00.0");
+	nr_calls = 0;
+	fd = memfd_create("vfio-device", 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)REGION_OFF(DEVICE_REGIONS)), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vfio_pci__exit(&d);
+	close(fd);
+	return 0;
+}
+
+/* Writes the config space and the BAR patterns into the fake fd, then initialises. */
+static int start(void)
+{
+	uint8_t buf[4096];
+
+	/* The first MiB of each region is enough for every access the tests make. */
+	assert_int_equal(pwrite(fd, config, info.regions[CFG].size, (off_t)REGION_OFF(CFG)),
+			 (ssize_t)info.regions[CFG].size);
+	for (unsigned int i = 0; i < VFIO_PCI_BARS; i++) {
+		uint64_t size = info.regions[i].size < (1 << 20) ? info.regions[i].size : 1 << 20;
+
+		for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+			uint64_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+
+			for (uint64_t k = 0; k < n; k++)
+				buf[k] = pattern(i, off + k);
+			assert_int_equal(pwrite(fd, buf, n, (off_t)(REGION_OFF(i) + off)), (ssize_t)n);
+		}
+	}
+	return vfio_pci__init(&d, &info, fd, &mapper);
+}
+
+static uint32_t cfg_rd(uint16_t reg, uint32_t len)
+{
+	const struct pcie_endpoint *ep = vfio_pci__endpoint(&d);
+	uint8_t b[4] = { 0xee, 0xee, 0xee, 0xee };
+	uint32_t v = 0;
+
+	ep->cfg(ep->dev, 0, reg, b, len, false);
+	for (uint32_t i = 0; i < len; i++)
+		v |= (uint32_t)b[i] << (8 * i);
+	return v;
+}
+
+static void cfg_wr(uint16_t reg, uint32_t len, uint32_t v)
+{
+	const struct pcie_endpoint *ep = vfio_pci__endpoint(&d);
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	ep->cfg(ep->dev, 0, reg, b, len, true);
+}
+
+/* What the device itself holds in its config space. */
+static uint32_t dev_rd(uint16_t reg, uint32_t len)
+{
+	uint8_t b[4];
+	uint32_t v = 0;
+
+	assert_int_equal(pread(fd, b, len, (off_t)(REGION_OFF(CFG) + reg)), (ssize_t)len);
+	for (uint32_t i = 0; i < len; i++)
+		v |= (uint32_t)b[i] << (8 * i);
+	return v;
+}
+
+static void dev_wr(uint16_t reg, uint32_t len, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	assert_int_equal(pwrite(fd, b, len, (off_t)(REGION_OFF(CFG) + reg)), (ssize_t)len);
+}
+
+static uint32_t size_bar(uint16_t reg, uint32_t ones)
+{
+	uint32_t old = cfg_rd(reg, 4), v;
+
+	cfg_wr(reg, 4, ones);
+	v = cfg_rd(reg, 4);
+	cfg_wr(reg, 4, old);
+	return v;
+}
+
+static void assert_call(unsigned int i, unsigned int slot, uint64_t gpa, uint64_t size)
+{
+	assert_true(i < nr_calls);
+	assert_int_equal(calls[i].slot, slot);
+	assert_int_equal(calls[i].gpa, gpa);
+	assert_int_equal(calls[i].size, size);
+	assert_ptr_equal(calls[i].hva, d.pieces[slot].hva);
+}
+
+static bool mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
+{
+	const struct pcie_endpoint *ep = vfio_pci__endpoint(&d);
+
+	return ep->mmio(ep->dev, gpa, data, len, write);
+}
+
+static void test_identity_passes_through(void **state)
+{
+	(void)state;
+	edu();
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(PCI_VENDOR_ID, 4), 0x11e81234);
+	assert_int_equal(cfg_rd(PCI_CLASS_REVISION, 4), 0x00ff0010);
+	assert_int_equal(cfg_rd(PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
+	assert_int_equal(cfg_rd(PCI_CAPABILITY_LIST, 1), 0x40);
+	assert_int_equal(cfg_rd(0x40, 4), 0x00800005);	/* MSI, proxied for now */
+	assert_int_equal(cfg_rd(PCI_INTERRUPT_LINE, 2), 0x010a);
+	/* Past a conventional device's 256 bytes: no extended capabilities. */
+	assert_int_equal(cfg_rd(PCI_CFG_SPACE_SIZE, 4), 0);
+	cfg_wr(PCI_CFG_SPACE_SIZE, 4, 0x12345678);
+	assert_int_equal(cfg_rd(PCI_CFG_SPACE_SIZE, 4), 0);
+}
+
+static void test_other_functions_are_absent(void **state)
+{
+	const struct pcie_endpoint *ep;
+	uint8_t b[4] = { 0 };
+
+	(void)state;
+	edu();
+	config[PCI_HEADER_TYPE] = 0x80;	/* multi-function */
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
+	assert_int_equal(cfg_rd(PCI_CACHE_LINE_SIZE, 4), 0);
+	ep = vfio_pci__endpoint(&d);
+	ep->cfg(ep->dev, 1, PCI_VENDOR_ID, b, 4, false);
+	assert_int_equal(b[0] & b[1] & b[2] & b[3], 0xff);
+	memset(b, 0, 4);
+	ep->cfg(ep->dev, 7, PCI_COMMAND, b, 2, true);
+	assert_int_equal(dev_rd(PCI_COMMAND, 2), 0x0103);
+}
+
+static void test_bar_sizing_32bit(void **state)
+{
+	(void)state;
+	edu();
+	assert_int_equal(start(), 0);
+	/* The host's address never shows: the guest's BAR starts unprogrammed. */
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xfff00000);
+	for (uint16_t reg = PCI_BASE_ADDRESS_1; reg <= PCI_BASE_ADDRESS_5; reg += 4)
+		assert_int_equal(size_bar(reg, 0xffffffff), 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe012345);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0xfe000000);
+	/* The device's own BAR is never written. */
+	assert_int_equal(dev_rd(PCI_BASE_ADDRESS_0, 4), 0xfea00000);
+}
+
+static void test_bar_sizing_64bit(void **state)
+{
+	(void)state;
+	nvme();
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), PCI_BASE_ADDRESS_MEM_TYPE_64);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xffffc004);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xffffffff);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0x00000012);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0xfe000004);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_1, 4), 0x12);
+	for (uint16_t reg = PCI_BASE_ADDRESS_2; reg <= PCI_BASE_ADDRESS_5; reg += 4)
+		assert_int_equal(size_bar(reg, 0xffffffff), 0);
+}
+
+/* An 8 GiB prefetchable 64-bit BAR: its low dword has no address bits at all. */
+static void test_bar_sizing_prefetchable_large(void **state)
+{
+	(void)state;
+	nvme();
+	config[PCI_BASE_ADDRESS_0] = PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH;
+	info.regions[0].size = 8ull << 30;
+	info.regions[0].flags = RW;
+	info.regions[0].nr_areas = 0;
+	assert_int_equal(start(), 0);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0x0000000c);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xfffffffe);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0x00000003);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_1, 4), 0x00000002);
+}
+
+static void test_bar_sizing_io_and_mixed(void **state)
+{
+	(void)state;
+	e1000e();
+	assert_int_equal(start(), 0);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xfffe0000);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xfffe0000);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_2, 0xffffffff), 0xffffffe1);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_3, 0xffffffff), 0xffffc000);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_4, 0xffffffff), 0);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_5, 0xffffffff), 0);
+	cfg_wr(PCI_BASE_ADDRESS_2, 4, 0xc04f);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_2, 4), 0xc041);
+	/* No ROM (romfile= was empty): the ROM BAR reads 0. */
+	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xfffff800), 0);
+	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xffffffff), 0);
+}
+
+static void test_rom(void **state)
+{
+	uint8_t b[8];
+
+	(void)state;
+	edu();
+	region(VFIO_PCI_ROM, 64 << 10, VFIO_REGION_INFO_FLAG_READ);
+	assert_int_equal(start(), 0);
+	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xfffff800), 0xffff0000);
+	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xffffffff), 0xffff0001);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xfd000000);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_false(mmio(0xfd000000, b, 4, false));	/* not enabled */
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xfd000001);
+	assert_int_equal(cfg_rd(PCI_ROM_ADDRESS, 4), 0xfd000001);
+	assert_true(mmio(0xfd000100, b, 8, false));
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal(b[i], pattern(VFIO_PCI_ROM, 0x100 + i));
+	memset(b, 0, sizeof(b));
+	assert_true(mmio(0xfd000100, b, 4, true));	/* claimed, and dropped */
+	assert_true(mmio(0xfd000100, b, 1, false));
+	assert_int_equal(b[0], pattern(VFIO_PCI_ROM, 0x100));
+	assert_false(mmio(0xfd010000, b, 1, false));
+	cfg_wr(PCI_COMMAND, 2, 0);
+	assert_false(mmio(0xfd000100, b, 1, false));
+	/* The ROM is never mapped: it stays trapped and read-only. */
+	assert_int_equal(d.nr_pieces, 1);
+	assert_int_equal(d.pieces[0].bar, 0);
+}
+
+static void test_command_register(void **state)
+{
+	(void)state;
+	edu();
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 2), 0x0103);
+	/* Everything, decode and bus master included, reaches the device. */
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(dev_rd(PCI_COMMAND, 2), PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 2), PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	cfg_wr(PCI_COMMAND, 1, PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	assert_int_equal(dev_rd(PCI_COMMAND, 2), 0x0407);
+	/* The decode bits are the VMM's: what the device says of them does not show. */
+	dev_wr(PCI_COMMAND, 2, 0x0004);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 2), 0x0007);
+	dev_wr(PCI_COMMAND, 2, 0x0407);
+	cfg_wr(PCI_COMMAND + 1, 1, 0);
+	assert_int_equal(dev_rd(PCI_COMMAND, 2), 0x0007);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 2), 0x0007);
+}
+
+/* Byte, word and dword accesses see virtual and device bytes side by side. */
+static void test_access_sizes_merge(void **state)
+{
+	(void)state;
+	e1000e();
+	assert_int_equal(start(), 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfeb00000);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0 + 3, 1), 0xfe);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0 + 2, 2), 0xfeb0);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 3, 1, 0xfd);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0xfdb00000);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 2, 2, 0xffff);
+	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0xfffe0000);
+	/* Command (decode bits virtual) beside status (the device's). */
+	dev_wr(PCI_STATUS, 2, 0x0010);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	dev_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 4), 0x00100006);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 1), 0x06);
+	assert_int_equal(cfg_rd(PCI_STATUS, 2), 0x0010);
+	/* AER's header: ID and version from the device, next pointer from the VMM. */
+	assert_int_equal(cfg_rd(0x100, 4), 0x14020001);
+	assert_int_equal(cfg_rd(0x102, 2), 0x1402);
+	assert_int_equal(cfg_rd(0x103, 1), 0x14);
+	dev_wr(0x102, 1, 0x03);
+	assert_int_equal(cfg_rd(0x102, 1), 0x03);
+}
+
+static void put_ecap(unsigned int pos, uint16_t id, unsigned int next, unsigned int len)
+{
+	config[pos] = (uint8_t)id;
+	config[pos + 1] = (uint8_t)(id >> 8);
+	config[pos + 2] = (uint8_t)(1 | (next & 0xf) << 4);
+	config[pos + 3] = (uint8_t)(next >> 4);
+	memset(config + pos + 4, 0xa5, len - 4);
+}
+
+/* The body of a hidden capability reads 0 and keeps the device's bytes from guest writes. */
+static void assert_hidden(unsigned int pos, unsigned int len)
+{
+	for (unsigned int i = 4; i < len; i += 4)
+		assert_int_equal(cfg_rd((uint16_t)(pos + i), 4), 0);
+	cfg_wr((uint16_t)(pos + 4), 4, 0xffffffff);
+	assert_int_equal(dev_rd((uint16_t)(pos + 4), 4), 0xa5a5a5a5);
+}
+
+/* SR-IOV first at 0x100, AER, ARI, Resizable BAR, DSN last (at 0x304: the pointer's low nibble counts). */
+static void test_hidden_extended_capabilities(void **state)
+{
+	(void)state;
+	e1000e();
+	memset(config + PCI_CFG_SPACE_SIZE, 0, PCI_CFG_SIZE - PCI_CFG_SPACE_SIZE);
+	put_ecap(0x100, PCI_EXT_CAP_ID_SRIOV, 0x140, PCI_EXT_CAP_SRIOV_SIZEOF);
+	put_ecap(0x140, PCI_EXT_CAP_ID_ERR, 0x200, 0x48);
+	put_ecap(0x200, PCI_EXT_CAP_ID_ARI, 0x210, PCI_EXT_CAP_ARI_SIZEOF);
+	put_ecap(0x210, PCI_EXT_CAP_ID_REBAR, 0x304, 20);
+	config[0x210 + PCI_REBAR_CTRL] = 2 << PCI_REBAR_CTRL_NBAR_SHIFT;
+	put_ecap(0x304, PCI_EXT_CAP_ID_DSN, 0, 12);
+	assert_int_equal(start(), 0);
+	/* The first header stays, with ID 0, so the chain starts at 0x100. */
+	assert_int_equal(cfg_rd(0x100, 4), 0x140u << 20);
+	assert_int_equal(cfg_rd(0x140, 4), 0x304u << 20 | 1 << 16 | PCI_EXT_CAP_ID_ERR);
+	assert_int_equal(cfg_rd(0x304, 4), 1 << 16 | PCI_EXT_CAP_ID_DSN);
+	assert_int_equal(cfg_rd(0x144, 4), 0xa5a5a5a5);
+	assert_int_equal(cfg_rd(0x200, 4), 0);
+	assert_int_equal(cfg_rd(0x210, 4), 0);
+	assert_hidden(0x100, PCI_EXT_CAP_SRIOV_SIZEOF);
+	assert_hidden(0x200, PCI_EXT_CAP_ARI_SIZEOF);
+	assert_hidden(0x210, 4 + 2 * 8);
+	assert_int_equal(cfg_rd(0x228, 4), 0);	/* past the Resizable BAR: nothing was there */
+	cfg_wr(0x228, 4, 0x11111111);
+	assert_int_equal(dev_rd(0x228, 4), 0x11111111);
+}
+
+static void test_hidden_last_and_only(void **state)
+{
+	(void)state;
+	e1000e();
+	config[0x143] = 0x18;	/* DSN -> SR-IOV at 0x180 */
+	put_ecap(0x180, PCI_EXT_CAP_ID_SRIOV, 0, PCI_EXT_CAP_SRIOV_SIZEOF);
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(0x100, 4), 0x14020001);
+	assert_int_equal(cfg_rd(0x140, 4), 0x00010003);
+	assert_int_equal(cfg_rd(0x180, 4), 0);
+	assert_hidden(0x180, PCI_EXT_CAP_SRIOV_SIZEOF);
+	teardown(state);
+
+	reset(state);
+	e1000e();
+	memset(config + PCI_CFG_SPACE_SIZE, 0, PCI_CFG_SIZE - PCI_CFG_SPACE_SIZE);
+	put_ecap(0x100, PCI_EXT_CAP_ID_ARI, 0, PCI_EXT_CAP_ARI_SIZEOF);
+	assert_int_equal(start(), 0);
+	assert_int_equal(cfg_rd(0x100, 4), 0);
+	assert_hidden(0x100, PCI_EXT_CAP_ARI_SIZEOF);
+}
+
+static void test_msix_found(void **state)
+{
+	(void)state;
+	nvme();
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.msix.cap, 0x40);
+	assert_int_equal(d.msix.nr, 65);
+	assert_int_equal(d.msix.table_bar, 0);
+	assert_int_equal(d.msix.table_off, 0x2000);
+	assert_int_equal(d.msix.pba_bar, 0);
+	assert_int_equal(d.msix.pba_off, 0x3000);
+	/* Proxied for now. */
+	assert_int_equal(cfg_rd(0x40, 4), 0x00408011);
+}
+
+static void test_msix_pages_stay_trapped(void **state)
+{
+	(void)state;
+	nvme();
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 1);
+	assert_int_equal(d.pieces[0].off, 0);
+	assert_int_equal(d.pieces[0].size, 0x2000);
+	teardown(state);
+
+	/* MSI-X in BAR3 beside registers: its table page at 0 and PBA page at 0x2000 cut it in two. */
+	reset(state);
+	e1000e();
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.msix.table_bar, 3);
+	assert_int_equal(d.msix.nr, 5);
+	assert_int_equal(d.nr_pieces, 4);
+	assert_int_equal(d.pieces[0].bar, 0);
+	assert_int_equal(d.pieces[0].size, 128 << 10);
+	assert_int_equal(d.pieces[1].bar, 1);
+	assert_int_equal(d.pieces[2].bar, 3);
+	assert_int_equal(d.pieces[2].off, 0x1000);
+	assert_int_equal(d.pieces[2].size, 0x1000);
+	assert_int_equal(d.pieces[3].bar, 3);
+	assert_int_equal(d.pieces[3].off, 0x3000);
+	assert_int_equal(d.pieces[3].size, 0x1000);
+	assert_int_equal(((uint8_t *)d.pieces[3].hva)[5], pattern(3, 0x3005));
+}
+
+/* A sparse area list: only the given areas are mapped, still around the MSI-X pages. */
+static void test_sparse_areas(void **state)
+{
+	(void)state;
+	e1000e();
+	info.regions[3].nr_areas = 2;
+	info.regions[3].areas[0] = (struct msg_area){ 0x1000, 0x1000 };
+	info.regions[3].areas[1] = (struct msg_area){ 0x2000, 0x2000 };
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 4);
+	assert_int_equal(d.pieces[2].off, 0x1000);
+	assert_int_equal(d.pieces[3].off, 0x3000);
+	assert_int_equal(d.pieces[3].size, 0x1000);
+}
+
+static void test_mapping_follows_the_bar(void **state)
+{
+	(void)state;
+	edu();
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 1);
+	assert_int_equal(((uint8_t *)d.pieces[0].hva)[0x1234], pattern(0, 0x1234));
+	/* Decoding on, address 0: nothing. */
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_int_equal(nr_calls, 0);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	assert_int_equal(nr_calls, 0);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_int_equal(nr_calls, 1);
+	assert_call(0, 0, 0xfe000000, 1 << 20);
+	/* Moved while decoding: out, then in at the new place. */
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfd000000);
+	assert_int_equal(nr_calls, 3);
+	assert_call(1, 0, 0xfe000000, 0);
+	assert_call(2, 0, 0xfd000000, 1 << 20);
+	/* Writing the same address again changes nothing. */
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfd000000);
+	cfg_wr(PCI_COMMAND, 2, MEM | PCI_COMMAND_MASTER);
+	assert_int_equal(nr_calls, 3);
+	/* Sizing while decoding: out until restored. */
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	assert_int_equal(nr_calls, 4);
+	assert_call(3, 0, 0xfd000000, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfd000000);
+	assert_int_equal(nr_calls, 5);
+	assert_call(4, 0, 0xfd000000, 1 << 20);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	assert_int_equal(nr_calls, 6);
+	assert_call(5, 0, 0xfd000000, 0);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	vfio_pci__exit(&d);
+	assert_int_equal(nr_calls, 8);
+	assert_call(6, 0, 0xfd000000, 1 << 20);
+	assert_int_equal(calls[7].gpa, 0xfd000000);
+	assert_int_equal(calls[7].size, 0);
+}
+
+static void test_mapping_waits_for_both_halves(void **state)
+{
+	(void)state;
+	nvme();
+	assert_int_equal(start(), 0);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	assert_int_equal(nr_calls, 0);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0x1);
+	assert_int_equal(nr_calls, 1);
+	assert_call(0, 0, 0x1fe000000, 0x2000);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfd000000);
+	assert_int_equal(nr_calls, 2);
+	assert_call(1, 0, 0x1fe000000, 0);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0x0);
+	assert_int_equal(nr_calls, 3);
+	assert_call(2, 0, 0xfd000000, 0x2000);
+	/* Sizing the upper half unmaps too. */
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0xffffffff);
+	assert_int_equal(nr_calls, 4);
+	assert_call(3, 0, 0xfd000000, 0);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
+	assert_int_equal(nr_calls, 5);
+}
+
+/* BAR0 and BAR1 programmed onto each other: neither is mapped until they part. */
+static void test_overlapping_bars_stay_trapped(void **state)
+{
+	(void)state;
+	e1000e();
+	assert_int_equal(start(), 0);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0xfe000000);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_int_equal(nr_calls, 0);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0xfe020000);
+	assert_int_equal(nr_calls, 2);
+	assert_call(0, 0, 0xfe000000, 128 << 10);
+	assert_call(1, 1, 0xfe020000, 128 << 10);
+}
+
+static void test_trapped_mmio(void **state)
+{
+	uint8_t b[8], back[4];
+
+	(void)state;
+	nvme();
+	assert_int_equal(start(), 0);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
+	assert_false(mmio(0xfe000000, b, 4, false));	/* decoding off */
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_true(mmio(0xfe002010, b, 8, false));	/* the MSI-X table, forwarded for now */
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal(b[i], pattern(0, 0x2010 + i));
+	memcpy(b, "\x11\x22\x33\x44", 4);
+	assert_true(mmio(0xfe003ffc, b, 4, true));
+	assert_int_equal(pread(fd, back, 4, (off_t)(REGION_OFF(0) + 0x3ffc)), 4);
+	assert_memory_equal(back, "\x11\x22\x33\x44", 4);
+	assert_true(mmio(0xfe000001, b, 1, false));
+	assert_int_equal(b[0], pattern(0, 1));
+	assert_false(mmio(0xfe004000, b, 1, false));
+	assert_false(mmio(0xfe003ffe, b, 4, false));
+	assert_false(mmio(0xfdfffffc, b, 4, false));
+	/* I/O decoding says nothing about memory BARs. */
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_IO);
+	assert_false(mmio(0xfe000000, b, 4, false));
+}
+
+static void test_trapped_io(void **state)
+{
+	const struct pcie_endpoint *ep;
+	uint8_t b[4], back[2];
+
+	(void)state;
+	e1000e();
+	assert_int_equal(start(), 0);
+	ep = vfio_pci__endpoint(&d);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	cfg_wr(PCI_BASE_ADDRESS_2, 4, 0xc040);
+	assert_false(ep->io(ep->dev, 0xc040, b, 4, false));
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_IO);
+	assert_true(ep->io(ep->dev, 0xc044, b, 4, false));
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(b[i], pattern(2, 4 + i));
+	memcpy(b, "\xab\xcd", 2);
+	assert_true(ep->io(ep->dev, 0xc05e, b, 2, true));
+	assert_int_equal(pread(fd, back, 2, (off_t)(REGION_OFF(2) + 0x1e)), 2);
+	assert_memory_equal(back, "\xab\xcd", 2);
+	assert_false(ep->io(ep->dev, 0xc060, b, 1, false));
+	assert_false(ep->io(ep->dev, 0xc03f, b, 1, false));
+	/* I/O BARs are never mapped, and memory decoding does not claim ports. */
+	assert_int_equal(nr_calls, 0);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_false(ep->io(ep->dev, 0xc044, b, 4, false));
+}
+
+static void test_trap_option_maps_nothing(void **state)
+{
+	uint8_t b[4];
+
+	(void)state;
+	e1000e();
+	info.opts = DEVICE_O_TRAP;
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	assert_int_equal(nr_calls, 0);
+	assert_true(mmio(0xfe000100, b, 4, false));
+	assert_int_equal(b[0], pattern(0, 0x100));
+}
+
+static void test_unmappable_regions(void **state)
+{
+	(void)state;
+	edu();
+	info.regions[0].flags = RW;
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 0);
+	teardown(state);
+
+	/* A BAR smaller than a page shares it with others: trapped. */
+	reset(state);
+	edu();
+	region(0, 256, RWM);
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.nr_pieces, 0);
+	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xffffff00);
+}
+
+static void test_refused(void **state)
+{
+	(void)state;
+	edu();
+	info.regions[0].size = 3 << 20;
+	assert_int_equal(start(), -EINVAL);
+	teardown(state);
+
+	reset(state);
+	edu();
+	config[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_BRIDGE;
+	assert_int_equal(start(), -EINVAL);
+	teardown(state);
+
+	/* 64-bit BAR5 has no room for its upper half. */
+	reset(state);
+	e1000e();
+	config[PCI_BASE_ADDRESS_5] = PCI_BASE_ADDRESS_MEM_TYPE_64;
+	region(5, 4096, RW);
+	assert_int_equal(start(), -EINVAL);
+	teardown(state);
+
+	/* An MSI-X table that does not fit its BAR. */
+	reset(state);
+	nvme();
+	info.regions[0].size = 8 << 10;
+	assert_int_equal(start(), -EINVAL);
+	teardown(state);
+
+	reset(state);
+	edu();
+	info.regions[CFG].size = 32;
+	assert_int_equal(start(), -EINVAL);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, reset, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_identity_passes_through),
+		T(test_other_functions_are_absent),
+		T(test_bar_sizing_32bit),
+		T(test_bar_sizing_64bit),
+		T(test_bar_sizing_prefetchable_large),
+		T(test_bar_sizing_io_and_mixed),
+		T(test_rom),
+		T(test_command_register),
+		T(test_access_sizes_merge),
+		T(test_hidden_extended_capabilities),
+		T(test_hidden_last_and_only),
+		T(test_msix_found),
+		T(test_msix_pages_stay_trapped),
+		T(test_sparse_areas),
+		T(test_mapping_follows_the_bar),
+		T(test_mapping_waits_for_both_halves),
+		T(test_overlapping_bars_stay_trapped),
+		T(test_trapped_mmio),
+		T(test_trapped_io),
+		T(test_trap_option_maps_nothing),
+		T(test_unmappable_regions),
+		T(test_refused),
+	};
+
+	return cmocka_run_group_tests_name("vfio-pci", tests, NULL, NULL);
+}
