@@ -327,7 +327,7 @@ static int vfio__open_group(struct vfio *v, const struct vfio_host *host, struct
 
 /*
  * The IOVA-range capability (a chain of capability headers at increasing
- * offsets, each 8-byte aligned): 1 and its offset when found, 0 when not,
+ * offsets, packed without alignment): 1 and its offset when found, 0 when not,
  * -EINVAL for a chain that leaves the buffer or loops.
  */
 static int vfio__find_cap(const void *buf, size_t len, uint32_t off, uint16_t id, size_t size, size_t *found)
@@ -337,7 +337,7 @@ static int vfio__find_cap(const void *buf, size_t len, uint32_t off, uint16_t id
 	while (off) {
 		struct vfio_info_cap_header h;
 
-		if (off <= prev || off % 8 || off > len || len - off < sizeof(h))
+		if (off <= prev || off > len || len - off < sizeof(h))
 			return -EINVAL;
 		memcpy(&h, (const uint8_t *)buf + off, sizeof(h));
 		if (h.id == id) {

@@ -462,16 +462,23 @@ static void test_iova_ranges(void **state)
 	memcpy(at(&buf, sizeof(info)), &other, sizeof(other));
 	len = iova_cap(&buf, 32, 0, 2, r);
 	assert_int_equal(vfio__iova_ranges(&buf, len, out, 4), 2);
-	/* A chain that loops, or points outside, or off alignment. */
+	/* A chain that loops, or points outside. */
 	other.next = sizeof(info);
 	memcpy(at(&buf, sizeof(info)), &other, sizeof(other));
 	assert_int_equal(vfio__iova_ranges(&buf, len, out, 4), -EINVAL);
 	other.next = 4096;
 	memcpy(at(&buf, sizeof(info)), &other, sizeof(other));
 	assert_int_equal(vfio__iova_ranges(&buf, len, out, 4), -EINVAL);
+	/*
+	 * The kernel packs capabilities without padding: Linux 6.1 puts its
+	 * 12-byte DMA-available capability before the IOVA ranges, which then
+	 * start at an offset that is 4 modulo 8.
+	 */
 	other.next = 36;
 	memcpy(at(&buf, sizeof(info)), &other, sizeof(other));
-	assert_int_equal(vfio__iova_ranges(&buf, len, out, 4), -EINVAL);
+	len = iova_cap(&buf, 36, 0, 2, r);
+	assert_int_equal(vfio__iova_ranges(&buf, len, out, 4), 2);
+	assert_int_equal(out[1].start, 0xfef00000);
 	/* Without the capability, or without capabilities at all. */
 	other.next = 0;
 	memcpy(at(&buf, sizeof(info)), &other, sizeof(other));
