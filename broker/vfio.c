@@ -326,9 +326,9 @@ static int vfio__open_group(struct vfio *v, const struct vfio_host *host, struct
 }
 
 /*
- * The IOVA-range capability (a chain of capability headers at increasing
- * offsets, packed without alignment): 1 and its offset when found, 0 when not,
- * -EINVAL for a chain that leaves the buffer or loops.
+ * Capability id in a chain of headers at increasing offsets, packed
+ * without alignment (so copied out, never cast): 1 and its offset when
+ * found, 0 when not, -EINVAL for a chain that leaves the buffer or loops.
  */
 static int vfio__find_cap(const void *buf, size_t len, uint32_t off, uint16_t id, size_t size, size_t *found)
 {

@@ -13,7 +13,9 @@ source "$(dirname "$0")/lib.sh"
 
 # Load order is resolved from module dependencies: irqbypass, kvm, ccp,
 # kvm-amd, vfio, vfio_iommu_type1, vfio_virqfd, vfio-pci-core, vfio-pci.
-TESTHOST_MODULES=(kvm-amd vfio-pci)
+# pvpanic-pci is a host driver for pvpanic-fn1 (devices.conf), which shares
+# an IOMMU group with edu-fn0: a harmless one to bind and unbind.
+TESTHOST_MODULES=(kvm-amd vfio-pci pvpanic-pci)
 
 [ $# -ge 3 ] || die "usage: build-initramfs.sh BIN_DIR GUEST_DIR OUTDIR SCENARIO_FILE..."
 bindir=$1 guestdir=$2 outdir=$3
