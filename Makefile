@@ -19,7 +19,7 @@ LDSTATIC := -static-pie -Wl,-z,relro,-z,now
 LDTEST   := -pie -Wl,-z,relro,-z,now
 
 SHARED_SRC := shared/proto.c shared/log.c
-BROKER_SRC := broker/main.c broker/cli.c broker/vm.c broker/sandbox.c broker/monitor.c \
+BROKER_SRC := broker/main.c broker/cli.c broker/console.c broker/vm.c broker/sandbox.c broker/monitor.c \
               broker/vfio.c broker/sysfs.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
@@ -29,7 +29,8 @@ obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
 
 SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
-GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf
+GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf \
+               $(BUILD)/guest/echo.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check unit-tests clean
@@ -76,6 +77,7 @@ $(BUILD)/test/airlock-vmm: $(call obj-test,$(VMM_SRC) vmm/test-hooks.c $(SHARED_
 $(BUILD)/guest/hello.elf:  GUEST := -DGUEST_HELLO
 $(BUILD)/guest/idle.elf:   GUEST := -DGUEST_IDLE
 $(BUILD)/guest/sigsys.elf: GUEST := -DGUEST_SIGSYS
+$(BUILD)/guest/echo.elf:   GUEST := -DGUEST_ECHO
 $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
@@ -88,6 +90,7 @@ TEST_OBJ_test_cli     := broker/cli.c shared/log.c
 TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/cli.c shared/proto.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
 TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
+TEST_OBJ_test_console := broker/console.c shared/log.c
 TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
 TEST_OBJ_test_ioport  := vmm/ioport.c shared/log.c
 TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c

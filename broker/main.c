@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "log.h"
 #include "monitor.h"
 #include "sandbox.h"
@@ -78,7 +79,7 @@ static int broker__run(const struct cli *cli)
 		pr_err("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	if (sandbox__spawn(&sb, exe, &mask))
+	if (console__start() || sandbox__spawn(&sb, exe, &mask))
 		goto out;
 	mon.sock = sb.sock;
 	mon.nfds = vm__config(&vm, cli, &config, fds);

@@ -235,5 +235,9 @@ int main(void)
 		ret = kvm_cpu__start_all(&kvm);
 	if (ret)
 		die("cannot create %u vCPUs: %s", cfg.vcpus, strerror(-ret));
+	/* COM1's input thread, like the vCPUs', starts before the seccomp filter. */
+	ret = (cfg.flags & CONFIG_F_COM1_CONSOLE) ? serial__start_input(&com1, STDIN_FILENO) : 0;
+	if (ret)
+		die("cannot start the COM1 input thread: %s", strerror(-ret));
 	vmm__lock_and_run();
 }

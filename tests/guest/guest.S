@@ -5,11 +5,15 @@
  * real driver), and then, by variant:
  *   hello   powers off through the ACPI PM1a control register
  *   idle    halts with interrupts off, forever
+ *   echo    reads a line from COM1 (slowly, so that the UART's receive
+ *           FIFO fills), prints it back after "echo: ", powers off
  *   sigsys  pokes the test build's hook port, then powers off
  */
 #define COM1		0x3f8
 #define COM1_LSR	(COM1 + 5)
+#define LSR_DR		0x01
 #define LSR_THRE	0x20
+#define ECHO_DELAY	2000	/* loop iterations before each byte read */
 #define PM1A_CNT	0x604
 #define SLP_EN_S5	0x3400	/* SLP_EN | SLP_TYP 5 */
 #define SIGSYS_PORT	0xae0
@@ -44,6 +48,15 @@ pvh_start:
 #elif defined(GUEST_SIGSYS)
 	mov $SIGSYS_PORT, %dx
 	out %al, %dx
+#elif defined(GUEST_ECHO)
+	mov $echo_prefix, %esi
+	call puts
+1:	mov $ECHO_DELAY, %ecx
+2:	loop 2b
+	call getc
+	call putc
+	cmp $'\n', %al
+	jne 1b
 #endif
 poweroff:
 	mov $PM1A_CNT, %dx
@@ -59,17 +72,36 @@ bad_magic:
 
 /* Print the NUL-terminated string at %esi. */
 puts:
+	lodsb
+	test %al, %al
+	jz 1f
+	call putc
+	jmp puts
+1:	ret
+
+/* Print the byte in %al. */
+putc:
+	mov %al, %ah
 	mov $COM1_LSR, %dx
 1:	in %dx, %al
 	test $LSR_THRE, %al
 	jz 1b
-	lodsb
-	test %al, %al
-	jz 2f
+	mov %ah, %al
 	mov $COM1, %dx
 	out %al, %dx
-	jmp puts
-2:	ret
+	ret
+
+#if defined(GUEST_ECHO)
+/* Wait for a received byte and return it in %al. */
+getc:
+	mov $COM1_LSR, %dx
+1:	in %dx, %al
+	test $LSR_DR, %al
+	jz 1b
+	mov $COM1, %dx
+	in %dx, %al
+	ret
+#endif
 
 	.section .rodata
 greeting:
@@ -80,6 +112,10 @@ greeting:
 #endif
 newline:
 	.asciz "\n"
+#if defined(GUEST_ECHO)
+echo_prefix:
+	.asciz "echo: "
+#endif
 bad_magic_msg:
 	.asciz "airlock test guest: bad hvm_start_info magic\n"
 

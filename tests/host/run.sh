@@ -9,6 +9,7 @@ B=build
 AIRLOCK=$B/airlock
 HELLO=$B/guest/hello.elf
 IDLE=$B/guest/idle.elf
+ECHO=$B/guest/echo.elf
 TMP=$(mktemp -d)
 n=0
 failed=0
@@ -167,8 +168,8 @@ t_sandbox_threads() {
 		awk '/^Uid:|^Gid:/ { for (i = 2; i <= 5; i++) if ($i == 0) exit 1 }' "$t/status" || bad+=("$t: root uid/gid")
 		grep -q '^Groups:[[:space:]]*$' "$t/status" || bad+=("$t: supplementary groups")
 	done
-	# main thread, two vCPU threads, and KVM's NX huge page recovery worker
-	[ "$threads" = 4 ] || bad+=("$threads threads, expected 4")
+	# main thread, two vCPU threads, COM1's input thread, and KVM's NX huge page recovery worker
+	[ "$threads" = 5 ] || bad+=("$threads threads, expected 5")
 	if [ ${#bad[@]} = 0 ]; then
 		ok "sandbox: all $threads VMM threads have no capabilities, NoNewPrivs 1, Seccomp 2, non-root ids"
 	else
@@ -299,6 +300,92 @@ t_vmm_binary_checked() {
 	fi
 }
 
+# Piped stdin reaches the guest's COM1 whole: the echo guest reads slowly, so
+# the UART's FIFO fills and the VMM must hold back the rest, not drop it.
+t_com1_input() {
+	local line
+	line=$(head -c 300 /dev/zero | tr '\0' x)0123456789
+	printf '%s\n' "$line" >"$TMP/line"
+	timeout 60 "$AIRLOCK" run --kernel "$ECHO" --memory 16M --com1 console <"$TMP/line" >"$TMP/echo.out" 2>"$TMP/echo.err"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -qx "echo: $line" "$TMP/echo.out"; then
+		ok "COM1 input: a 310-byte line piped to airlock reaches the guest intact (FIFO back-pressure)"
+	else
+		not_ok "COM1 input" "exit $rc" "stdout: $(head -c 400 "$TMP/echo.out")" "stderr: $(cat "$TMP/echo.err")"
+	fi
+}
+
+# End of input is not the end of the VM.
+t_com1_eof() {
+	printf 'no newline' | timeout 2 "$AIRLOCK" run --kernel "$ECHO" --memory 16M --com1 console >"$TMP/eof.out" 2>"$TMP/eof.err"
+	rc=$?
+	if [ "$rc" = 124 ] && grep -q 'echo: no newline' "$TMP/eof.out" &&
+		[ "$(cat "$TMP/eof.err")" = "airlock: received SIGTERM; stopping the VM" ]; then
+		ok "COM1 input: end of file on stdin leaves the guest running"
+	else
+		not_ok "COM1 eof" "exit $rc (want 124: still running)" "$(cat "$TMP/eof.out" "$TMP/eof.err")"
+	fi
+}
+
+# tty_run NAME COMMAND: runs COMMAND on a new pseudo-terminal (script(1)), with
+# $TMP/NAME.in (a fifo, open as fd 9) as what is typed; output in $TMP/NAME.out.
+# The terminal's settings before and after go to $TMP/NAME.before and .after.
+tty_run() {
+	local name=$1
+	rm -f "$TMP/$name.in"
+	mkfifo "$TMP/$name.in"
+	timeout 30 script -qec "stty -g >$TMP/$name.before; $2; echo rc=\$?; stty -g >$TMP/$name.after" /dev/null \
+		<"$TMP/$name.in" >"$TMP/$name.out" 2>&1 &
+	tty_pid=$!
+	exec 9>"$TMP/$name.in"
+}
+
+tty_wait_for() {	# NAME TEXT
+	for _ in $(seq 100); do
+		grep -q "$2" "$TMP/$1.out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+tty_end() {
+	exec 9>&-
+	wait "$tty_pid"
+}
+
+# On a terminal: raw mode while the VM runs, keys pass through, Ctrl-A x quits, the terminal comes back.
+t_console_tty() {
+	local bad=() tag=tty-test-$$ broker vmm pty flags f
+	tty_run tty "$AIRLOCK run --kernel $ECHO --memory 16M --com1 console"
+	tty_wait_for tty 'cmdline' || bad+=("echo guest did not start")
+	printf 'typed on a tty\n' >&9
+	tty_end
+	grep -q 'echo: typed on a tty' "$TMP/tty.out" || bad+=("keys did not reach the guest")
+	grep -q '^rc=0' "$TMP/tty.out" || bad+=("echo guest: not exit 0")
+	cmp -s "$TMP/tty.before" "$TMP/tty.after" || bad+=("terminal not restored after power-off")
+
+	tty_run esc "$AIRLOCK run --kernel $IDLE --memory 16M --com1 console --cmdline $tag"
+	tty_wait_for esc idling || bad+=("idle guest did not start")
+	broker=$(pgrep -o -f -- "^$AIRLOCK run .*--cmdline $tag")	# the oldest: not the relay
+	vmm=$(pgrep -P "$broker" -f '^airlock-vmm')
+	pty=$(readlink /proc/"$vmm"/fd/1)
+	flags=$(stty -F "$pty" -a)
+	for f in -isig -icanon -echo opost; do
+		grep -qw -- "$f" <<<"$flags" || bad+=("terminal while the VM runs: not $f")
+	done
+	printf '\001x' >&9
+	tty_end
+	grep -q '^rc=130' "$TMP/esc.out" || bad+=("Ctrl-A x: not exit 130")
+	grep -q 'received SIGINT; stopping the VM' "$TMP/esc.out" || bad+=("Ctrl-A x: no message")
+	cmp -s "$TMP/esc.before" "$TMP/esc.after" || bad+=("terminal not restored after Ctrl-A x")
+	gone_within "$vmm" 20 || bad+=("VMM $vmm still alive after Ctrl-A x")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "terminal: raw while the VM runs, keys reach the guest, Ctrl-A x quits (130), settings restored"
+	else
+		not_ok "terminal" "${bad[@]}" "$(cat -A "$TMP/tty.out" "$TMP/esc.out" | head -c 600)"
+	fi
+}
+
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ]; then
 	echo "not ok 1 - host tests need root and /dev/kvm"
 	exit 1
@@ -306,6 +393,9 @@ fi
 t_hello
 t_com1_none
 t_smp
+t_com1_input
+t_com1_eof
+t_console_tty
 t_bad_input
 t_not_root
 t_vmm_direct
