@@ -20,6 +20,7 @@
 #include "pvh.h"
 #include "seccomp.h"
 #include "serial.h"
+#include "vfio-pci.h"
 #ifdef AIRLOCK_TEST_HOOKS
 #include "test-hooks.h"
 #endif
@@ -27,11 +28,13 @@
 /* The broker's topology limits are the guest layout's: the one checks what the other places. */
 _Static_assert(CONFIG_RC_MAX == LAYOUT_RC_MAX, "root complexes");
 _Static_assert(CONFIG_RC_PORTS_MAX == LAYOUT_PORTS_MAX, "root ports per complex");
+_Static_assert(CONFIG_DEVICES_MAX * VFIO_PCI_SLOTS <= KVM_MMIO_SLOTS, "memory slots for device BARs");
 
 static struct kvm kvm;
 static struct serial com1;
 static struct pm pm;
 static uint32_t vmm_seq;
+static struct vfio_pci devices[CONFIG_DEVICES_MAX];
 
 static void vmm__com1_irq(bool level)
 {
@@ -187,6 +190,31 @@ static void vmm__devices(const struct msg_config *cfg)
 #endif
 }
 
+/* ctx: the device's index; each device owns VFIO_PCI_SLOTS memory slots. */
+static int vmm__map_bar(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+{
+	return kvm__map_mmio(&kvm, (unsigned int)(uintptr_t)ctx * VFIO_PCI_SLOTS + slot, gpa, hva, size);
+}
+
+/* Each assigned device, as the broker opened it, plugged in behind its root port. */
+static void vmm__assign_devices(const struct msg_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->nr_devices; i++) {
+		const struct vfio_pci_mapper mapper = { .map = vmm__map_bar, .ctx = (void *)(uintptr_t)i };
+		struct msg_device_req req = { .index = i };
+		struct msg_device info;
+		struct msg m;
+
+		vmm__request(MSG_DEVICE_REQ, &req, sizeof(req), &m, 1);
+		if (msg__read_device(&m, i, &info))
+			die("malformed device description from the broker");
+		if (vfio_pci__init(&devices[i], &info, m.fds[0], &mapper))
+			exit(VMM_EXIT_FAILURE);	/* it said why */
+		if (pcie__attach(info.rc, info.port, vfio_pci__endpoint(&devices[i])))
+			die("%s: the broker placed it behind a root port that does not exist", info.name);
+	}
+}
+
 /* From here on the guest runs; this thread only notices the broker going away. */
 static void __attribute__((noreturn)) vmm__lock_and_run(void)
 {
@@ -230,6 +258,7 @@ int main(void)
 	if (cfg.flags & CONFIG_F_INITRD)
 		close(m.fds[CONFIG_FD_INITRD]);
 	vmm__devices(&cfg);
+	vmm__assign_devices(&cfg);
 	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, &boot);
 	if (!ret)
 		ret = kvm_cpu__start_all(&kvm);

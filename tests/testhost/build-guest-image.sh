@@ -20,6 +20,8 @@ root=$TESTHOST_BUILD/staging/linux-guest
 make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${modules[@]}"
 install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
+# The guest's own tools, static: the initramfs has no C library.
+gcc -static -O2 -Wall -Werror -o "$root/bin/edu-test" "$TESTHOST_SRC/guestfs/edu-test.c"
 
 mkdir -p "$outdir"
 pack_cpio "$root" "$outdir/initrd.img"
