@@ -30,7 +30,7 @@ obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
 
 SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
 GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf \
-               $(BUILD)/guest/echo.elf
+               $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check unit-tests clean
@@ -78,6 +78,8 @@ $(BUILD)/guest/hello.elf:  GUEST := -DGUEST_HELLO
 $(BUILD)/guest/idle.elf:   GUEST := -DGUEST_IDLE
 $(BUILD)/guest/sigsys.elf: GUEST := -DGUEST_SIGSYS
 $(BUILD)/guest/echo.elf:   GUEST := -DGUEST_ECHO
+$(BUILD)/guest/reset.elf:  GUEST := -DGUEST_RESET
+$(BUILD)/guest/triple.elf: GUEST := -DGUEST_TRIPLE
 $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \

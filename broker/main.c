@@ -47,10 +47,14 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 	return vm__open_kvm(vm, cli->vcpus) ? -1 : 0;
 }
 
-static int broker__run(const struct cli *cli)
+/*
+ * One life of the VM: devices checked and opened, RAM and DMA set up, a
+ * fresh sandboxed VMM served until it exits, then everything released.
+ */
+static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_t *mask)
 {
+	static struct vfio vfio;
 	struct vm vm = VM_INIT;
-	static struct vfio vfio = VFIO_INIT;
 	struct sandbox sb = {
 		.uid = cli->sandbox_id_set ? cli->sandbox_uid : SANDBOX_ID_BASE + (uid_t)getpid(),
 		.gid = cli->sandbox_id_set ? cli->sandbox_gid : SANDBOX_ID_BASE + (gid_t)getpid(),
@@ -64,22 +68,10 @@ static int broker__run(const struct cli *cli)
 		.state = MON_INIT, .config = &config, .fds = fds,
 		.devices = vfio.info, .device_fds = vfio.fds, .nr_devices = cli->nr_vfio,
 	};
-	autoclose int exe = -1;
-	autoclose int sigfd = -1;
-	sigset_t mask;
 	int status = 1;
 
-	if (broker__prepare(&vm, &vfio, cli))
-		goto out;
-	exe = sandbox__open_vmm();
-	if (exe < 0)
-		goto out;
-	sigfd = broker__signals(&mask);
-	if (sigfd < 0) {
-		pr_err("signalfd: %s", strerror(errno));
-		goto out;
-	}
-	if (console__start() || sandbox__spawn(&sb, exe, &mask))
+	vfio = (struct vfio)VFIO_INIT;
+	if (broker__prepare(&vm, &vfio, cli) || sandbox__spawn(&sb, exe, mask))
 		goto out;
 	mon.sock = sb.sock;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
@@ -89,6 +81,30 @@ out:
 	/* The VMM is gone, whatever ended it: only now may DMA and the devices go. */
 	vfio__close(&vfio);
 	vm__close(&vm);
+	return status;
+}
+
+/* A guest that resets the machine gets a new VMM, new RAM and freshly reset devices. */
+static int broker__run(const struct cli *cli)
+{
+	autoclose int exe = -1;
+	autoclose int sigfd = -1;
+	sigset_t mask;
+	int status;
+
+	exe = sandbox__open_vmm();
+	if (exe < 0)
+		return 1;
+	sigfd = broker__signals(&mask);
+	if (sigfd < 0) {
+		pr_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (console__start())
+		return 1;
+	do
+		status = broker__boot(cli, exe, sigfd, &mask);
+	while (status == VMM_EXIT_RESET);
 	return status;
 }
 

@@ -8,6 +8,8 @@
  *   echo    reads a line from COM1 (slowly, so that the UART's receive
  *           FIFO fills), prints it back after "echo: ", powers off
  *   sigsys  pokes the test build's hook port, then powers off
+ *   reset   resets the machine through the reset control register
+ *   triple  triple-faults: an exception with an empty IDT
  */
 #define COM1		0x3f8
 #define COM1_LSR	(COM1 + 5)
@@ -18,6 +20,8 @@
 #define SLP_EN_S5	0x3400	/* SLP_EN | SLP_TYP 5 */
 #define SIGSYS_PORT	0xae0
 #define START_MAGIC	0x336ec578
+#define RCR		0xcf9
+#define RCR_RESET	0x06	/* system reset | reset CPU, the FADT's RESET_VALUE */
 
 	.pushsection .note.Xen, "a", @note
 	.balign 4
@@ -48,6 +52,15 @@ pvh_start:
 #elif defined(GUEST_SIGSYS)
 	mov $SIGSYS_PORT, %dx
 	out %al, %dx
+#elif defined(GUEST_RESET)
+	mov $RCR, %dx
+	mov $RCR_RESET, %al
+	out %al, %dx
+1:	hlt
+	jmp 1b
+#elif defined(GUEST_TRIPLE)
+	lidt empty_idt
+	int3
 #elif defined(GUEST_ECHO)
 	mov $echo_prefix, %esi
 	call puts
@@ -104,6 +117,11 @@ getc:
 #endif
 
 	.section .rodata
+#if defined(GUEST_TRIPLE)
+empty_idt:
+	.word 0
+	.long 0
+#endif
 greeting:
 #if defined(GUEST_IDLE)
 	.asciz "airlock test guest idling; cmdline: "
