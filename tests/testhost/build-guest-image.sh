@@ -21,7 +21,9 @@ make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${modules[@]}"
 install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
 # The guest's own tools, static: the initramfs has no C library.
-gcc -static -O2 -Wall -Werror -o "$root/bin/edu-test" "$TESTHOST_SRC/guestfs/edu-test.c"
+for tool in edu-test e1000e-io; do
+	gcc -static -O2 -Wall -Werror -o "$root/bin/$tool" "$TESTHOST_SRC/guestfs/$tool.c"
+done
 
 mkdir -p "$outdir"
 pack_cpio "$root" "$outdir/initrd.img"
