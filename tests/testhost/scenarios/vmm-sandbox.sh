@@ -1,10 +1,15 @@
-# Under the test host's kernel, airlock-vmm runs as the design says: not
-# root, no capabilities, no_new_privs, a seccomp filter, mount/net/ipc/pid
-# namespaces of its own, an empty root, and it does not outlive the broker.
-# timeout: 60
+# Under the test host's kernel, airlock-vmm runs as the design says, while
+# it holds an assigned device: not root, no capabilities, no_new_privs, a
+# seccomp filter, mount/net/ipc/pid namespaces of its own, an empty root,
+# the device's VFIO fd but no container or group fd, and it does not
+# outlive the broker.
+# timeout: 90
 
-step "airlock run --kernel $AIRLOCK_GUESTS/idle.elf --memory 16M --com1 console &"
-"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console >output 2>&1 &
+edu=$(device_bdf edu)
+step "airlock run --kernel $AIRLOCK_GUESTS/idle.elf --memory 16M --com1 console --vfio rp0:$edu &"
+: >output
+"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console \
+	--pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$edu" >output 2>&1 &
 broker=$!
 tries=50
 until grep -q "airlock test guest idling" output; do
@@ -40,6 +45,15 @@ echo "namespaces: mnt net ipc pid of its own"
 [ -z "$(ls -A "/proc/$vmm/root/")" ] || fail "airlock-vmm's root is not empty: $(ls -A "/proc/$vmm/root/")"
 echo "root directory: empty"
 
+step "the VMM's descriptors past stdio: one VFIO device, no container, no group, no files"
+fds=$(for fd in /proc/"$vmm"/fd/*; do [ "${fd##*/}" -gt 2 ] && readlink "$fd"; done)
+echo "$fds" | sort | uniq -c
+[ "$(echo "$fds" | grep -c '^anon_inode:\[vfio-device\]$')" = 1 ] ||
+	fail "airlock-vmm does not hold exactly one VFIO device fd"
+echo "$fds" | grep -q '^/dev/vfio' && fail "airlock-vmm holds a VFIO container or group fd"
+echo "$fds" | grep -q '^/' && fail "airlock-vmm holds a file: $(echo "$fds" | grep '^/')"
+echo "VFIO: the device fd only"
+
 step "kill -KILL the broker: the VMM must go with it"
 kill -KILL "$broker"
 wait "$broker" 2>/dev/null || true
@@ -49,4 +63,15 @@ while state=$(awk '{ print $3 }' "/proc/$vmm/stat" 2>/dev/null) && [ "$state" !=
 	sleep 0.2
 	tries=$((tries - 1))
 done
+# The leader turns zombie first; the descriptors go with the last thread.
+tries=25
+while [ -n "$(ls "/proc/$vmm/fd" 2>/dev/null)" ]; do
+	[ "$tries" -gt 0 ] || fail "airlock-vmm's threads still hold its descriptors 5 s after the broker died"
+	sleep 0.2
+	tries=$((tries - 1))
+done
 echo "airlock-vmm is gone"
+
+step "the device is free again: a new VM can take it"
+"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/hello.elf" --memory 16M --com1 console \
+	--pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$edu" || fail "edu could not be assigned again"
