@@ -63,9 +63,10 @@ while state=$(awk '{ print $3 }' "/proc/$vmm/stat" 2>/dev/null) && [ "$state" !=
 	sleep 0.2
 	tries=$((tries - 1))
 done
-# The leader turns zombie first; the descriptors go with the last thread.
+# The leader turns zombie first; the descriptors, the VFIO device's
+# included, go with the last thread.
 tries=25
-while [ -n "$(ls "/proc/$vmm/fd" 2>/dev/null)" ]; do
+while [ "$(ls "/proc/$vmm/task" 2>/dev/null | wc -l)" -gt 1 ]; do
 	[ "$tries" -gt 0 ] || fail "airlock-vmm's threads still hold its descriptors 5 s after the broker died"
 	sleep 0.2
 	tries=$((tries - 1))
