@@ -13,7 +13,7 @@
 
 const char cli_usage[] =
 	"usage: airlock run --kernel IMAGE [options]\n"
-	"  --kernel IMAGE             boot image (PVH ELF)\n"
+	"  --kernel IMAGE             boot image: a Linux bzImage, or a PVH ELF\n"
 	"  --initrd FILE              initial ramdisk\n"
 	"  --cmdline STRING           kernel command line\n"
 	"  --memory SIZE              guest RAM, e.g. 256M or 2G (default 256M)\n"
@@ -280,7 +280,7 @@ static int cli__set_memory(struct cli *cli, const char *arg, struct cli_err *e)
 	if (cli->mem_size < CLI_MEM_MIN)
 		return cli__fail(e, "--memory '%s': too small; the minimum is 4M", arg);
 	if (cli->mem_size > CLI_MEM_MAX)
-		return cli__fail(e, "--memory '%s': too large; the maximum is 1T", arg);
+		return cli__fail(e, "--memory '%s': too large; the maximum is 508G, which keeps guest RAM below the 64-bit PCI windows", arg);
 	if (cli->mem_size % CLI_MEM_ALIGN)
 		return cli__fail(e, "--memory '%s': must be a multiple of 2M", arg);
 	return 0;

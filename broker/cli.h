@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guest-ram.h"
 #include "proto.h"
 
 #define CLI_NAME_MAX	16	/* including the NUL */
@@ -16,7 +17,7 @@
 
 #define CLI_MEM_DEFAULT	(256ull << 20)
 #define CLI_MEM_MIN	(4ull << 20)
-#define CLI_MEM_MAX	(1ull << 40)
+#define CLI_MEM_MAX	GUEST_RAM_MAX
 #define CLI_MEM_ALIGN	(2ull << 20)
 
 struct cli_bdf {

@@ -587,7 +587,7 @@ static int vfio__describe_regions(struct vfio *v, unsigned int i, const struct v
 	if (ret)
 		pr_err("%s: cannot read its VFIO region and interrupt information: %s", v->names[i], strerror(-ret));
 	else if ((ret = vfio__validate(d)))
-		pr_err("%s: VFIO describes its regions in a way airlock cannot pass on (unaligned or overlapping areas)",
+		pr_err("%s: VFIO describes its regions in a way airlock cannot pass on (mmappable areas that are not page-aligned or lie outside their region)",
 		       v->names[i]);
 	return ret;
 }
@@ -650,7 +650,7 @@ void vfio__close(struct vfio *v)
 	for (unsigned int i = 0; i < v->nr_devices; i++)
 		if (v->fds[i] >= 0 && (v->info[i].flags & VFIO_DEVICE_FLAGS_RESET) &&
 		    ioctl(v->fds[i], VFIO_DEVICE_RESET))
-			pr_err("%s: reset after the VM failed: %s; vfio-pci tries once more as airlock releases it",
+			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
 			       v->names[i], strerror(errno));
 	for (unsigned int i = 0; i < v->nr_devices; i++) {
 		if (v->fds[i] >= 0)

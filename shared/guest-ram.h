@@ -13,6 +13,8 @@
 #define GUEST_RAM_LOW_END	0xc0000000ull
 #define GUEST_RAM_HIGH_START	0x100000000ull
 #define GUEST_RAM_REGIONS	2
+/* The most RAM a guest may have: it must end below the VMM's 64-bit PCI windows at 512 GiB. */
+#define GUEST_RAM_MAX		(508ull << 30)
 
 struct guest_ram_region {
 	uint64_t gpa;

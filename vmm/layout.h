@@ -13,6 +13,8 @@
  */
 #include <stdint.h>
 
+#include "guest-ram.h"
+
 #define LAYOUT_RC_MAX		4
 #define LAYOUT_PORTS_MAX	31	/* per root complex: devices 1..31 on bus 0 */
 
@@ -43,6 +45,9 @@
 /* Legacy devices and their ISA IRQs (GSI = IRQ, except IRQ 0 -> GSI 2). */
 #define LAYOUT_COM1_IRQ		4
 #define LAYOUT_SCI_IRQ		9
+
+_Static_assert(GUEST_RAM_HIGH_START + GUEST_RAM_MAX - GUEST_RAM_LOW_END <= LAYOUT_MMIO64_BASE,
+	       "the largest guest's RAM ends below the 64-bit windows");
 
 static inline uint64_t layout__ecam(unsigned int rc)
 {

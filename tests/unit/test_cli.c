@@ -95,6 +95,7 @@ static const struct reject rejects[] = {
 	{ { "--kernel", "k", "--memory", "-1G", NULL }, "bad size" },
 	{ { "--kernel", "k", "--memory", "2M", NULL }, "too small" },
 	{ { "--kernel", "k", "--memory", "2T", NULL }, "too large" },
+	{ { "--kernel", "k", "--memory", "510G", NULL }, "too large" },
 	{ { "--kernel", "k", "--memory", "5M", NULL }, "multiple of 2M" },
 	{ { "--kernel", "k", "--processors", "0", NULL }, "from 1 to 255" },
 	{ { "--kernel", "k", "--processors", "256", NULL }, "from 1 to 255" },
