@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,22 @@ static int broker__run(const struct cli *cli)
 	return status;
 }
 
+/*
+ * The VMM inherits descriptors 0-2 as its console. Were one closed, the
+ * next descriptor the broker opens (an image, guest RAM, a VFIO group)
+ * would take its number and reach the sandbox with it.
+ */
+static int broker__guard_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -115,6 +132,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_prog = "airlock";
+	if (broker__guard_stdio())
+		return 1;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

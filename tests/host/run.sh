@@ -415,7 +415,29 @@ t_reset() {	# NAME GUEST
 	fi
 }
 
+# With stdin and stdout closed, /dev/null takes their place: nothing the
+# broker opens later (an image, guest RAM) reaches the VMM under 0 or 1.
+t_closed_stdio() {
+	local broker vmm= fd0= fd1=
+	"$AIRLOCK" run --kernel "$IDLE" --memory 16M --com1 console <&- >&- 2>"$TMP/closed.err" &
+	broker=$!
+	pids+=("$broker")
+	for _ in $(seq 100); do
+		vmm=$(pgrep -P "$broker" -x airlock-vmm) && grep -q '^Seccomp:[[:space:]]*2' "/proc/$vmm/status" && break
+		sleep 0.1
+	done
+	[ -n "$vmm" ] && fd0=$(readlink "/proc/$vmm/fd/0") && fd1=$(readlink "/proc/$vmm/fd/1")
+	kill -TERM "$broker" 2>/dev/null
+	wait "$broker"
+	if [ "$fd0" = /dev/null ] && [ "$fd1" = /dev/null ]; then
+		ok "closed stdin and stdout: the VMM gets /dev/null as fds 0 and 1"
+	else
+		not_ok "closed stdio" "VMM fd 0: '$fd0', fd 1: '$fd1'" "stderr: $(head -c 300 "$TMP/closed.err")"
+	fi
+}
+
 t_hello
+t_closed_stdio
 t_reset reset-port reset
 t_com1_none
 t_smp
