@@ -132,8 +132,11 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_prog = "airlock";
-	if (broker__guard_stdio())
+	if (broker__guard_stdio()) {
+		pr_err("standard input, output or error is closed and /dev/null cannot take its place: %s",
+		       strerror(errno));
 		return 1;
+	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
