@@ -18,7 +18,7 @@ boot() {
 		"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
 			--cmdline "console=ttyS0 panic=-1 guest.wait=1 guest.noload=nvme" --com1 console --memory 256M --processors 2 \
 			--pcie-root-complex rc0 --pcie-root-port rc0:rp0 --pcie-root-port rc0:rp1 \
-			--vfio "rp0:$edu$1" --vfio "rp1:$nvme" 2>&1 || status=$?
+			--vfio "rp0:$edu$1" --vfio "rp1:$nvme" 2>&1 </dev/null || status=$?
 		echo "airlock-status $status"
 	} | tee output
 	status=$(sed -n 's/^airlock-status //p' output)
