@@ -337,23 +337,30 @@ static bool pcie__io_window(const struct pcie_port *p, uint16_t port, uint32_t l
 	return pcie__in_window(port, len, base, limit);
 }
 
-/* Called with the lock held: the first port whose window holds the access, and its device's answer. */
-static bool pcie__forward_mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
+/*
+ * Called with the lock held: the root port that forwards an access of len
+ * bytes at addr downstream (enable: PCI_COMMAND_MEMORY or PCI_COMMAND_IO
+ * says which space), or NULL.
+ */
+static const struct pcie_port *pcie__forwarding_port(uint16_t enable, uint64_t addr, uint32_t len)
 {
 	for (unsigned int i = 0; i < topo.nr_rc; i++) {
 		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
 			const struct pcie_port *p = &topo.rc[i].ports[k];
 
-			if (!pcie__port_forwards(p, PCI_COMMAND_MEMORY) || !pcie__mem_window(p, gpa, len))
+			if (!pcie__port_forwards(p, enable))
 				continue;
-			return p->ep->mmio && p->ep->mmio(p->ep->dev, gpa, data, len, write);
+			if (enable == PCI_COMMAND_MEMORY ? pcie__mem_window(p, addr, len)
+							 : pcie__io_window(p, (uint16_t)addr, len))
+				return p;
 		}
 	}
-	return false;
+	return NULL;
 }
 
 bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
 {
+	const struct pcie_port *p;
 	bool done = true;
 
 	pthread_mutex_lock(&topo.lock);
@@ -363,7 +370,8 @@ bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)
 			goto out;
 		}
 	}
-	done = pcie__forward_mmio(gpa, data, len, write);
+	p = pcie__forwarding_port(PCI_COMMAND_MEMORY, gpa, len);
+	done = p && p->ep->mmio && p->ep->mmio(p->ep->dev, gpa, data, len, write);
 out:
 	pthread_mutex_unlock(&topo.lock);
 	return done;
@@ -371,19 +379,12 @@ out:
 
 bool pcie__io(uint16_t port, uint8_t *data, uint32_t len, bool write)
 {
-	bool done = false;
+	const struct pcie_port *p;
+	bool done;
 
 	pthread_mutex_lock(&topo.lock);
-	for (unsigned int i = 0; i < topo.nr_rc && !done; i++) {
-		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
-			const struct pcie_port *p = &topo.rc[i].ports[k];
-
-			if (!pcie__port_forwards(p, PCI_COMMAND_IO) || !pcie__io_window(p, port, len))
-				continue;
-			done = p->ep->io && p->ep->io(p->ep->dev, port, data, len, write);
-			break;
-		}
-	}
+	p = pcie__forwarding_port(PCI_COMMAND_IO, port, len);
+	done = p && p->ep->io && p->ep->io(p->ep->dev, port, data, len, write);
 	pthread_mutex_unlock(&topo.lock);
 	return done;
 }
