@@ -20,7 +20,7 @@ LDTEST   := -pie -Wl,-z,relro,-z,now
 
 SHARED_SRC := shared/proto.c shared/log.c
 BROKER_SRC := broker/main.c broker/cli.c broker/console.c broker/vm.c broker/sandbox.c broker/monitor.c \
-              broker/vfio.c broker/sysfs.c
+              broker/vfio.c broker/sysfs.c broker/counters.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
               vmm/vfio-pci.c
@@ -87,7 +87,7 @@ $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
 
 # Unit tests link the objects they test and nothing else.
 TEST_OBJ_test_proto   := shared/proto.c shared/log.c
-TEST_OBJ_test_monitor := broker/monitor.c shared/proto.c shared/log.c
+TEST_OBJ_test_monitor := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
 TEST_OBJ_test_cli     := broker/cli.c shared/log.c
 TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/cli.c shared/proto.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
@@ -100,6 +100,7 @@ TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
 TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
 TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
 TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c shared/log.c
+TEST_OBJ_test_stats   := broker/counters.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

@@ -23,11 +23,13 @@ const char cli_usage[] =
 	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
 	"  --vfio PORT:BDF[,trap]     assign host device BDF (dddd:bb:dd.f) behind PORT;\n"
 	"                             trap: no mmap fast path, every BAR access trapped\n"
-	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n";
+	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n"
+	"  --stats                    print the VMM's counters on stderr when the VM ends\n"
+	"                             (SIGUSR1 to airlock prints them while it runs)\n";
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
-	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_HELP,
+	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_HELP,
 };
 
 static const struct option cli_options[] = {
@@ -41,6 +43,7 @@ static const struct option cli_options[] = {
 	{ "pcie-root-port",	required_argument, NULL, OPT_PORT },
 	{ "vfio",		required_argument, NULL, OPT_VFIO },
 	{ "sandbox-id",		required_argument, NULL, OPT_SANDBOX_ID },
+	{ "stats",		no_argument,       NULL, OPT_STATS },
 	{ "help",		no_argument,       NULL, OPT_HELP },
 	{ 0 }
 };
@@ -350,6 +353,7 @@ static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err
 	case OPT_PORT:		return cli__add_port(cli, arg, e);
 	case OPT_VFIO:		return cli__add_vfio(cli, arg, e);
 	case OPT_SANDBOX_ID:	return cli__set_sandbox_id(cli, arg, e);
+	case OPT_STATS:		cli->stats = true; return 0;
 	}
 	return -EINVAL;
 }

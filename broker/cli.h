@@ -44,6 +44,7 @@ struct cli {
 	const char *cmdline;
 	bool com1_console;
 	bool sandbox_id_set;
+	bool stats;		/* --stats: print the VMM's counters when the VM ends */
 	uid_t sandbox_uid;
 	gid_t sandbox_gid;
 

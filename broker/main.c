@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "console.h"
+#include "counters.h"
 #include "log.h"
 #include "monitor.h"
 #include "sandbox.h"
@@ -25,6 +26,7 @@ static int broker__signals(sigset_t *mask)
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR1);	/* print the VMM's counters */
 	if (sigprocmask(SIG_BLOCK, mask, NULL))
 		return -1;
 	return signalfd(-1, mask, SFD_CLOEXEC);
@@ -40,7 +42,7 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 {
 	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
-	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size))
+	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size) || vm__create_stats(vm))
 		return -1;
 	if (vfio__open(vfio, &vfio_host, cli->mem_size) || vfio__map_ram(vfio, vm->ram_fd, cli->mem_size) ||
 	    vfio__open_devices(vfio))
@@ -75,9 +77,13 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 	if (broker__prepare(&vm, &vfio, cli) || sandbox__spawn(&sb, exe, mask))
 		goto out;
 	mon.sock = sb.sock;
+	mon.stats = vm.stats;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
 	status = mon__run(&mon, sb.pid, sigfd);
 	close(sb.sock);
+	/* A reset starts another boot, with a fresh page; --stats shows the last boot's. */
+	if (cli->stats && status != VMM_EXIT_RESET)
+		counters__print(vm.stats, vfio.info, cli->nr_vfio);
 out:
 	/* The VMM is gone, whatever ended it: only now may DMA and the devices go. */
 	vfio__close(&vfio);

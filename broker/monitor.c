@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "log.h"
 #include "monitor.h"
 
@@ -144,7 +145,7 @@ int mon__receive(struct mon *mon, short revents)
 }
 
 /* Returns -1 to go on, or the broker's exit status. */
-static int mon__on_signal(pid_t vmm, int sigfd)
+static int mon__on_signal(const struct mon *mon, pid_t vmm, int sigfd)
 {
 	struct signalfd_siginfo si;
 	int status;
@@ -155,6 +156,10 @@ static int mon__on_signal(pid_t vmm, int sigfd)
 		if (waitpid(vmm, &status, WNOHANG) != vmm)
 			return -1;
 		return mon__exit_status(status);
+	}
+	if (si.ssi_signo == SIGUSR1) {
+		counters__print(mon->stats, mon->devices, mon->nr_devices);
+		return -1;
 	}
 	pr_err("received SIG%s; stopping the VM", sigabbrev_np((int)si.ssi_signo));
 	mon__kill(vmm);
@@ -170,7 +175,7 @@ int mon__run(struct mon *mon, pid_t vmm, int sigfd)
 		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents) {
-			ret = mon__on_signal(vmm, sigfd);
+			ret = mon__on_signal(mon, vmm, sigfd);
 			if (ret >= 0)
 				return ret;
 		}

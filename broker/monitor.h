@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "proto.h"
+#include "stats.h"
 
 /* The VMM's life as the broker sees it; each request names the states it is allowed in. */
 enum mon_state {
@@ -29,6 +30,8 @@ struct mon {
 	const int *device_fds;
 	unsigned int nr_devices;
 	uint32_t devices_given;	/* bit i: device i was handed over */
+	/* The VMM's counters, printed on SIGUSR1. */
+	const struct airlock_stats *stats;
 };
 
 /*
@@ -47,7 +50,7 @@ int mon__receive(struct mon *mon, short revents);
 /*
  * Serve the VMM until it exits, and return the broker's exit status: the
  * VMM's own, or 128 + signal. sigfd is a signalfd for SIGCHLD, SIGINT,
- * SIGTERM and SIGHUP.
+ * SIGTERM, SIGHUP and SIGUSR1; SIGUSR1 prints the counters and goes on.
  */
 int mon__run(struct mon *mon, pid_t vmm, int sigfd);
 

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "proto.h"
+#include "stats.h"
 
 /* What the broker creates for one VM before the VMM exists. */
 struct vm {
@@ -13,14 +14,17 @@ struct vm {
 	int ram_fd;
 	int kernel_fd;
 	int initrd_fd;
+	int stats_fd;		/* the VMM's counters, a new page for each boot */
+	const struct airlock_stats *stats;	/* the broker's read-only mapping of it */
 	uint32_t vcpu_mmap_size;
 };
 
-#define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1 }
+#define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .stats_fd = -1 }
 
 /* Each prints one line saying what failed and what to do, and returns -errno. */
 int vm__open_images(struct vm *vm, const struct cli *cli);
 int vm__create_ram(struct vm *vm, uint64_t size);
+int vm__create_stats(struct vm *vm);
 int vm__open_kvm(struct vm *vm, unsigned int vcpus);
 void vm__close(struct vm *vm);
 

@@ -89,6 +89,7 @@ enum config_fd {
 	CONFIG_FD_KVM,		/* /dev/kvm, checked by the broker */
 	CONFIG_FD_RAM,		/* sealed memfd, mem_size bytes */
 	CONFIG_FD_KERNEL,	/* boot image, read-only */
+	CONFIG_FD_STATS,	/* sealed memfd, one page: the VMM's counters (shared/stats.h) */
 	CONFIG_FD_INITRD,	/* only with CONFIG_F_INITRD */
 };
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include "pvh.h"
 #include "seccomp.h"
 #include "serial.h"
+#include "stats.h"
 #include "vfio-pci.h"
 #ifdef AIRLOCK_TEST_HOOKS
 #include "test-hooks.h"
@@ -81,6 +83,19 @@ static void vmm__get_config(struct msg_config *cfg, struct msg *m)
 	vmm__request(MSG_HELLO, &hello, sizeof(hello), m, MSG_MAX_FDS);
 	if (msg__read_config(m, cfg))
 		die("malformed configuration from the broker");
+}
+
+/* The broker's page for the counters; mapped before any thread that counts exists. */
+static void vmm__map_stats(int fd)
+{
+	struct airlock_stats *page = mmap(NULL, STATS_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (page == MAP_FAILED)
+		die("cannot map the counters page from the broker: %s", strerror(errno));
+	if (page->magic != STATS_MAGIC || page->version != STATS_VERSION)
+		die("the broker's counters page is of another version; install airlock and airlock-vmm from one build");
+	vmm_stats = page;
+	close(fd);
 }
 
 static int vmm__read_all(int fd, void *buf, uint64_t size)
@@ -251,6 +266,7 @@ int main(void)
 	if (ret)
 		die("cannot create the VM, its memory and interrupt controllers: %s", strerror(-ret));
 	close(m.fds[CONFIG_FD_KVM]);
+	vmm__map_stats(m.fds[CONFIG_FD_STATS]);
 	vmm__acpi(&cfg);
 	vmm__load(&cfg, m.fds, &boot);
 	close(m.fds[CONFIG_FD_RAM]);	/* the mapping stays */

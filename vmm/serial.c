@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "serial.h"
+#include "stats.h"
 
 enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
@@ -261,6 +262,7 @@ static void *serial__input(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	for (;;) {
 		n = read(s->in_fd, buf, sizeof(buf));
+		stats__inc(&vmm_stats->input_wakeups);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -67,6 +67,60 @@ t_hello() {
 	fi
 }
 
+# --stats: one line of counters when the VM ends. Each byte the hello guest
+# prints is an OUT to COM1's data port, so there are at least as many I/O
+# exits, and each exit is a return of KVM_RUN.
+t_stats() {
+	run stats 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 console --stats
+	local line exits io wakeups sum bytes bad=()
+	local shape='^\{"vcpu_wakeups":[0-9]+,"input_wakeups":[0-9]+,"irq_wakeups":[0-9]+,"exits":\{("[a-z0-9_]+":[0-9]+(,"[a-z0-9_]+":[0-9]+)*)?\},"devices":\[\]\}$'
+	[ "$rc" = 0 ] || bad+=("exit $rc")
+	[ "$(grep -c '^airlock: stats ' "$TMP/stats.err")" = 1 ] || bad+=("not exactly one stats line")
+	line=$(sed -n 's/^airlock: stats //p' "$TMP/stats.err" | head -1)
+	grep -Eq "$shape" <<<"$line" || bad+=("not the JSON line expected")
+	exits=$(sed -n 's/.*"exits":{\([^}]*\)}.*/\1/p' <<<"$line")
+	io=$(grep -o '"io":[0-9]*' <<<"$exits" | cut -d: -f2)
+	sum=$(grep -o ':[0-9]*' <<<"$exits" | awk -F: '{ s += $2 } END { print s + 0 }')
+	wakeups=$(sed -n 's/^{"vcpu_wakeups":\([0-9]*\),.*/\1/p' <<<"$line")
+	bytes=$(wc -c <"$TMP/stats.out")
+	[ "$bytes" -gt 0 ] && [ "${io:-0}" -ge "$bytes" ] || bad+=("io exits ${io:-none} < $bytes bytes printed")
+	[ "$sum" -gt 0 ] && [ "${wakeups:-0}" -ge "$sum" ] || bad+=("vcpu_wakeups ${wakeups:-none} < $sum exits")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "--stats: one JSON line when the VM ends; io exits $io >= $bytes bytes printed, vcpu_wakeups $wakeups >= $sum exits"
+	else
+		not_ok "--stats" "${bad[@]}" "stderr: $(head -c 600 "$TMP/stats.err")"
+	fi
+}
+
+# SIGUSR1 to the broker prints the running VM's counters, and the VM goes on.
+t_stats_signal() {
+	local bad=() lines=0 status
+	if ! start_idle usr1; then
+		not_ok "SIGUSR1: idle VM did not start" "$(cat "$TMP/usr1.err")"
+		return
+	fi
+	kill -USR1 "$broker"
+	for _ in $(seq 50); do
+		lines=$(grep -c '^airlock: stats {"vcpu_wakeups":[1-9][0-9]*,.*"exits":{.*"io":[1-9]' "$TMP/usr1.err")
+		[ "$lines" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$lines" = 1 ] || bad+=("$lines stats lines with I/O exits after SIGUSR1, want 1")
+	sleep 0.5
+	kill -0 "$broker" 2>/dev/null || bad+=("the broker ended")
+	[ "$(awk '/^State:/ { print $2 }' /proc/"$vmm"/status 2>/dev/null)" = S ] || bad+=("the VMM is not running")
+	kill -TERM "$broker"
+	wait "$broker"
+	status=$?
+	[ "$status" = 143 ] || bad+=("exit $status after SIGTERM, want 143")
+	[ "$(grep -c '^airlock: stats ' "$TMP/usr1.err")" = 1 ] || bad+=("without --stats, no line at the end")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "SIGUSR1 to the broker prints the counters of the running VM, which goes on until SIGTERM"
+	else
+		not_ok "SIGUSR1 stats" "${bad[@]}" "stderr: $(head -c 600 "$TMP/usr1.err")"
+	fi
+}
+
 t_com1_none() {
 	run quiet 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 none
 	if [ "$rc" = 0 ] && [ ! -s "$TMP/quiet.out" ]; then
@@ -437,6 +491,8 @@ t_closed_stdio() {
 }
 
 t_hello
+t_stats
+t_stats_signal
 t_closed_stdio
 t_reset reset-port reset
 t_com1_none

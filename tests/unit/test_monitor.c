@@ -92,7 +92,7 @@ static void test_hello_configures(void **state)
 	assert_int_equal(f->mon.state, MON_CONFIGURED);
 	assert_int_equal(msg__recv(f->sv[1], &answer, MSG_MAX_FDS), 0);
 	assert_int_equal(answer.hdr.seq, 1);
-	assert_int_equal(msg__read_config(&answer, &cfg), -EBADMSG);	/* two fds, not three: fixture */
+	assert_int_equal(msg__read_config(&answer, &cfg), -EBADMSG);	/* two fds, not four: fixture */
 	assert_int_equal(answer.hdr.type, MSG_CONFIG);
 	assert_int_equal(answer.nfds, 2);
 	msg__close_fds(&answer);

@@ -202,44 +202,46 @@ static void test_config_fields(void **state)
 	struct msg m;
 
 	(void)state;
-	m = config_msg(&good, 3);
+	m = config_msg(&good, 4);				/* /dev/kvm, RAM, kernel, stats */
 	assert_int_equal(msg__read_config(&m, &out), 0);
-	m = config_msg(&good, 4);
+	m = config_msg(&good, 3);
+	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);	/* no stats page */
+	m = config_msg(&good, 5);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);	/* initrd fd without the flag */
 	c = good;
 	c.flags = CONFIG_F_INITRD;
-	m = config_msg(&c, 4);
+	m = config_msg(&c, 5);
 	assert_int_equal(msg__read_config(&m, &out), 0);
 	c.flags = 1u << 7;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
 	c.vcpus = 0;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
 	c.mem_size = (16 << 20) + 4096;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
 	c.nr_rc = 1;
 	c.rc_ports[0] = 31;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), 0);
 	c.rc_ports[0] = 32;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c.rc_ports[0] = 1;
 	c.rc_ports[1] = 1;				/* a port on a complex that does not exist */
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
 	c.nr_rc = 5;
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 	c = good;
 	memset(c.cmdline, 'a', sizeof(c.cmdline));	/* no NUL */
-	m = config_msg(&c, 3);
+	m = config_msg(&c, 4);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);
 }
 

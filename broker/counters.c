@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMM's counters as the broker shows them. The page is the VMM's to
+ * write: its numbers are untrusted, so they are only ever loaded and
+ * printed, and nothing of its layout (counts, lengths, names) comes from it.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "counters.h"
+#include "log.h"
+
+_Static_assert(CLI_VFIO_MAX <= CONFIG_DEVICES_MAX, "a counter slot for every assigned device");
+_Static_assert(KVM_EXIT_NOTIFY < STATS_EXIT_OTHER, "every named exit reason has a slot of its own");
+
+/* The exits an x86 VMM can see; the rest show as reason_N. */
+static const char *const counters_exit_names[STATS_EXIT_REASONS] = {
+	[KVM_EXIT_UNKNOWN]		= "unknown",
+	[KVM_EXIT_EXCEPTION]		= "exception",
+	[KVM_EXIT_IO]			= "io",
+	[KVM_EXIT_HYPERCALL]		= "hypercall",
+	[KVM_EXIT_DEBUG]		= "debug",
+	[KVM_EXIT_HLT]			= "hlt",
+	[KVM_EXIT_MMIO]			= "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN]	= "irq_window_open",
+	[KVM_EXIT_SHUTDOWN]		= "shutdown",
+	[KVM_EXIT_FAIL_ENTRY]		= "fail_entry",
+	[KVM_EXIT_INTR]			= "intr",
+	[KVM_EXIT_SET_TPR]		= "set_tpr",
+	[KVM_EXIT_TPR_ACCESS]		= "tpr_access",
+	[KVM_EXIT_NMI]			= "nmi",
+	[KVM_EXIT_INTERNAL_ERROR]	= "internal_error",
+	[KVM_EXIT_SYSTEM_EVENT]		= "system_event",
+	[KVM_EXIT_IOAPIC_EOI]		= "ioapic_eoi",
+	[KVM_EXIT_HYPERV]		= "hyperv",
+	[KVM_EXIT_X86_RDMSR]		= "x86_rdmsr",
+	[KVM_EXIT_X86_WRMSR]		= "x86_wrmsr",
+	[KVM_EXIT_DIRTY_RING_FULL]	= "dirty_ring_full",
+	[KVM_EXIT_AP_RESET_HOLD]	= "ap_reset_hold",
+	[KVM_EXIT_X86_BUS_LOCK]		= "x86_bus_lock",
+	[KVM_EXIT_XEN]			= "xen",
+	[KVM_EXIT_NOTIFY]		= "notify",
+	[STATS_EXIT_OTHER]		= "other",
+};
+
+static uint64_t counters__load(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *out)
+{
+	out->magic = __atomic_load_n(&page->magic, __ATOMIC_RELAXED);
+	out->version = __atomic_load_n(&page->version, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < STATS_EXIT_REASONS; i++)
+		out->exits[i] = counters__load(&page->exits[i]);
+	out->vcpu_wakeups = counters__load(&page->vcpu_wakeups);
+	out->input_wakeups = counters__load(&page->input_wakeups);
+	out->irq_wakeups = counters__load(&page->irq_wakeups);
+	for (unsigned int i = 0; i < CONFIG_DEVICES_MAX; i++) {
+		out->dev[i].mmio = counters__load(&page->dev[i].mmio);
+		out->dev[i].io = counters__load(&page->dev[i].io);
+		out->dev[i].cfg = counters__load(&page->dev[i].cfg);
+	}
+}
+
+struct counters_out {
+	char *buf;
+	size_t len, pos;
+	bool full;
+};
+
+static void __attribute__((format(printf, 2, 3))) counters__put(struct counters_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->pos)
+		o->full = true;
+	else
+		o->pos += (size_t)n;
+}
+
+static void counters__exits(struct counters_out *o, const struct airlock_stats *s)
+{
+	const char *sep = "";
+
+	counters__put(o, "\"exits\":{");
+	for (unsigned int i = 0; i < STATS_EXIT_REASONS; i++) {
+		if (!s->exits[i])
+			continue;
+		if (counters_exit_names[i])
+			counters__put(o, "%s\"%s\":%llu", sep, counters_exit_names[i],
+				      (unsigned long long)s->exits[i]);
+		else
+			counters__put(o, "%s\"reason_%u\":%llu", sep, i, (unsigned long long)s->exits[i]);
+		sep = ",";
+	}
+	counters__put(o, "}");
+}
+
+static void counters__devices(struct counters_out *o, const struct airlock_stats *s,
+			      const struct msg_device *devices, unsigned int nr_devices)
+{
+	counters__put(o, "\"devices\":[");
+	for (unsigned int i = 0; i < nr_devices; i++)
+		counters__put(o, "%s{\"name\":\"%.*s\",\"mmio\":%llu,\"io\":%llu,\"cfg\":%llu}", i ? "," : "",
+			      (int)strnlen(devices[i].name, DEVICE_NAME_MAX), devices[i].name,
+			      (unsigned long long)s->dev[i].mmio, (unsigned long long)s->dev[i].io,
+			      (unsigned long long)s->dev[i].cfg);
+	counters__put(o, "]");
+}
+
+int counters__format(const struct airlock_stats *s, const struct msg_device *devices,
+		     unsigned int nr_devices, char *buf, size_t len)
+{
+	struct counters_out o = { .buf = buf, .len = len };
+
+	if (nr_devices > CONFIG_DEVICES_MAX)
+		return -EINVAL;
+	counters__put(&o, "{\"vcpu_wakeups\":%llu,\"input_wakeups\":%llu,\"irq_wakeups\":%llu,",
+		      (unsigned long long)s->vcpu_wakeups, (unsigned long long)s->input_wakeups,
+		      (unsigned long long)s->irq_wakeups);
+	counters__exits(&o, s);
+	counters__put(&o, ",");
+	counters__devices(&o, s, devices, nr_devices);
+	counters__put(&o, "}");
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
+void counters__print(const struct airlock_stats *page, const struct msg_device *devices,
+		     unsigned int nr_devices)
+{
+	struct airlock_stats snap;
+	char line[COUNTERS_LINE_MAX + 64];
+	int n, len;
+
+	counters__snapshot(page, &snap);
+	n = snprintf(line, sizeof(line), "%s: stats ", log_prog);
+	len = counters__format(&snap, devices, nr_devices, line + n, sizeof(line) - (size_t)n - 1);
+	if (len < 0) {
+		pr_err("cannot format the VMM's counters: %s", strerror(-len));
+		return;
+	}
+	n += len;
+	line[n++] = '\n';
+	/* One write(2), like every log line: lines of the two processes never interleave. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* The VMM's counters: the VMM's helpers, and the broker's snapshot and JSON line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "counters.h"
+#include "../../vmm/stats.h"
+
+static struct airlock_stats s;
+static struct msg_device devs[CONFIG_DEVICES_MAX];
+static char buf[COUNTERS_LINE_MAX];
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(devs, 0, sizeof(devs));
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
+static void format_is(unsigned int nr_devices, const char *want)
+{
+	int n = counters__format(&s, devs, nr_devices, buf, sizeof(buf));
+
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	format_is(0, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{},\"devices\":[]}");
+}
+
+/* Only non-zero reasons, in reason order; unnamed ones as reason_N, the last slot as other. */
+static void test_exits(void **state)
+{
+	(void)state;
+	s.vcpu_wakeups = 40;
+	s.input_wakeups = 2;
+	s.irq_wakeups = 1;
+	s.exits[KVM_EXIT_IO] = 12;
+	s.exits[KVM_EXIT_HLT] = 1;
+	s.exits[KVM_EXIT_MMIO] = 3;
+	s.exits[KVM_EXIT_SHUTDOWN] = 1;
+	s.exits[KVM_EXIT_INTR] = 2;
+	s.exits[KVM_EXIT_S390_SIEIC] = 4;
+	s.exits[50] = 5;
+	s.exits[STATS_EXIT_OTHER] = 6;
+	format_is(0, "{\"vcpu_wakeups\":40,\"input_wakeups\":2,\"irq_wakeups\":1,"
+		  "\"exits\":{\"io\":12,\"hlt\":1,\"mmio\":3,\"shutdown\":1,\"intr\":2,"
+		  "\"reason_13\":4,\"reason_50\":5,\"other\":6},\"devices\":[]}");
+}
+
+/* The broker's own device count and names decide what is shown, whatever the page holds. */
+static void test_devices(void **state)
+{
+	(void)state;
+	strcpy(devs[0].name, "0000:00:04.0");
+	strcpy(devs[1].name, "0000:00:05.0");
+	s.dev[0] = (struct stats_device){ .mmio = 7, .io = 0, .cfg = 300 };
+	s.dev[1] = (struct stats_device){ .mmio = 0, .io = 9, .cfg = 1 };
+	s.dev[2] = (struct stats_device){ .mmio = 99, .io = 99, .cfg = 99 };
+	format_is(2, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{},\"devices\":["
+		  "{\"name\":\"0000:00:04.0\",\"mmio\":7,\"io\":0,\"cfg\":300},"
+		  "{\"name\":\"0000:00:05.0\",\"mmio\":0,\"io\":9,\"cfg\":1}]}");
+}
+
+/* Whatever the VMM wrote, the line fits: every counter at its largest, every device with a full name. */
+static void test_largest(void **state)
+{
+	int n;
+
+	(void)state;
+	memset(&s, 0xff, sizeof(s));
+	for (unsigned int i = 0; i < CONFIG_DEVICES_MAX; i++)
+		memset(devs[i].name, 'f', DEVICE_NAME_MAX);	/* and no NUL */
+	n = counters__format(&s, devs, CONFIG_DEVICES_MAX, buf, sizeof(buf));
+	assert_true(n > 0 && n < COUNTERS_LINE_MAX);
+	assert_int_equal(strlen(buf), n);
+	assert_non_null(strstr(buf, "\"vcpu_wakeups\":18446744073709551615,"));
+	assert_non_null(strstr(buf, "\"reason_62\":18446744073709551615,\"other\":18446744073709551615}"));
+	assert_non_null(strstr(buf, "{\"name\":\"ffffffffffffffff\",\"mmio\":18446744073709551615,"));
+	assert_int_equal(buf[n - 1], '}');
+}
+
+static void test_too_small(void **state)
+{
+	char small[40];
+
+	(void)state;
+	assert_int_equal(counters__format(&s, devs, 0, small, sizeof(small)), -ENOSPC);
+	assert_int_equal(counters__format(&s, devs, CONFIG_DEVICES_MAX + 1, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_snapshot(void **state)
+{
+	struct airlock_stats copy;
+
+	(void)state;
+	memset(&copy, 0xaa, sizeof(copy));
+	s.magic = STATS_MAGIC;
+	s.version = STATS_VERSION;
+	s.exits[KVM_EXIT_IO] = 5;
+	s.vcpu_wakeups = 6;
+	s.input_wakeups = 7;
+	s.irq_wakeups = 8;
+	s.dev[CONFIG_DEVICES_MAX - 1].cfg = 9;
+	counters__snapshot(&s, &copy);
+	assert_memory_equal(&copy, &s, sizeof(s));
+}
+
+static void test_exit_slot(void **state)
+{
+	(void)state;
+	assert_int_equal(stats__exit_slot(KVM_EXIT_IO), KVM_EXIT_IO);
+	assert_int_equal(stats__exit_slot(STATS_EXIT_OTHER - 1), STATS_EXIT_OTHER - 1);
+	assert_int_equal(stats__exit_slot(STATS_EXIT_OTHER), STATS_EXIT_OTHER);
+	assert_int_equal(stats__exit_slot(0xffffffffu), STATS_EXIT_OTHER);
+}
+
+/* What the VMM's helpers count is what the broker shows. */
+static void test_vmm_counts(void **state)
+{
+	struct airlock_stats *unshared = vmm_stats;
+
+	(void)state;
+	vmm_stats = &s;
+	stats__inc(&vmm_stats->vcpu_wakeups);
+	stats__inc(&vmm_stats->vcpu_wakeups);
+	stats__exit(KVM_EXIT_IO);
+	stats__exit(1000);
+	stats__inc(&vmm_stats->dev[0].mmio);
+	vmm_stats = unshared;
+	strcpy(devs[0].name, "0000:00:04.0");
+	format_is(1, "{\"vcpu_wakeups\":2,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{\"io\":1,\"other\":1},"
+		  "\"devices\":[{\"name\":\"0000:00:04.0\",\"mmio\":1,\"io\":0,\"cfg\":0}]}");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_empty, setup),
+		cmocka_unit_test_setup(test_exits, setup),
+		cmocka_unit_test_setup(test_devices, setup),
+		cmocka_unit_test_setup(test_largest, setup),
+		cmocka_unit_test_setup(test_too_small, setup),
+		cmocka_unit_test_setup(test_snapshot, setup),
+		cmocka_unit_test_setup(test_exit_slot, setup),
+		cmocka_unit_test_setup(test_vmm_counts, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
