@@ -23,7 +23,7 @@ BROKER_SRC := broker/main.c broker/cli.c broker/console.c broker/vm.c broker/san
               broker/vfio.c broker/sysfs.c broker/counters.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
-              vmm/vfio-pci.c
+              vmm/vfio-pci.c vmm/msi.c vmm/msix.c vmm/irq.c
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
@@ -99,7 +99,9 @@ TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c
 TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
 TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
 TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
-TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c shared/log.c
+TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/irq.c shared/log.c
+TEST_OBJ_test_msix    := vmm/msix.c shared/log.c
+TEST_OBJ_test_msi     := vmm/msi.c shared/log.c
 TEST_OBJ_test_stats   := broker/counters.c shared/log.c
 
 .SECONDEXPANSION:

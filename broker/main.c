@@ -74,7 +74,10 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 	int status = 1;
 
 	vfio = (struct vfio)VFIO_INIT;
-	if (broker__prepare(&vm, &vfio, cli) || sandbox__spawn(&sb, exe, mask))
+	if (broker__prepare(&vm, &vfio, cli))
+		goto out;
+	sb.device_fds = vfio__vmm_fds(&vfio);
+	if (sandbox__spawn(&sb, exe, mask))
 		goto out;
 	mon.sock = sb.sock;
 	mon.stats = vm.stats;

@@ -31,7 +31,7 @@
 
 #define SANDBOX_EXE_FD	4	/* close-on-exec: gone once the VMM runs */
 #define SANDBOX_ROOT	"/tmp"	/* any existing directory: only a mount point */
-#define SANDBOX_NOFILE	256	/* the VMM's descriptors: config, vCPUs, devices */
+#define SANDBOX_NOFILE	256	/* the VMM's descriptors besides vCPUs' and devices' */
 
 int sandbox__open_vmm(void)
 {
@@ -90,7 +90,7 @@ static int sandbox__fds(int sock, int exe)
 static int sandbox__rlimits(const struct sandbox *sb)
 {
 	const struct { int res; rlim_t max; } lim[] = {
-		{ RLIMIT_NOFILE, SANDBOX_NOFILE + sb->vcpus },
+		{ RLIMIT_NOFILE, SANDBOX_NOFILE + sb->vcpus + sb->device_fds },
 		/*
 		 * Its uid is its own, so this counts the VMM alone: main thread,
 		 * vCPU threads, COM1's input thread, and KVM's NX-huge-page

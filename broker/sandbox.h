@@ -15,6 +15,7 @@ struct sandbox {
 	uid_t uid;
 	gid_t gid;
 	unsigned int vcpus;	/* bounds the VMM's threads */
+	unsigned int device_fds;	/* the VMM's descriptors for assigned devices */
 	pid_t pid;		/* the VMM */
 	int sock;		/* broker's end */
 };

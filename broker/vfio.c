@@ -669,3 +669,17 @@ void vfio__close(struct vfio *v)
 		munmap(v->ram, v->ram_size);
 	v->ram = NULL;
 }
+
+/* The VMM's eventfds: one per MSI or MSI-X vector, whichever are more, and two for INTx. */
+unsigned int vfio__vmm_fds(const struct vfio *v)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < v->nr_devices; i++) {
+		const struct msg_irq *q = v->info[i].irqs;
+		uint32_t msi = q[VFIO_PCI_MSI_IRQ_INDEX].count, msix = q[VFIO_PCI_MSIX_IRQ_INDEX].count;
+
+		n += 1 + (msi > msix ? msi : msix) + 2;
+	}
+	return n;
+}

@@ -66,6 +66,8 @@ int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size);
 int vfio__open_devices(struct vfio *v);
 /* Unmap DMA, reset the devices, close device fds, groups and container, unmap guest RAM. */
 void vfio__close(struct vfio *v);
+/* Descriptors the VMM holds for the devices: each one's fd and its interrupts' eventfds. */
+unsigned int vfio__vmm_fds(const struct vfio *v);
 
 /*
  * Pure parts, unit-tested. A reserved region of the types that DMA must

@@ -534,6 +534,34 @@ static void dsdt__osc(struct acpi_buf *b)
 }
 
 /*
+ * Name(_PRT, Package() { Package() { 0xDDDDFFFF, PIN, Zero, GSI }, ... }):
+ * each root port's INTA-INTD (ACPI pins 0-3) on a fixed GSI. Devices behind
+ * a port are found by swizzling up to it, so the host bridge's table is
+ * the only one needed.
+ */
+static void dsdt__prt(struct acpi_buf *b, unsigned int rc, unsigned int nr_ports)
+{
+	size_t table;
+
+	aml__def(b, "_PRT");
+	table = aml__open(b, AML_PACKAGE);
+	buf__byte(b, (uint8_t)(4 * nr_ports));
+	for (unsigned int dev = 1; dev <= nr_ports; dev++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			size_t entry = aml__open(b, AML_PACKAGE);
+
+			buf__byte(b, 4);
+			aml__int(b, (uint64_t)dev << 16 | 0xffff);
+			aml__int(b, pin);
+			aml__int(b, 0);
+			aml__int(b, layout__intx_gsi(rc, dev, pin + 1));
+			aml__close(b, entry);
+		}
+	}
+	aml__close(b, table);
+}
+
+/*
  * A host bridge per root complex, on a PCI segment of its own. No _ADR:
  * a device has _HID or _ADR, not both (ACPI 6.1.5). No _CCA: x86 is coherent.
  */
@@ -565,6 +593,8 @@ static void dsdt__pci(struct acpi_buf *b, unsigned int rc, const struct acpi_rc 
 	res__window(b, 8, RES_TYPE_MEM, RES_MEM_RW | RES_MEM_CACHEABLE, layout__mmio64(rc),
 		    LAYOUT_MMIO64_SIZE);
 	aml__crs_close(b, crs);
+	if (cfg->nr_ports)
+		dsdt__prt(b, rc, cfg->nr_ports);
 	dsdt__osc(b);
 	aml__close(b, dev);
 }

@@ -46,6 +46,13 @@
 #define LAYOUT_COM1_IRQ		4
 #define LAYOUT_SCI_IRQ		9
 
+/*
+ * INTx of assigned devices: IOAPIC pins 16-23, level-triggered and
+ * active-low, as the host bridges' _PRT gives them out.
+ */
+#define LAYOUT_INTX_GSI_BASE	16
+#define LAYOUT_INTX_GSIS	8
+
 _Static_assert(GUEST_RAM_HIGH_START + GUEST_RAM_MAX - GUEST_RAM_LOW_END <= LAYOUT_MMIO64_BASE,
 	       "the largest guest's RAM ends below the 64-bit windows");
 
@@ -67,6 +74,17 @@ static inline uint64_t layout__mmio64(unsigned int rc)
 static inline uint16_t layout__io(unsigned int rc)
 {
 	return (uint16_t)(LAYOUT_IO_BASE + rc * LAYOUT_IO_SIZE);
+}
+
+/*
+ * The GSI of INTx pin (1-4: INTA-INTD) under the root port at device dev
+ * of root complex rc. A device sits at slot 0 of its port's bus, so its
+ * pin reaches the port unswizzled; ports and complexes rotate the pins so
+ * that neighbours share lines as little as possible.
+ */
+static inline unsigned int layout__intx_gsi(unsigned int rc, unsigned int dev, unsigned int pin)
+{
+	return LAYOUT_INTX_GSI_BASE + (rc * 4 + dev + pin - 1) % LAYOUT_INTX_GSIS;
 }
 
 #endif

@@ -6,11 +6,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bzimage.h"
 #include "ioport.h"
+#include "irq.h"
 #include "acpi.h"
 #include "kvm.h"
 #include "layout.h"
@@ -211,11 +213,32 @@ static int vmm__map_bar(void *ctx, unsigned int slot, uint64_t gpa, void *hva, u
 	return kvm__map_mmio(&kvm, (unsigned int)(uintptr_t)ctx * VFIO_PCI_SLOTS + slot, gpa, hva, size);
 }
 
+static int vmm__route(void *ctx, unsigned int gsi, const struct msi_msg *msg)
+{
+	(void)ctx;
+	return irq__route_msi(&kvm, gsi, msg);
+}
+
+static int vmm__irqfd(void *ctx, int fd, unsigned int gsi, int resample_fd, bool on)
+{
+	(void)ctx;
+	return irq__irqfd(&kvm, fd, gsi, resample_fd, on);
+}
+
+static int vmm__set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
+{
+	(void)ctx;
+	return ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+}
+
 /* Each assigned device, as the broker opened it, plugged in behind its root port. */
 static void vmm__assign_devices(const struct msg_config *cfg)
 {
 	for (uint32_t i = 0; i < cfg->nr_devices; i++) {
-		const struct vfio_pci_mapper mapper = { .map = vmm__map_bar, .ctx = (void *)(uintptr_t)i };
+		const struct vfio_pci_host host = {
+			.map = vmm__map_bar, .route = vmm__route, .irqfd = vmm__irqfd,
+			.set_irqs = vmm__set_irqs, .ctx = (void *)(uintptr_t)i,
+		};
 		struct msg_device_req req = { .index = i };
 		struct msg_device info;
 		struct msg m;
@@ -223,7 +246,7 @@ static void vmm__assign_devices(const struct msg_config *cfg)
 		vmm__request(MSG_DEVICE_REQ, &req, sizeof(req), &m, 1);
 		if (msg__read_device(&m, i, &info))
 			die("malformed device description from the broker");
-		if (vfio_pci__init(&devices[i], &info, m.fds[0], &mapper))
+		if (vfio_pci__init(&devices[i], &info, m.fds[0], &host))
 			exit(VMM_EXIT_FAILURE);	/* it said why */
 		if (pcie__attach(info.rc, info.port, vfio_pci__endpoint(&devices[i])))
 			die("%s: the broker placed it behind a root port that does not exist", info.name);

@@ -8,10 +8,14 @@
  * mmapped pieces mapped into the guest, or trap here and go to the fd.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "irq.h"
+#include "layout.h"
 #include "log.h"
 #include "vfio-pci.h"
 
@@ -130,29 +134,304 @@ static bool vfio_pci__in_bar(const struct vfio_pci *d, unsigned int bar, uint64_
 	       off <= d->bars[bar].size && len <= d->bars[bar].size - off;
 }
 
+static int vfio_pci__set_irqs(struct vfio_pci *d, unsigned int index, uint32_t action,
+			      unsigned int count, const int *fds)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fds[MSIX_VECTORS_MAX];
+	} s = {
+		.set = {
+			.argsz = (uint32_t)(sizeof(s.set) + (fds ? count * sizeof(int32_t) : 0)),
+			.flags = action | (fds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE),
+			.index = index,
+			.count = count,
+		},
+	};
+
+	for (unsigned int i = 0; fds && i < count && i < MSIX_VECTORS_MAX; i++)
+		s.fds[i] = fds[i];
+	return d->host.set_irqs(d->host.ctx, d->fd, &s.set);
+}
+
+/* Whichever interrupt kind VFIO has on goes off. */
+static int vfio_pci__irqs_off(struct vfio_pci *d)
+{
+	unsigned int index = d->irqs.active;
+
+	if (index == VFIO_PCI_NUM_IRQS)
+		return 0;
+	d->irqs.active = VFIO_PCI_NUM_IRQS;
+	return vfio_pci__set_irqs(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, NULL);
+}
+
+/*
+ * VFIO masks INTx when it fires; the guest's end of interrupt makes KVM
+ * signal the unmask eventfd, and VFIO unmasks it, all in the kernel.
+ */
+static int vfio_pci__intx_on(struct vfio_pci *d)
+{
+	struct vfio_pci_irqs *q = &d->irqs;
+	int ret;
+
+	if (q->intx_efd < 0)
+		return 0;
+	ret = vfio_pci__set_irqs(d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1, &q->intx_efd);
+	if (!ret)
+		ret = vfio_pci__set_irqs(d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 1,
+					 &q->intx_unmask_efd);
+	if (!ret)
+		q->active = VFIO_PCI_INTX_IRQ_INDEX;
+	return ret;
+}
+
+/*
+ * MSI or MSI-X on with nr vectors, or off (nr 0); INTx is on exactly while
+ * neither is, as the PCI spec has it. Every vector gets its eventfd at
+ * once: VFIO (before Linux 6.5) cannot add vectors to ones already on
+ * without turning them all off, which could lose interrupts.
+ */
+static int vfio_pci__vectors_on(struct vfio_pci *d, unsigned int index, unsigned int nr)
+{
+	const char *kind = index == VFIO_PCI_MSIX_IRQ_INDEX ? "MSI-X" : "MSI";
+	int fds[MSIX_VECTORS_MAX];
+	int ret;
+
+	if (!nr) {
+		if (d->irqs.active != index)
+			return 0;
+		ret = vfio_pci__irqs_off(d);
+		if (!ret)
+			ret = vfio_pci__intx_on(d);
+		if (ret)
+			pr_err("%s: cannot turn %s off and INTx back on through VFIO: %s", d->info.name, kind,
+			       strerror(-ret));
+		return ret;
+	}
+	for (unsigned int i = 0; i < nr && i < d->irqs.nr; i++)
+		fds[i] = d->irqs.vec[i].efd;
+	ret = nr > d->irqs.nr ? -EINVAL : vfio_pci__irqs_off(d);
+	if (!ret)
+		ret = vfio_pci__set_irqs(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, nr, fds);
+	if (!ret) {
+		d->irqs.active = index;
+		return 0;
+	}
+	pr_err("%s: cannot enable %u %s vectors through VFIO: %s; its guest driver gets no interrupts",
+	       d->info.name, nr, kind, strerror(-ret));
+	return ret;
+}
+
+static int vfio_pci__msix_enable(void *ctx, unsigned int nr)
+{
+	return vfio_pci__vectors_on(ctx, VFIO_PCI_MSIX_IRQ_INDEX, nr);
+}
+
+static int vfio_pci__msi_enable(void *ctx, unsigned int nr)
+{
+	return vfio_pci__vectors_on(ctx, VFIO_PCI_MSI_IRQ_INDEX, nr);
+}
+
+/* Takes what the eventfd counted; true when it had fired. */
+static bool vfio_pci__drain(int efd)
+{
+	uint64_t n;
+
+	return read(efd, &n, sizeof(n)) == sizeof(n);
+}
+
+static void vfio_pci__refire(const struct vfio_pci *d, int efd, unsigned int i)
+{
+	const uint64_t one = 1;
+
+	if (write(efd, &one, sizeof(one)) != sizeof(one))
+		pr_err("%s: lost a pending interrupt of vector %u: %s", d->info.name, i, strerror(errno));
+}
+
+/*
+ * A live vector's eventfd is KVM's: the device's interrupts reach the guest
+ * without the VMM. A masked one's counts what fired, for the pending bits;
+ * when it goes live that is delivered once, through KVM.
+ */
+static void vfio_pci__vector(void *ctx, unsigned int i, const struct msi_msg *msg, bool live)
+{
+	struct vfio_pci *d = ctx;
+	struct vfio_pci_vector *v = &d->irqs.vec[i];
+	unsigned int gsi = d->irqs.gsi + i;
+	bool pending;
+	int ret = 0;
+
+	if (i >= d->irqs.nr)
+		return;
+	if (!live) {
+		if (v->attached)
+			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, false);
+		v->attached = false;
+	} else {
+		ret = d->host.route(d->host.ctx, gsi, msg);
+		if (!ret && !v->attached) {
+			pending = vfio_pci__drain(v->efd);
+			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, true);
+			v->attached = !ret;
+			if (pending)
+				vfio_pci__refire(d, v->efd, i);
+		}
+	}
+	if (ret)
+		pr_err("%s: cannot %s interrupt vector %u in KVM: %s", d->info.name,
+		       live ? "connect" : "disconnect", i, strerror(-ret));
+}
+
+static bool vfio_pci__pending(void *ctx, unsigned int i)
+{
+	struct vfio_pci *d = ctx;
+
+	if (i >= d->irqs.nr || d->irqs.vec[i].attached || !vfio_pci__drain(d->irqs.vec[i].efd))
+		return false;
+	vfio_pci__refire(d, d->irqs.vec[i].efd, i);
+	return true;
+}
+
+static const struct msi_ops vfio_pci__msix_ops = {
+	.enable = vfio_pci__msix_enable, .vector = vfio_pci__vector, .pending = vfio_pci__pending,
+};
+
+static const struct msi_ops vfio_pci__msi_ops = {
+	.enable = vfio_pci__msi_enable, .vector = vfio_pci__vector, .pending = vfio_pci__pending,
+};
+
+static int vfio_pci__eventfd(const struct vfio_pci *d, int *efd)
+{
+	*efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (*efd >= 0)
+		return 0;
+	pr_err("%s: cannot create eventfds for its interrupts: %s", d->info.name, strerror(errno));
+	return -errno;
+}
+
+static int vfio_pci__init_vectors(struct vfio_pci *d)
+{
+	struct vfio_pci_irqs *q = &d->irqs;
+	unsigned int msi = d->msi.cap ? msi__max_vectors((uint16_t)(d->msi.regs[PCI_MSI_FLAGS])) : 0;
+	unsigned int nr = d->msix.emu.cap ? d->msix.emu.nr : 0;
+	int ret;
+
+	nr = nr > msi ? nr : msi;
+	if (!nr)
+		return 0;
+	q->vec = calloc(nr, sizeof(*q->vec));
+	if (!q->vec) {
+		pr_err("%s: no memory for its interrupt vectors", d->info.name);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < nr; i++)
+		q->vec[i].efd = -1;
+	q->nr = nr;
+	for (unsigned int i = 0; i < nr; i++) {
+		ret = vfio_pci__eventfd(d, &q->vec[i].efd);
+		if (ret)
+			return ret;
+	}
+	ret = irq__alloc_msi(nr, &q->gsi);
+	if (ret)
+		pr_err("%s: no interrupt routes left for its %u vectors; assign fewer devices", d->info.name, nr);
+	return ret;
+}
+
+/* INTx pin p of the device raises its root port's GSI for p, as the _PRT says. */
+static int vfio_pci__init_intx(struct vfio_pci *d, uint8_t pin)
+{
+	struct vfio_pci_irqs *q = &d->irqs;
+	int ret;
+
+	if (!d->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count || pin < 1 || pin > 4)
+		return 0;
+	ret = vfio_pci__eventfd(d, &q->intx_efd);
+	if (!ret)
+		ret = vfio_pci__eventfd(d, &q->intx_unmask_efd);
+	if (ret)
+		return ret;
+	q->intx_gsi = layout__intx_gsi(d->info.rc, d->info.port + 1, pin);
+	ret = d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, q->intx_unmask_efd, true);
+	if (!ret) {
+		q->intx_attached = true;
+		ret = vfio_pci__intx_on(d);
+	}
+	if (ret)
+		pr_err("%s: cannot connect its INTx to the guest's GSI %u: %s", d->info.name, q->intx_gsi,
+		       strerror(-ret));
+	return ret;
+}
+
+/* Interrupts off, irqfds gone, eventfds closed: what init set up, however far it got. */
+static void vfio_pci__exit_irqs(struct vfio_pci *d)
+{
+	struct vfio_pci_irqs *q = &d->irqs;
+
+	vfio_pci__irqs_off(d);
+	for (unsigned int i = 0; i < q->nr; i++) {
+		if (q->vec[i].attached)
+			d->host.irqfd(d->host.ctx, q->vec[i].efd, q->gsi + i, -1, false);
+		if (q->vec[i].efd >= 0)
+			close(q->vec[i].efd);
+	}
+	free(q->vec);
+	q->vec = NULL;
+	q->nr = 0;
+	if (q->intx_attached)
+		d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, -1, false);
+	if (q->intx_efd >= 0)
+		close(q->intx_efd);
+	if (q->intx_unmask_efd >= 0)
+		close(q->intx_unmask_efd);
+	q->intx_efd = q->intx_unmask_efd = -1;
+	q->intx_attached = false;
+	msix__exit(&d->msix.emu);
+}
+
 static int vfio_pci__init_msix(struct vfio_pci *d, const uint8_t *raw)
 {
 	struct vfio_pci_msix *x = &d->msix;
 	uint8_t cap = vfio_pci__find_cap(raw, PCI_CAP_ID_MSIX);
+	struct msi_ops ops = vfio_pci__msix_ops;
 	uint32_t table, pba;
+	int ret;
 
 	if (!cap)
 		return 0;
+	ops.ctx = d;
+	ret = msix__init(&x->emu, cap, (uint16_t)(raw[cap + PCI_MSIX_FLAGS] | raw[cap + PCI_MSIX_FLAGS + 1] << 8),
+			 &ops);
+	if (ret) {
+		pr_err("%s: no memory for its MSI-X table", d->info.name);
+		return ret;
+	}
 	table = le32(raw + cap + PCI_MSIX_TABLE);
 	pba = le32(raw + cap + PCI_MSIX_PBA);
-	x->cap = cap;
-	x->nr = (uint16_t)((raw[cap + PCI_MSIX_FLAGS] | raw[cap + PCI_MSIX_FLAGS + 1] << 8) &
-			   PCI_MSIX_FLAGS_QSIZE) + 1;
 	x->table_bar = table & PCI_MSIX_TABLE_BIR;
 	x->table_off = table & PCI_MSIX_TABLE_OFFSET;
 	x->pba_bar = pba & PCI_MSIX_PBA_BIR;
 	x->pba_off = pba & PCI_MSIX_PBA_OFFSET;
-	if (vfio_pci__in_bar(d, x->table_bar, x->table_off, x->nr * PCI_MSIX_ENTRY_SIZE) &&
-	    vfio_pci__in_bar(d, x->pba_bar, x->pba_off, (x->nr + 63) / 64 * 8))
+	/* Message Control is the VMM's; Table Offset/BIR and PBA Offset/BIR read through. */
+	memset(d->virt + cap + PCI_MSIX_FLAGS, 0xff, 2);
+	if (vfio_pci__in_bar(d, x->table_bar, x->table_off, msix__table_size(&x->emu)) &&
+	    vfio_pci__in_bar(d, x->pba_bar, x->pba_off, msix__pba_size(&x->emu)))
 		return 0;
 	pr_err("%s: its MSI-X table (BAR%u+0x%x) or PBA (BAR%u+0x%x) lies outside a memory BAR; this device cannot be assigned",
 	       d->info.name, x->table_bar, x->table_off, x->pba_bar, x->pba_off);
 	return -EINVAL;
+}
+
+static void vfio_pci__init_msi(struct vfio_pci *d, const uint8_t *raw)
+{
+	uint8_t cap = vfio_pci__find_cap(raw, PCI_CAP_ID_MSI);
+	struct msi_ops ops = vfio_pci__msi_ops;
+
+	if (!cap)
+		return;
+	ops.ctx = d;
+	msi__init(&d->msi, cap, (uint16_t)(raw[cap + PCI_MSI_FLAGS] | raw[cap + PCI_MSI_FLAGS + 1] << 8), &ops);
+	memset(d->virt + cap + PCI_MSI_FLAGS, 0xff, d->msi.len - PCI_MSI_FLAGS);
 }
 
 /* Bytes of an extended capability the guest must not see; 0: it may. */
@@ -239,21 +518,21 @@ static int vfio_pci__mmap_piece(struct vfio_pci *d, unsigned int bar, uint64_t o
 	return 0;
 }
 
-/* The pages of bar that hold the MSI-X table and PBA: the next issue emulates them. */
+/* The pages of bar that hold the MSI-X table and PBA: they stay trapped, for the VMM to emulate. */
 static unsigned int vfio_pci__msix_holes(const struct vfio_pci *d, unsigned int bar, uint64_t hole[2][2])
 {
 	const struct vfio_pci_msix *x = &d->msix;
 	unsigned int n = 0;
 
-	if (!x->cap)
+	if (!x->emu.cap)
 		return 0;
 	if (x->table_bar == bar) {
 		hole[n][0] = PAGE_ALIGN_DOWN((uint64_t)x->table_off);
-		hole[n++][1] = PAGE_ALIGN_UP((uint64_t)x->table_off + x->nr * PCI_MSIX_ENTRY_SIZE);
+		hole[n++][1] = PAGE_ALIGN_UP((uint64_t)x->table_off + msix__table_size(&x->emu));
 	}
 	if (x->pba_bar == bar) {
 		hole[n][0] = PAGE_ALIGN_DOWN((uint64_t)x->pba_off);
-		hole[n++][1] = PAGE_ALIGN_UP((uint64_t)x->pba_off + (x->nr + 63) / 64 * 8);
+		hole[n++][1] = PAGE_ALIGN_UP((uint64_t)x->pba_off + msix__pba_size(&x->emu));
 	}
 	return n;
 }
@@ -364,7 +643,7 @@ static void vfio_pci__update_maps(struct vfio_pci *d)
 
 		gpa[s] = base ? base + p->off : 0;
 		if (p->gpa && p->gpa != gpa[s]) {
-			d->mapper.map(d->mapper.ctx, s, p->gpa, p->hva, 0);
+			d->host.map(d->host.ctx, s, p->gpa, p->hva, 0);
 			p->gpa = 0;
 		}
 	}
@@ -372,7 +651,7 @@ static void vfio_pci__update_maps(struct vfio_pci *d)
 	for (unsigned int s = 0; s < d->nr_pieces; s++) {
 		struct vfio_pci_piece *p = &d->pieces[s];
 
-		if (gpa[s] && !p->gpa && !d->mapper.map(d->mapper.ctx, s, gpa[s], p->hva, p->size))
+		if (gpa[s] && !p->gpa && !d->host.map(d->host.ctx, s, gpa[s], p->hva, p->size))
 			p->gpa = gpa[s];
 	}
 }
@@ -389,6 +668,10 @@ static void vfio_pci__cfg_read(struct vfio_pci *d, uint16_t reg, uint8_t *data, 
 		memset(dev, 0xff, len);
 	for (uint32_t i = 0; i < len; i++)
 		data[i] = (uint8_t)((dev[i] & ~d->virt[reg + i]) | (d->cfg.data[reg + i] & d->virt[reg + i]));
+	if (d->msi.cap)
+		msi__cfg_read(&d->msi, reg, data, len);
+	if (d->msix.emu.cap)
+		msix__cfg_read(&d->msix.emu, reg, data, len);
 }
 
 static void vfio_pci__cfg_write(struct vfio_pci *d, uint16_t reg, uint8_t *data, uint32_t len)
@@ -406,6 +689,10 @@ static void vfio_pci__cfg_write(struct vfio_pci *d, uint16_t reg, uint8_t *data,
 		i = j;
 	}
 	pci__access(&d->cfg, reg, data, len, true);
+	if (d->msi.cap)
+		msi__cfg_write(&d->msi, reg, data, len);
+	if (d->msix.emu.cap)
+		msix__cfg_write(&d->msix.emu, reg, data, len);
 	for (unsigned int i = 0; i < PCI_STD_NUM_BARS; i++) {
 		unsigned int off = vfio_pci__bar_reg(i);
 
@@ -430,13 +717,48 @@ static void vfio_pci__cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *dat
 		vfio_pci__cfg_read(d, reg, data, len);
 }
 
+static bool vfio_pci__within(uint64_t off, uint32_t len, uint32_t start, uint32_t size)
+{
+	return off >= start && off - start < size && len <= size - (off - start);
+}
+
+/*
+ * The MSI-X table and PBA are the VMM's, even in a BAR they share with
+ * registers: true when off lies in them. The device's PBA is read too,
+ * for vectors the host masked.
+ */
+static bool vfio_pci__msix_rw(struct vfio_pci *d, unsigned int i, uint64_t off, uint8_t *data,
+			      uint32_t len, bool write)
+{
+	struct vfio_pci_msix *x = &d->msix;
+	off_t at = (off_t)(d->info.regions[i].offset + off);
+
+	if (!x->emu.cap)
+		return false;
+	if (i == x->table_bar && vfio_pci__within(off, len, x->table_off, msix__table_size(&x->emu))) {
+		msix__table(&x->emu, (uint32_t)(off - x->table_off), data, len, write);
+		return true;
+	}
+	if (i != x->pba_bar || !vfio_pci__within(off, len, x->pba_off, msix__pba_size(&x->emu)))
+		return false;
+	if (!write) {
+		if (pread(d->fd, data, len, at) != (ssize_t)len)
+			memset(data, 0, len);
+		msix__pba_read(&x->emu, (uint32_t)(off - x->pba_off), data, len);
+	}
+	return true;
+}
+
 /* A failed read returns all ones, as a master abort would. */
 static void vfio_pci__bar_rw(struct vfio_pci *d, unsigned int i, uint64_t off, uint8_t *data,
 			     uint32_t len, bool write)
 {
 	off_t at = (off_t)(d->info.regions[i].offset + off);
-	ssize_t n = write ? pwrite(d->fd, data, len, at) : pread(d->fd, data, len, at);
+	ssize_t n;
 
+	if (vfio_pci__msix_rw(d, i, off, data, len, write))
+		return;
+	n = write ? pwrite(d->fd, data, len, at) : pread(d->fd, data, len, at);
 	if (!write && n != (ssize_t)len)
 		memset(data, 0xff, len);
 }
@@ -474,14 +796,14 @@ static void vfio_pci__unmap_bars(struct vfio_pci *d)
 		struct vfio_pci_piece *p = &d->pieces[s];
 
 		if (p->gpa)
-			d->mapper.map(d->mapper.ctx, s, p->gpa, p->hva, 0);
+			d->host.map(d->host.ctx, s, p->gpa, p->hva, 0);
 		munmap(p->hva, p->size);
 	}
 	d->nr_pieces = 0;
 }
 
 int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
-		   const struct vfio_pci_mapper *m)
+		   const struct vfio_pci_host *h)
 {
 	const struct msg_region *cr = &info->regions[VFIO_PCI_CONFIG_REGION_INDEX];
 	uint8_t raw[PCI_CFG_SIZE] = { 0 };
@@ -492,7 +814,8 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	d->fd = fd;
 	d->info = *info;
 	d->info.name[DEVICE_NAME_MAX - 1] = '\0';
-	d->mapper = *m;
+	d->host = *h;
+	d->irqs = (struct vfio_pci_irqs){ .active = VFIO_PCI_NUM_IRQS, .intx_efd = -1, .intx_unmask_efd = -1 };
 	d->cfg_size = (uint32_t)(cr->size < PCI_CFG_SIZE ? cr->size : PCI_CFG_SIZE) & ~3u;
 	if (d->cfg_size < PCI_STD_HEADER_SIZEOF) {
 		pr_err("%s: its VFIO config region has %llu bytes, too few for a PCI header", d->info.name,
@@ -516,22 +839,33 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	if (!ret)
 		ret = vfio_pci__init_msix(d, raw);
 	if (ret)
-		return ret;
+		goto out;
+	vfio_pci__init_msi(d, raw);
 	d->virt[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
 	d->cfg.wmask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
 	d->cfg.data[PCI_COMMAND] = raw[PCI_COMMAND] & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	/* The guest gets function 0 alone: it must not look for the others. */
 	d->virt[PCI_HEADER_TYPE] = (uint8_t)~PCI_HEADER_TYPE_MASK;
+	/* Interrupt Line is the guest's scratch byte; Interrupt Pin reads 0 without INTx. */
+	d->virt[PCI_INTERRUPT_LINE] = 0xff;
+	d->cfg.wmask[PCI_INTERRUPT_LINE] = 0xff;
+	if (!d->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count)
+		d->virt[PCI_INTERRUPT_PIN] = 0xff;
 	vfio_pci__hide_ecaps(d, raw);
 	ret = vfio_pci__map_bars(d);
-	if (ret) {
-		vfio_pci__unmap_bars(d);
-		return ret;
-	}
+	if (!ret)
+		ret = vfio_pci__init_vectors(d);
+	if (!ret)
+		ret = vfio_pci__init_intx(d, raw[PCI_INTERRUPT_PIN]);
+	if (ret)
+		goto out;
 	d->ep = (struct pcie_endpoint){
 		.cfg = vfio_pci__cfg, .mmio = vfio_pci__mmio, .io = vfio_pci__io, .dev = d,
 	};
 	return 0;
+out:
+	vfio_pci__exit(d);
+	return ret;
 }
 
 const struct pcie_endpoint *vfio_pci__endpoint(struct vfio_pci *d)
@@ -541,5 +875,6 @@ const struct pcie_endpoint *vfio_pci__endpoint(struct vfio_pci *d)
 
 void vfio_pci__exit(struct vfio_pci *d)
 {
+	vfio_pci__exit_irqs(d);
 	vfio_pci__unmap_bars(d);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <linux/vfio.h>
 
+#include "msi.h"
+#include "msix.h"
 #include "pci.h"
 #include "pcie.h"
 #include "proto.h"
@@ -20,9 +22,20 @@
  */
 #define VFIO_PCI_SLOTS	16
 
-/* How BAR mappings reach the guest: map [gpa, gpa+size) to hva; size 0 removes slot's mapping. */
-struct vfio_pci_mapper {
+/*
+ * What the VMM does for a device, -errno on failure.
+ * map: [gpa, gpa+size) of the guest to hva as the device's mapping slot;
+ *   size 0 removes the slot's mapping.
+ * route: the GSI (from irq__alloc_msi) delivers msg.
+ * irqfd: signals on fd raise gsi (on) or no longer do; resample_fd >= 0
+ *   makes it a level line whose end of interrupt signals resample_fd.
+ * set_irqs: VFIO_DEVICE_SET_IRQS on the device fd.
+ */
+struct vfio_pci_host {
 	int (*map)(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size);
+	int (*route)(void *ctx, unsigned int gsi, const struct msi_msg *msg);
+	int (*irqfd)(void *ctx, int fd, unsigned int gsi, int resample_fd, bool on);
+	int (*set_irqs)(void *ctx, int dev_fd, struct vfio_irq_set *set);
 	void *ctx;
 };
 
@@ -41,18 +54,38 @@ struct vfio_pci_piece {
 	uint64_t gpa;		/* where it is mapped now; 0: not mapped */
 };
 
-/* The device's MSI-X capability, as found. */
+/* The device's MSI-X capability, emulated, and where its table and PBA are. */
 struct vfio_pci_msix {
-	uint8_t cap;		/* its offset; 0: none */
-	uint16_t nr;		/* table entries */
+	struct msix emu;	/* emu.cap 0: none */
 	unsigned int table_bar, pba_bar;
 	uint32_t table_off, pba_off;
+};
+
+/*
+ * An MSI or MSI-X vector: VFIO signals its eventfd when the device raises
+ * it, and KVM injects the vector's GSI from it while the vector is live.
+ */
+struct vfio_pci_vector {
+	int efd;
+	bool attached;		/* KVM_IRQFD in place */
+};
+
+/* Interrupts: INTx on a level GSI, or vectors on GSIs of their own. */
+struct vfio_pci_irqs {
+	unsigned int active;	/* the VFIO interrupt index on; VFIO_PCI_NUM_IRQS: none */
+	unsigned int nr;	/* vectors: the MSI or the MSI-X ones, whichever are more */
+	unsigned int gsi;	/* vector i's is gsi + i */
+	struct vfio_pci_vector *vec;
+	int intx_efd;		/* -1: no INTx */
+	int intx_unmask_efd;	/* KVM signals it when the guest ends the interrupt */
+	unsigned int intx_gsi;
+	bool intx_attached;	/* KVM_IRQFD in place */
 };
 
 struct vfio_pci {
 	int fd;			/* the VFIO device fd, the caller's */
 	struct msg_device info;
-	struct vfio_pci_mapper mapper;
+	struct vfio_pci_host host;
 	uint32_t cfg_size;	/* of the config region, at most PCI_CFG_SIZE */
 	/* Local values and guest-writable bits of the virtualised registers. */
 	struct pci_cfg cfg;
@@ -60,21 +93,24 @@ struct vfio_pci {
 	uint8_t virt[PCI_CFG_SIZE];
 	struct vfio_pci_bar bars[VFIO_PCI_BARS];
 	struct vfio_pci_msix msix;
+	struct msi msi;		/* msi.cap 0: none */
+	struct vfio_pci_irqs irqs;
 	struct vfio_pci_piece pieces[VFIO_PCI_SLOTS];
 	unsigned int nr_pieces;
 	struct pcie_endpoint ep;
 };
 
 /*
- * Reads the config region through fd, virtualises it and mmaps the BARs'
- * mappable areas: call before the seccomp filter. d keeps fd (the
- * caller's, open while d lives) and a copy of *m. Returns 0, or -errno
- * after one error line; nothing is left mapped then.
+ * Reads the config region through fd, virtualises it, mmaps the BARs'
+ * mappable areas, and sets up the interrupts (eventfds, GSIs, INTx on):
+ * call before the seccomp filter. d keeps fd (the caller's, open while d
+ * lives) and a copy of *h. Returns 0, or -errno after one error line;
+ * nothing is left mapped or open then.
  */
 int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
-		   const struct vfio_pci_mapper *m);
+		   const struct vfio_pci_host *h);
 const struct pcie_endpoint *vfio_pci__endpoint(struct vfio_pci *d);
-/* Removes the guest mappings and unmaps the BARs; fd stays open. */
+/* Turns the interrupts off, removes the guest mappings and unmaps the BARs; fd stays open. */
 void vfio_pci__exit(struct vfio_pci *d);
 
 #endif

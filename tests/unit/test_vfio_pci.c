@@ -10,11 +10,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "fixtures/vfio-configs.h"
+#include "layout.h"
 #include "log.h"
 #include "vfio-pci.h"
 
@@ -47,7 +49,46 @@ static int rec_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64
 	return 0;
 }
 
-static const struct vfio_pci_mapper mapper = { rec_map, calls };
+/* Interrupt calls, as text: "route 24 fee00000 4021", "irqfd 24 on", "set 2 trigger 65". */
+static char irq_log[64][48];
+static unsigned int nr_irq;
+
+static void irq_rec(const char *fmt, ...)
+{
+	va_list ap;
+
+	assert_true(nr_irq < ARRAY_SIZE(irq_log));
+	va_start(ap, fmt);
+	vsnprintf(irq_log[nr_irq++], sizeof(irq_log[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int rec_route(void *ctx, unsigned int gsi, const struct msi_msg *msg)
+{
+	(void)ctx;
+	irq_rec("route %u %llx %x", gsi, (unsigned long long)msg->addr, msg->data);
+	return 0;
+}
+
+static int rec_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, bool on)
+{
+	(void)ctx;
+	assert_true(efd >= 0);
+	irq_rec("irqfd %u %s%s", gsi, on ? "on" : "off", resample_fd >= 0 ? " level" : "");
+	return 0;
+}
+
+static int rec_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
+{
+	(void)ctx;
+	assert_int_equal(dev_fd, fd);
+	irq_rec("set %u %s %u%s", set->index,
+		set->flags & VFIO_IRQ_SET_ACTION_UNMASK ? "unmask" : "trigger", set->count,
+		set->flags & VFIO_IRQ_SET_DATA_EVENTFD ? " fds" : "");
+	return 0;
+}
+
+static const struct vfio_pci_host mapper = { rec_map, rec_route, rec_irqfd, rec_set_irqs, calls };
 
 static uint8_t pattern(unsigned int region, uint64_t off)
 {
@@ -96,6 +137,7 @@ static int reset(void **state)
 	memset(config, 0, sizeof(config));
 	strcpy(info.name, "0000:00:00.0");
 	nr_calls = 0;
+	nr_irq = 0;
 	fd = memfd_create("vfio-device", 0);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)REGION_OFF(DEVICE_REGIONS)), 0);
@@ -206,8 +248,12 @@ static void test_identity_passes_through(void **state)
 	assert_int_equal(cfg_rd(PCI_CLASS_REVISION, 4), 0x00ff0010);
 	assert_int_equal(cfg_rd(PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
 	assert_int_equal(cfg_rd(PCI_CAPABILITY_LIST, 1), 0x40);
-	assert_int_equal(cfg_rd(0x40, 4), 0x00800005);	/* MSI, proxied for now */
-	assert_int_equal(cfg_rd(PCI_INTERRUPT_LINE, 2), 0x010a);
+	assert_int_equal(cfg_rd(0x40, 4), 0x00800005);	/* MSI: 64-bit, one vector, off */
+	/* Interrupt Line is the guest's; Interrupt Pin reads 0 without a VFIO INTx. */
+	assert_int_equal(cfg_rd(PCI_INTERRUPT_LINE, 2), 0);
+	cfg_wr(PCI_INTERRUPT_LINE, 2, 0xff0b);
+	assert_int_equal(cfg_rd(PCI_INTERRUPT_LINE, 2), 0x000b);
+	assert_int_equal(dev_rd(PCI_INTERRUPT_LINE, 1), 0x0a);
 	/* Past a conventional device's 256 bytes: no extended capabilities. */
 	assert_int_equal(cfg_rd(PCI_CFG_SPACE_SIZE, 4), 0);
 	cfg_wr(PCI_CFG_SPACE_SIZE, 4, 0x12345678);
@@ -451,8 +497,8 @@ static void test_msix_found(void **state)
 	(void)state;
 	nvme();
 	assert_int_equal(start(), 0);
-	assert_int_equal(d.msix.cap, 0x40);
-	assert_int_equal(d.msix.nr, 65);
+	assert_int_equal(d.msix.emu.cap, 0x40);
+	assert_int_equal(d.msix.emu.nr, 65);
 	assert_int_equal(d.msix.table_bar, 0);
 	assert_int_equal(d.msix.table_off, 0x2000);
 	assert_int_equal(d.msix.pba_bar, 0);
@@ -476,7 +522,7 @@ static void test_msix_pages_stay_trapped(void **state)
 	e1000e();
 	assert_int_equal(start(), 0);
 	assert_int_equal(d.msix.table_bar, 3);
-	assert_int_equal(d.msix.nr, 5);
+	assert_int_equal(d.msix.emu.nr, 5);
 	assert_int_equal(d.nr_pieces, 4);
 	assert_int_equal(d.pieces[0].bar, 0);
 	assert_int_equal(d.pieces[0].size, 128 << 10);
@@ -602,9 +648,8 @@ static void test_trapped_mmio(void **state)
 	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
 	assert_false(mmio(0xfe000000, b, 4, false));	/* decoding off */
 	cfg_wr(PCI_COMMAND, 2, MEM);
-	assert_true(mmio(0xfe002010, b, 8, false));	/* the MSI-X table, forwarded for now */
-	for (unsigned int i = 0; i < 8; i++)
-		assert_int_equal(b[i], pattern(0, 0x2010 + i));
+	assert_true(mmio(0xfe002018, b, 8, false));	/* the MSI-X table: the VMM's, entry 1 masked */
+	assert_memory_equal(b, "\0\0\0\0\1\0\0\0", 8);
 	memcpy(b, "\x11\x22\x33\x44", 4);
 	assert_true(mmio(0xfe003ffc, b, 4, true));
 	assert_int_equal(pread(fd, back, 4, (off_t)(REGION_OFF(0) + 0x3ffc)), 4);
@@ -716,6 +761,145 @@ static void test_refused(void **state)
 	assert_int_equal(start(), -EINVAL);
 }
 
+
+static void assert_irq(unsigned int i, const char *fmt, ...)
+{
+	char want[48];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	assert_true(i < nr_irq);
+	assert_string_equal(irq_log[i], want);
+}
+
+static void msix_wr(uint64_t gpa, uint32_t len, uint64_t v)
+{
+	uint8_t b[8];
+
+	memcpy(b, &v, sizeof(b));
+	assert_true(mmio(gpa, b, len, true));
+}
+
+/* nvme: MSI-X in BAR0 at 0x2000 (65 entries), PBA at 0x3000; BAR0 placed at 0xfe000000. */
+static void nvme_msix_on(void)
+{
+	nvme();
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.irqs.nr, 65);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+	/* Linux's order: enabled with the function masked, entries written, function unmasked. */
+	cfg_wr(d.msix.emu.cap + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	assert_int_equal(nr_irq, 1);
+	assert_irq(0, "set %u trigger 65 fds", VFIO_PCI_MSIX_IRQ_INDEX);
+	msix_wr(0xfe002030, 8, 0xfee01000);
+	msix_wr(0xfe002038, 8, 0x100004023ull);	/* data, and the mask bit kept */
+	cfg_wr(d.msix.emu.cap + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	assert_int_equal(nr_irq, 1);
+}
+
+/* Table writes stay in the VMM; the device's table is the host kernel's. */
+static void test_msix_table_is_emulated(void **state)
+{
+	uint8_t b[8], dev[8];
+
+	(void)state;
+	nvme_msix_on();
+	assert_true(mmio(0xfe002030, b, 8, false));
+	assert_memory_equal(b, "\0\x10\xe0\xfe\0\0\0\0", 8);
+	assert_int_equal(pread(fd, dev, 8, (off_t)(REGION_OFF(0) + 0x2030)), 8);
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal(dev[i], pattern(0, 0x2030 + i));
+	assert_int_equal(cfg_rd(d.msix.emu.cap + PCI_MSIX_FLAGS, 2), PCI_MSIX_FLAGS_ENABLE | 64);
+	assert_int_equal(dev_rd(d.msix.emu.cap + PCI_MSIX_FLAGS, 2), 64);
+}
+
+/* Unmasking routes the vector and hands its eventfd to KVM; masking takes it back. */
+static void test_msix_vector_reaches_kvm(void **state)
+{
+	unsigned int gsi;
+
+	(void)state;
+	nvme_msix_on();
+	gsi = d.irqs.gsi + 3;
+	msix_wr(0xfe00203c, 4, 0);
+	assert_int_equal(nr_irq, 3);
+	assert_irq(1, "route %u fee01000 4023", gsi);
+	assert_irq(2, "irqfd %u on", gsi);
+	/* Linux retargets a live vector by rewriting its message: the route follows, the irqfd stays. */
+	msix_wr(0xfe002030, 4, 0xfee02000);
+	assert_int_equal(nr_irq, 4);
+	assert_irq(3, "route %u fee02000 4023", gsi);
+	msix_wr(0xfe00203c, 4, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	assert_int_equal(nr_irq, 5);
+	assert_irq(4, "irqfd %u off", gsi);
+	/* Disabling MSI-X turns it off in VFIO; without INTx nothing comes back on. */
+	msix_wr(0xfe00203c, 4, 0);
+	cfg_wr(d.msix.emu.cap + PCI_MSIX_FLAGS, 2, 0);
+	assert_int_equal(nr_irq, 9);
+	assert_irq(7, "irqfd %u off", gsi);
+	assert_irq(8, "set %u trigger 0", VFIO_PCI_MSIX_IRQ_INDEX);
+}
+
+/* A masked vector that fires is pending, stays so when read, and is delivered on unmask. */
+static void test_msix_pending_from_eventfd(void **state)
+{
+	const uint64_t one = 1;
+	uint64_t count = 0;
+	uint8_t pba[8];
+
+	(void)state;
+	nvme_msix_on();
+	assert_int_equal(write(d.irqs.vec[3].efd, &one, sizeof(one)), 8);
+	assert_true(mmio(0xfe003000, pba, 8, false));
+	/* The device's own PBA bits (the fake's pattern) with vector 3's added. */
+	assert_int_equal(pba[0], pattern(0, 0x3000) | 1u << 3);
+	assert_int_equal(pba[1], pattern(0, 0x3001));
+	msix_wr(0xfe003000, 8, 0);
+	assert_int_equal(pread(fd, pba, 1, (off_t)(REGION_OFF(0) + 0x3000)), 1);
+	assert_int_equal(pba[0], pattern(0, 0x3000));
+	msix_wr(0xfe00203c, 4, 0);
+	assert_irq(2, "irqfd %u on", d.irqs.gsi + 3);
+	assert_int_equal(read(d.irqs.vec[3].efd, &count, sizeof(count)), 8);
+	assert_int_equal(count, 1);
+}
+
+/* edu: INTx on at start on its root port's GSI; MSI replaces it while on. */
+static void test_intx_then_msi(void **state)
+{
+	unsigned int intx = layout__intx_gsi(0, 1, 1), gsi;
+
+	(void)state;
+	edu();
+	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
+	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
+	assert_int_equal(start(), 0);
+	gsi = d.irqs.gsi;
+	assert_int_equal(cfg_rd(PCI_INTERRUPT_PIN, 1), 1);
+	assert_int_equal(nr_irq, 3);
+	assert_irq(0, "irqfd %u on level", intx);
+	assert_irq(1, "set %u trigger 1 fds", VFIO_PCI_INTX_IRQ_INDEX);
+	assert_irq(2, "set %u unmask 1 fds", VFIO_PCI_INTX_IRQ_INDEX);
+	cfg_wr(0x44, 4, 0xfee00000);
+	cfg_wr(0x4c, 2, 0x4041);
+	cfg_wr(0x42, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(nr_irq, 7);
+	assert_irq(3, "set %u trigger 0", VFIO_PCI_INTX_IRQ_INDEX);
+	assert_irq(4, "set %u trigger 1 fds", VFIO_PCI_MSI_IRQ_INDEX);
+	assert_irq(5, "route %u fee00000 4041", gsi);
+	assert_irq(6, "irqfd %u on", gsi);
+	assert_int_equal(cfg_rd(0x40, 4), 0x00810005);
+	cfg_wr(0x42, 2, 0);
+	assert_int_equal(nr_irq, 11);
+	assert_irq(7, "irqfd %u off", gsi);
+	assert_irq(8, "set %u trigger 0", VFIO_PCI_MSI_IRQ_INDEX);
+	assert_irq(9, "set %u trigger 1 fds", VFIO_PCI_INTX_IRQ_INDEX);
+	assert_irq(10, "set %u unmask 1 fds", VFIO_PCI_INTX_IRQ_INDEX);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, reset, teardown)
@@ -742,6 +926,10 @@ int main(void)
 		T(test_trap_option_maps_nothing),
 		T(test_unmappable_regions),
 		T(test_refused),
+		T(test_msix_table_is_emulated),
+		T(test_msix_vector_reaches_kvm),
+		T(test_msix_pending_from_eventfd),
+		T(test_intx_then_msi),
 	};
 
 	return cmocka_run_group_tests_name("vfio-pci", tests, NULL, NULL);
