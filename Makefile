@@ -23,7 +23,7 @@ BROKER_SRC := broker/main.c broker/cli.c broker/console.c broker/vm.c broker/san
               broker/vfio.c broker/sysfs.c broker/counters.c
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
-              vmm/vfio-pci.c vmm/msi.c vmm/msix.c vmm/irq.c
+              vmm/vfio-pci.c vmm/msi.c vmm/msix.c vmm/irq.c vmm/stats.c
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
@@ -91,7 +91,7 @@ TEST_OBJ_test_monitor := broker/monitor.c broker/counters.c shared/proto.c share
 TEST_OBJ_test_cli     := broker/cli.c shared/log.c
 TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/cli.c shared/proto.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
-TEST_OBJ_test_serial  := vmm/serial.c shared/log.c
+TEST_OBJ_test_serial  := vmm/serial.c vmm/stats.c shared/log.c
 TEST_OBJ_test_console := broker/console.c shared/log.c
 TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
 TEST_OBJ_test_ioport  := vmm/ioport.c shared/log.c
@@ -99,10 +99,10 @@ TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c
 TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
 TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
 TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
-TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/irq.c shared/log.c
+TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/irq.c vmm/stats.c shared/log.c
 TEST_OBJ_test_msix    := vmm/msix.c shared/log.c
 TEST_OBJ_test_msi     := vmm/msi.c shared/log.c
-TEST_OBJ_test_stats   := broker/counters.c shared/log.c
+TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

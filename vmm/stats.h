@@ -11,11 +11,9 @@
  * The counters the VMM keeps for the broker (shared/stats.h). main() points
  * vmm_stats at the broker's page before any thread that counts exists;
  * until then, and in unit tests, counts go to a zeroed page of the VMM's
- * own. Both are weak definitions, so every object that counts shares one
- * pointer without an object file of their own to link.
+ * own (vmm/stats.c).
  */
-__attribute__((weak)) struct airlock_stats vmm_stats_unshared;
-__attribute__((weak)) struct airlock_stats *vmm_stats = &vmm_stats_unshared;
+extern struct airlock_stats *vmm_stats;
 
 static inline void stats__inc(uint64_t *counter)
 {

@@ -17,6 +17,7 @@
 #include "irq.h"
 #include "layout.h"
 #include "log.h"
+#include "stats.h"
 #include "vfio-pci.h"
 
 #define PAGE_ALIGN_DOWN(x)	((x) & ~(MSG_PAGE_SIZE - 1))
@@ -273,8 +274,10 @@ static void vfio_pci__vector(void *ctx, unsigned int i, const struct msi_msg *ms
 			pending = vfio_pci__drain(v->efd);
 			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, true);
 			v->attached = !ret;
-			if (pending)
+			if (pending) {
+				stats__inc(&vmm_stats->irq_wakeups);
 				vfio_pci__refire(d, v->efd, i);
+			}
 		}
 	}
 	if (ret)
@@ -288,6 +291,7 @@ static bool vfio_pci__pending(void *ctx, unsigned int i)
 
 	if (i >= d->irqs.nr || d->irqs.vec[i].attached || !vfio_pci__drain(d->irqs.vec[i].efd))
 		return false;
+	stats__inc(&vmm_stats->irq_wakeups);
 	vfio_pci__refire(d, d->irqs.vec[i].efd, i);
 	return true;
 }
@@ -706,6 +710,7 @@ static void vfio_pci__cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *dat
 {
 	struct vfio_pci *d = dev;
 
+	stats__inc(&d->stats->cfg);
 	if (fn) {
 		if (!write)
 			memset(data, 0xff, len);
@@ -782,12 +787,18 @@ static bool vfio_pci__access(struct vfio_pci *d, bool io, uint64_t addr, uint8_t
 
 static bool vfio_pci__mmio(void *dev, uint64_t gpa, uint8_t *data, uint32_t len, bool write)
 {
-	return vfio_pci__access(dev, false, gpa, data, len, write);
+	struct vfio_pci *d = dev;
+
+	stats__inc(&d->stats->mmio);
+	return vfio_pci__access(d, false, gpa, data, len, write);
 }
 
 static bool vfio_pci__io(void *dev, uint16_t port, uint8_t *data, uint32_t len, bool write)
 {
-	return vfio_pci__access(dev, true, port, data, len, write);
+	struct vfio_pci *d = dev;
+
+	stats__inc(&d->stats->io);
+	return vfio_pci__access(d, true, port, data, len, write);
 }
 
 static void vfio_pci__unmap_bars(struct vfio_pci *d)
@@ -815,6 +826,7 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	d->info = *info;
 	d->info.name[DEVICE_NAME_MAX - 1] = '\0';
 	d->host = *h;
+	d->stats = &vmm_stats->dev[info->index];	/* below CONFIG_DEVICES_MAX: msg__read_device */
 	d->irqs = (struct vfio_pci_irqs){ .active = VFIO_PCI_NUM_IRQS, .intx_efd = -1, .intx_unmask_efd = -1 };
 	d->cfg_size = (uint32_t)(cr->size < PCI_CFG_SIZE ? cr->size : PCI_CFG_SIZE) & ~3u;
 	if (d->cfg_size < PCI_STD_HEADER_SIZEOF) {

@@ -11,6 +11,7 @@
 #include "pci.h"
 #include "pcie.h"
 #include "proto.h"
+#include "stats.h"
 
 /* BAR0..5, then the expansion ROM: the VFIO region indexes. */
 #define VFIO_PCI_ROM	VFIO_PCI_ROM_REGION_INDEX
@@ -98,6 +99,7 @@ struct vfio_pci {
 	struct vfio_pci_piece pieces[VFIO_PCI_SLOTS];
 	unsigned int nr_pieces;
 	struct pcie_endpoint ep;
+	struct stats_device *stats;	/* its counters: trapped accesses */
 };
 
 /*
