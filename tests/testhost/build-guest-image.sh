@@ -1,7 +1,10 @@
 #!/bin/bash
 # Builds the Linux guest image that airlock boots inside the test host:
 # Debian's kernel and a busybox initramfs whose /init (guestfs/init) loads
-# the drivers below and reports what the guest sees.
+# the drivers below and reports what the guest sees. It also holds the
+# guest's test tools (guestfs/*.c, static) and airlock_edu.ko
+# (guestfs/edu-irq/), built against Debian's linux-headers for the same
+# kernel, which are installed on the build host when missing.
 #
 # Usage: build-guest-image.sh [OUTDIR]   (default build/testhost/linux-guest)
 # Output: OUTDIR/vmlinuz, OUTDIR/initrd.img
@@ -21,9 +24,12 @@ make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${modules[@]}"
 install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
 # The guest's own tools, static: the initramfs has no C library.
-for tool in edu-test e1000e-io; do
+for tool in edu-test e1000e-io disk-pattern; do
 	gcc -static -O2 -Wall -Werror -o "$root/bin/$tool" "$TESTHOST_SRC/guestfs/$tool.c"
 done
+# Not in load.list: init loads it only when asked to (guest.edu=).
+edu_ko=$(build_edu_module "$kver")
+install -m 0644 "$edu_ko" "$root/lib/modules/airlock_edu.ko"
 
 mkdir -p "$outdir"
 pack_cpio "$root" "$outdir/initrd.img"

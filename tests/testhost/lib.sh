@@ -116,6 +116,34 @@ kernel_version() {
 	printf '%s\n' "$v"
 }
 
+# Debian's headers for kernel KVER (linux-headers-KVER), installed on the
+# build host when missing; prints their build tree.
+ensure_kernel_headers() {
+	local kver=$1 dir=/usr/src/linux-headers-$1
+	if [ ! -e "$dir/Makefile" ]; then
+		[ "$(id -u)" -eq 0 ] || die "linux-headers-$kver is missing; install it as root"
+		say "installing linux-headers-$kver"
+		apt_install "linux-headers-$kver"
+		[ -e "$dir/Makefile" ] || die "linux-headers-$kver did not install $dir/Makefile"
+	fi
+	printf '%s\n' "$dir"
+}
+
+# Builds guestfs/edu-irq/airlock_edu.ko for kernel KVER; prints its path.
+# The sources are copied with their times into a build directory of their
+# own, so kbuild leaves the source tree clean and rebuilds only on change.
+build_edu_module() {
+	local kver=$1 headers dir=$TESTHOST_BUILD/edu-irq/$1
+	headers=$(ensure_kernel_headers "$kver")
+	mkdir -p "$dir"
+	cp -p "$TESTHOST_SRC"/guestfs/edu-irq/* "$dir/"
+	if ! make -C "$headers" M="$dir" modules >"$dir/build.log" 2>&1; then
+		sed 's/^/    /' "$dir/build.log" >&2
+		die "building airlock_edu.ko against $headers failed"
+	fi
+	printf '%s\n' "$dir/airlock_edu.ko"
+}
+
 # Print, in load order and without duplicates, the module files needed to
 # load the named modules (dependencies first). Built-in modules print nothing.
 resolve_modules() {
@@ -190,10 +218,24 @@ device_table() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TESTHOST_SRC/devices.conf"
 }
 
+# The build host's disk-pattern (guestfs/disk-pattern.c), built when it is
+# missing or older than its source; prints its path.
+build_disk_pattern() {
+	local tool=$TESTHOST_BUILD/tools/disk-pattern src=$TESTHOST_SRC/guestfs/disk-pattern.c
+	if [ ! -x "$tool" ] || [ "$src" -nt "$tool" ]; then
+		mkdir -p "${tool%/*}"
+		gcc -O2 -Wall -Wextra -Werror -o "$tool.$$" "$src" || die "cannot build $tool from $src"
+		mv "$tool.$$" "$tool"
+	fi
+	printf '%s\n' "$tool"
+}
+
 # QEMU arguments for one device row; raw images for drive=ID go to IMGDIR.
-# Each image starts with the line "AIRLOCK-DISK ID" so a guest can check
-# it reads the right disk. netdev=ID gets QEMU's user network with
-# restrict=on: a peer for the NIC, with no way out of QEMU.
+# Each image is 128 MiB, made afresh: the first 64 MiB hold disk-pattern's
+# pattern, which starts with the line "AIRLOCK-DISK ID" (so a guest can
+# check it reads the right disk) and which a guest can verify sector by
+# sector; the rest is zeros, for guests to write to. netdev=ID gets QEMU's
+# user network with restrict=on: a peer for the NIC, with no way out of QEMU.
 qemu_device_args() {
 	local name=$1 imgdir=$2 row bdf dev drive netdev slot
 	row=$(device_table | awk -v n="$name" '$1 == n') || true
@@ -206,8 +248,9 @@ qemu_device_args() {
 		drive=${drive%%,*}
 		mkdir -p "$imgdir"
 		rm -f "$imgdir/$drive.img"
-		printf 'AIRLOCK-DISK %s\n' "$drive" >"$imgdir/$drive.img"
-		truncate -s 64M "$imgdir/$drive.img"
+		"$(build_disk_pattern)" fill "$imgdir/$drive.img" "$drive" >&2 ||
+			die "cannot write the disk image $imgdir/$drive.img"
+		truncate -s 128M "$imgdir/$drive.img"
 		printf '%s\n' -drive "file=$imgdir/$drive.img,if=none,format=raw,id=$drive"
 		;;
 	esac
@@ -218,4 +261,64 @@ qemu_device_args() {
 		;;
 	esac
 	printf '%s\n' -device "$dev,addr=$slot"
+}
+
+# backing_check LOG IMGDIR: after QEMU has exited, checks each line
+# "BACKING-EXPECT DRIVE OFFSET TOKEN" a scenario printed into LOG (between
+# its SCENARIO-BEGIN and SCENARIO-RESULT): IMGDIR/DRIVE.img must hold
+# "TOKEN\n" at byte OFFSET. Before that scenario's SCENARIO-RESULT it adds
+# "BACKING-FOUND DRIVE OFFSET TOKEN in FILE" or "BACKING-MISSING ...", and
+# a missing token turns a PASS into a FAIL with the reason "the guest's
+# write to DRIVE at OFFSET is not in the backing file" (a scenario that
+# failed already keeps its own reason).
+backing_check() {
+	local log=$1 imgdir=$2 found=$1.backing scenario drive offset token img line
+	clean_console <"$log" | awk '
+		$1 == "SCENARIO-BEGIN" { scenario = $2 }
+		$1 == "SCENARIO-RESULT" { scenario = "" }
+		$1 == "BACKING-EXPECT" && scenario != "" { print scenario, $2, $3, $4 }' |
+		while read -r scenario drive offset token; do
+			img=$imgdir/$drive.img
+			if ! [[ $drive =~ ^[A-Za-z0-9_-]+$ && $offset =~ ^[0-9]+$ && -n $token ]]; then
+				line="BACKING-MISSING $drive $offset $token: malformed; expected BACKING-EXPECT DRIVE OFFSET TOKEN"
+			elif [ ! -f "$img" ]; then
+				line="BACKING-MISSING $drive $offset $token: there is no backing file $img"
+			elif cmp -s <(printf '%s\n' "$token") \
+				<(dd if="$img" iflag=skip_bytes,count_bytes skip="$offset" count=$((${#token} + 1)) 2>/dev/null); then
+				line="BACKING-FOUND $drive $offset $token in $img"
+			else
+				line="BACKING-MISSING $drive $offset $token: $img holds $(dd if="$img" iflag=skip_bytes,count_bytes \
+					skip="$offset" count=16 2>/dev/null | od -A n -t x1 | tr -d ' \n') there"
+			fi
+			printf '%s\t%s\t%s at %s\n' "$scenario" "$line" "$drive" "$offset"
+		done >"$found"
+	if [ -s "$found" ]; then
+		awk -F '\t' '
+			NR == FNR {
+				n[$1]++
+				lines[$1, n[$1]] = $2
+				if ($2 ~ /^BACKING-MISSING/ && !($1 in missing))
+					missing[$1] = "the guest'\''s write to " $3 " is not in the backing file"
+				next
+			}
+			{
+				clean = $0
+				gsub(/\r/, "", clean)
+				split(clean, f, " ")
+			}
+			f[1] == "SCENARIO-RESULT" && (f[2] in n) {
+				for (i = 1; i <= n[f[2]]; i++)
+					print lines[f[2], i]
+				if (f[3] == "PASS" && (f[2] in missing)) {
+					print "SCENARIO-RESULT " f[2] " FAIL " f[4] " " missing[f[2]]
+					next
+				}
+			}
+			{ print }' "$found" "$log" >"$log.tmp"
+		mv "$log.tmp" "$log"
+		while IFS=$'\t' read -r scenario line _; do
+			say "$scenario: $line"
+		done <"$found"
+	fi
+	rm -f "$found"
 }

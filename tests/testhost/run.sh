@@ -156,50 +156,93 @@ boot_testhost() {
 	return "$status"
 }
 
-# Host-side scenario guest-image: boots the Linux guest image straight
-# under QEMU with an NVMe controller and an e1000e, and checks its report.
-# Appends a SCENARIO-BEGIN/RESULT block to LOG like the harness does.
-check_guest_image() {
-	local log=$1 glog=$LOGDIR/guest-image-serial.log start=$SECONDS devargs=() reason="" status=0
-	local nvme_bdf e1000e_bdf mac head
-	mapfile -t devargs < <(qemu_device_args nvme "$IMGDIR"; qemu_device_args e1000e "$IMGDIR")
-	nvme_bdf=$(device_table | awk '$1 == "nvme" { print $2 }')
-	e1000e_bdf=$(device_table | awk '$1 == "e1000e" { print $2 }')
-	mac=$(device_table | awk '$1 == "e1000e" { sub(/.*mac=/, "", $4); sub(/,.*/, "", $4); print $4 }')
-	# "AIRLOCK-DISK nvm", the first 16 bytes of the nvme disk image, in hex.
-	head=$(head -c 16 "$IMGDIR/nvme.img" | od -A n -t x1 | tr -d ' \n')
-
-	say "guest-image: booting the Linux guest image under QEMU; serial log: $glog"
+# boot_guest_image SERIAL-LOG REPORT APPEND DEVICE...: boots the Linux
+# guest image straight under QEMU with these devices (devices.conf names)
+# and APPEND on the kernel command line; adds its GUEST- lines to REPORT.
+# Sets guest_status to QEMU's exit status.
+boot_guest_image() {
+	local glog=$1 report=$2 append=$3 devargs=() name
+	shift 3
+	for name in "$@"; do
+		mapfile -t -O ${#devargs[@]} devargs < <(qemu_device_args "$name" "$IMGDIR")
+	done
+	say "guest-image: booting the Linux guest image under QEMU ($*; $append); serial log: $glog"
+	guest_status=0
+	# 256 MiB keeps guest RAM below edu's 28-bit DMA limit, for edu-test.
 	run_qemu "$glog" "$GUEST_CHECK_TIMEOUT" GUEST-BEGIN \
-		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 512 -smp 1 \
+		qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 256 -smp 1 \
 		-nographic -nodefaults -serial stdio -no-reboot \
 		-kernel "$TESTHOST_BUILD/linux-guest/vmlinuz" \
 		-initrd "$TESTHOST_BUILD/linux-guest/initrd.img" \
-		-append "console=ttyS0 quiet panic=-1" "${devargs[@]}" || status=$?
+		-append "console=ttyS0 quiet panic=-1 $append" "${devargs[@]}" || guest_status=$?
+	clean_console <"$glog" | grep '^GUEST-' >>"$report" || true
+}
 
-	local report
-	report=$(clean_console <"$glog" | grep '^GUEST-' || true)
-	expect() { grep -qE "$1" <<<"$report" || { [ -n "$reason" ] || reason=$2; }; }
-	[ "$status" -eq 0 ] || reason="QEMU exited with status $status (124: timed out)"
+# Host-side scenario guest-image: boots the Linux guest image straight
+# under QEMU and checks its report, twice. First with an NVMe controller,
+# an e1000e and edu, guest.edu=msi and guest.disk=check: every device
+# driven, the disk's whole pattern read back, a write to the disk that the
+# disk image holds afterwards (a BACKING-EXPECT line, as a scenario would
+# print), the link up, and interrupts from all three. Then edu alone with
+# guest.edu=intx. Appends a SCENARIO-BEGIN/RESULT block to LOG like the
+# harness does.
+check_guest_image() {
+	local log=$1 start=$SECONDS reason="" block=$LOGDIR/guest-image.block
+	local report=$LOGDIR/guest-image.report nvme_bdf e1000e_bdf edu_bdf mac head
+	local offset=$((64 << 20)) token="guest-image-$RANDOM$RANDOM"
+	nvme_bdf=$(device_table | awk '$1 == "nvme" { print $2 }')
+	e1000e_bdf=$(device_table | awk '$1 == "e1000e" { print $2 }')
+	edu_bdf=$(device_table | awk '$1 == "edu" { print $2 }')
+	mac=$(device_table | awk '$1 == "e1000e" { sub(/.*mac=/, "", $4); sub(/,.*/, "", $4); print $4 }')
+	expect() { grep -qE "$1" "$report" || { [ -n "$reason" ] || reason=$2; }; }
+	# expect_irqs CHIP NAME MIN WHY: a GUEST-IRQ line of chip CHIP for NAME counts MIN or more.
+	expect_irqs() {
+		awk -v chip="$1" -v name="$2" -v min="$3" '
+			$1 == "GUEST-IRQ" && $0 ~ chip && $NF == name && $3 >= min { ok = 1 }
+			END { exit !ok }' "$report" || { [ -n "$reason" ] || reason=$4; }
+	}
+
+	echo "--- nvme, e1000e, edu; guest.edu=msi guest.disk=check guest.diskwrite=$offset:$token" >"$report"
+	boot_guest_image "$LOGDIR/guest-image-serial.log" "$report" \
+		"guest.edu=msi guest.disk=check guest.diskwrite=$offset:$token" nvme e1000e edu
+	[ "$guest_status" -eq 0 ] || reason="QEMU exited with status $guest_status (124: timed out)"
+	# "AIRLOCK-DISK nvm", the first 16 bytes of the nvme disk image, in hex.
+	head=$(head -c 16 "$IMGDIR/nvme.img" | od -A n -t x1 | tr -d ' \n')
 	expect '^GUEST-BEGIN ' "the guest's init did not start"
 	expect "^GUEST-PCI $nvme_bdf 1b36:0010:010802 nvme\$" "no NVMe controller driven by nvme at $nvme_bdf"
 	expect "^GUEST-PCI $e1000e_bdf 8086:10d3:020000 e1000e\$" "no e1000e NIC driven by e1000e at $e1000e_bdf"
-	expect "^GUEST-BLOCK nvme0n1 131072 $head\$" "nvme0n1 missing, or its size or first bytes are wrong"
+	expect "^GUEST-PCI $edu_bdf 1234:11e8:00ff00 airlock_edu\$" "no edu device driven by airlock_edu at $edu_bdf"
+	expect "^GUEST-BLOCK nvme0n1 262144 $head\$" "nvme0n1 missing, or its size or first bytes are wrong"
+	expect "^GUEST-DISK nvme0n1 read 67108864 ok " "the guest did not read nvme0n1's pattern back intact"
+	expect "^GUEST-DISK nvme0n1 wrote $offset $token\$" "the guest did not write its token to nvme0n1"
 	expect "^GUEST-NET [a-z0-9]+ $mac e1000e 1\$" "no e1000e interface with MAC $mac and a carrier"
+	expect "^GUEST-EDUIRQ $edu_bdf msi factorial 3628800 irqs 100/100\$" "edu's MSI did not arrive every time"
+	expect "^GUEST-EDU $edu_bdf dma 2048 ok" "edu-test's DMA round trip failed beside airlock_edu"
 	expect '^GUEST-IRQ [0-9]+ [1-9][0-9]* .*nvme0q' "no NVMe queue interrupt was delivered"
 	expect '^GUEST-IRQ [0-9]+ [1-9][0-9]* .*eth0' "no e1000e interrupt was delivered"
+	expect_irqs PCI-MSI airlock_edu 101 "/proc/interrupts shows no PCI-MSI vector of airlock_edu with 101 interrupts"
 	expect '^GUEST-END$' "the report did not finish"
+	echo "BACKING-EXPECT nvme $offset $token" >>"$report"
+
+	echo "--- edu; guest.edu=intx" >>"$report"
+	boot_guest_image "$LOGDIR/guest-image-intx-serial.log" "$report" "guest.edu=intx guest.wait=1" edu
+	[ "$guest_status" -eq 0 ] || [ -n "$reason" ] || reason="QEMU exited with status $guest_status (124: timed out)"
+	expect "^GUEST-EDUIRQ $edu_bdf intx factorial 3628800 irqs 100/100\$" "edu's INTx did not arrive every time"
+	expect_irqs IO-APIC airlock_edu 101 "/proc/interrupts shows no IO-APIC line of airlock_edu with 101 interrupts"
 
 	{
 		echo "SCENARIO-BEGIN guest-image"
-		echo "$report"
-		[ -z "$reason" ] || echo "(guest serial log: $glog)"
+		cat "$report"
+		[ -z "$reason" ] || echo "(guest serial logs: $LOGDIR/guest-image-serial.log, $LOGDIR/guest-image-intx-serial.log)"
 		if [ -z "$reason" ]; then
 			echo "SCENARIO-RESULT guest-image PASS $((SECONDS - start))s"
 		else
 			echo "SCENARIO-RESULT guest-image FAIL $((SECONDS - start))s $reason"
 		fi
-	} >>"$log"
+	} >"$block"
+	backing_check "$block" "$IMGDIR"
+	cat "$block" >>"$log"
+	rm -f "$block" "$report"
 	tail -n 1 "$log" | show_console
 }
 
@@ -240,6 +283,7 @@ for name in "${devices[@]}"; do
 done
 mkdir -p "$LOGDIR"
 ensure_host_tools
+build_disk_pattern >/dev/null
 
 if [ "$demo" = 1 ]; then
 	console=demo
@@ -280,6 +324,8 @@ started=$SECONDS
 boot_ok=1
 if [ ${#scripts[@]} -gt 0 ]; then
 	boot_testhost "$log" e2e "${scripts[@]}" || boot_ok=0
+	# Before guest-image makes the disk images afresh.
+	backing_check "$log" "$IMGDIR"
 else
 	: >"$log"
 fi

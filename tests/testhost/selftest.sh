@@ -2,7 +2,9 @@
 # Self-test of the test-host runner, without QEMU: runs the in-host harness
 # on fixture scenarios (selftest/*.sh, one deliberately broken) under each
 # POSIX shell available (sh and busybox sh), feeds its output and made-up
-# serial logs to parse-results.sh, and checks the device table helpers.
+# serial logs to parse-results.sh, and checks the device table helpers,
+# the disk images' pattern (disk-pattern) and the backing-file check of
+# BACKING-EXPECT lines.
 # Prints TAP lines ("ok N - name"); exits non-zero when a check fails.
 set -uo pipefail
 
@@ -136,10 +138,61 @@ check "devices: nvme gets its drive and slot" \
 	has "$tmp/args" '^nvme,serial=airlock-nvme,drive=nvme,addr=05\.0$'
 check "devices: a drive gets a raw image that names it" \
 	test "$(head -c 18 "$tmp/images/nvme.img")" = "AIRLOCK-DISK nvme"
+check "devices: the image is 128 MiB" test "$(stat -c %s "$tmp/images/nvme.img")" = 134217728
+check "devices: the -drive argument names the image" \
+	bash -c "source '$here/lib.sh'; qemu_device_args nvme '$tmp/images' | grep -qx 'file=$tmp/images/nvme.img,if=none,format=raw,id=nvme'"
 check "devices: a NIC gets an isolated network" \
 	bash -c "source '$here/lib.sh'; qemu_device_args e1000e '$tmp/images' | grep -qx 'user,id=nic0,restrict=on'"
 check "devices: an unknown device is refused" \
 	fails bash -c "source '$here/lib.sh'; qemu_device_args no-such-device '$tmp/images'"
+
+# --- disk-pattern, on the image qemu_device_args made
+pattern=$(build_disk_pattern)
+img=$tmp/images/nvme.img
+"$pattern" check "$img" nvme 64M >"$tmp/dp.out" 2>&1
+check "disk-pattern: the fresh image's pattern checks out" \
+	has "$tmp/dp.out" '^GUEST-DISK nvme.img read 67108864 ok [0-9.]+ MiB/s$'
+cp "$img" "$tmp/changed.img"
+printf 'X' | dd of="$tmp/changed.img" bs=1 seek=$((77 * 512 + 100)) conv=notrunc 2>/dev/null
+"$pattern" check "$tmp/changed.img" nvme 64M >"$tmp/dp.out" 2>&1
+check "disk-pattern: one changed byte is found, with its sector" \
+	has "$tmp/dp.out" '^GUEST-DISK changed.img read 67108864 bad 1 of 131072 sectors differ, the first at lba 77$'
+"$pattern" check "$img" nvmexbar 1M >"$tmp/dp.out" 2>&1
+check "disk-pattern: another disk's id does not check out" \
+	has "$tmp/dp.out" '^GUEST-DISK nvme.img read 1048576 bad 2048 of 2048 sectors differ, the first at lba 0$'
+"$pattern" write "$tmp/changed.img" $((64 << 20)) tok-1 >"$tmp/dp.out" 2>&1
+check "disk-pattern: write reports the block it wrote" \
+	has "$tmp/dp.out" '^GUEST-DISK changed.img wrote 67108864 tok-1$'
+check "disk-pattern: the written block holds the token and a newline" \
+	test "$(tail -c +$(((64 << 20) + 1)) "$tmp/changed.img" | head -c 6 | od -A n -c | tr -s ' ')" = " t o k - 1 \n"
+check "disk-pattern: no write into the pattern" fails "$pattern" write "$tmp/changed.img" 4096 tok-2
+check "disk-pattern: no unaligned write" fails "$pattern" write "$tmp/changed.img" $(((64 << 20) + 512)) tok-2
+
+# --- backing_check: BACKING-EXPECT lines against the disk images
+printf 'SCENARIO-BEGIN wrote\r\nBACKING-EXPECT nvme 67108864 tok-1\r\nSCENARIO-RESULT wrote PASS 3s\r\n' >"$tmp/backing.log"
+printf 'SCENARIO-BEGIN lost\r\nBACKING-EXPECT nvme 67112960 tok-2\r\nSCENARIO-RESULT lost PASS 2s\r\n' >>"$tmp/backing.log"
+printf 'SCENARIO-BEGIN broke\r\nBACKING-EXPECT nvmexbar 67108864 tok-3\r\nSCENARIO-RESULT broke FAIL 1s its own reason\r\n' >>"$tmp/backing.log"
+printf 'SCENARIO-BEGIN plain\r\nSCENARIO-RESULT plain PASS 1s\r\n' >>"$tmp/backing.log"
+mkdir -p "$tmp/backing"
+cp "$tmp/changed.img" "$tmp/backing/nvme.img"
+(backing_check "$tmp/backing.log" "$tmp/backing") >"$tmp/backing.out" 2>&1
+"$parser" "$tmp/backing.log" wrote lost broke plain >"$parsed" 2>&1
+check "backing: a token in the image is reported found" \
+	has "$tmp/backing.log" "^BACKING-FOUND nvme 67108864 tok-1 in $tmp/backing/nvme.img\$"
+check "backing: the scenario whose token is there still passes" has "$parsed" '^PASS  wrote \(3s\)$'
+check "backing: a token not in the image fails its scenario" \
+	has "$parsed" "^FAIL  lost \(2s\): the guest's write to nvme at 67112960 is not in the backing file\$"
+check "backing: the failure shows what the image holds there" \
+	has "$parsed" "^    BACKING-MISSING nvme 67112960 tok-2: $tmp/backing/nvme.img holds 0{32} there\$"
+check "backing: a failed scenario keeps its own reason" has "$parsed" '^FAIL  broke \(1s\): its own reason$'
+check "backing: a missing image is named" \
+	has "$tmp/backing.log" "^BACKING-MISSING nvmexbar 67108864 tok-3: there is no backing file $tmp/backing/nvmexbar.img\$"
+check "backing: other scenarios are untouched" has "$parsed" '^PASS  plain \(1s\)$'
+check "backing: the runner says what it found" has "$tmp/backing.out" '^\[testhost\] lost: BACKING-MISSING nvme 67112960 tok-2'
+printf 'SCENARIO-BEGIN plain\r\nSCENARIO-RESULT plain PASS 1s\r\n' >"$tmp/plain.log"
+cp "$tmp/plain.log" "$tmp/plain.orig"
+(backing_check "$tmp/plain.log" "$tmp/backing") >/dev/null 2>&1
+check "backing: a log without BACKING-EXPECT is left as it was" cmp "$tmp/plain.orig" "$tmp/plain.log"
 
 echo "1..$n"
 [ "$failures" -eq 0 ]
