@@ -556,6 +556,39 @@ static void check_window(const struct res *r, unsigned int nr, uint8_t tag, uint
 	assert_int_equal(x->len, len);
 }
 
+/* _PRT: for each root port and pin, Package { 0xDDDDFFFF, pin, 0, GSI } with the layout's GSI. */
+static void check_prt(const char *dev, unsigned int rc, unsigned int ports)
+{
+	const struct aml_name *prt = lookup(dev, "_PRT");
+	const uint8_t *p, *end;
+	uint64_t v[4];
+
+	if (!ports) {
+		assert_null(prt);
+		return;
+	}
+	assert_non_null(prt);
+	assert_int_equal(prt->val[0], 0x12);
+	p = prt->val + 1;
+	end = pkg(&p, buf + used);
+	assert_int_equal(*p++, 4 * ports);
+	for (unsigned int port = 1; port <= ports; port++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			assert_int_equal(*p++, 0x12);
+			pkg(&p, end);
+			assert_int_equal(*p++, 4);
+			for (unsigned int i = 0; i < 4; i++)
+				p = integer(p, end, &v[i]);
+			assert_int_equal(v[0], (uint64_t)port << 16 | 0xffff);
+			assert_int_equal(v[1], pin);
+			assert_int_equal(v[2], 0);
+			assert_int_equal(v[3], layout__intx_gsi(rc, port, pin + 1));
+			assert_in_range(v[3], LAYOUT_INTX_GSI_BASE, LAYOUT_INTX_GSI_BASE + LAYOUT_INTX_GSIS - 1);
+		}
+	}
+	assert_ptr_equal(p, end);
+}
+
 static void check_pci(unsigned int rc, unsigned int ports)
 {
 	char dev[5] = "PCI0";
@@ -570,6 +603,7 @@ static void check_pci(unsigned int rc, unsigned int ports)
 	assert_int_equal(int_value(dev, "_BBN"), 0);
 	assert_non_null(lookup(dev, "_OSC"));
 	assert_null(lookup(dev, "_OSC")->val);
+	check_prt(dev, rc, ports);
 	nr = crs(dev, r);
 	assert_int_equal(nr, rc == 0 ? 5 : 4);
 	check_window(r, nr, 0x88, 2, 0, ports + 1);

@@ -53,6 +53,10 @@ echo "$fds" | sort | uniq -c
 echo "$fds" | grep -q '^/dev/vfio' && fail "airlock-vmm holds a VFIO container or group fd"
 echo "$fds" | grep -q '^/' && fail "airlock-vmm holds a file: $(echo "$fds" | grep '^/')"
 echo "VFIO: the device fd only"
+# edu's interrupts: one eventfd for its MSI vector, two for INTx (trigger, unmask).
+[ "$(echo "$fds" | grep -c '^anon_inode:\[eventfd\]$')" = 3 ] ||
+	fail "airlock-vmm should hold 3 eventfds for edu (1 MSI vector, INTx trigger and unmask)"
+echo "eventfds: 3, edu's MSI vector and INTx"
 
 step "kill -KILL the broker: the VMM must go with it"
 kill -KILL "$broker"
