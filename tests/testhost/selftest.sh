@@ -84,6 +84,21 @@ for shell in "${shells[@]}"; do
 		status_is "$tmp/status" 1
 done
 
+# --- scenario helpers of hostfs/testhost/lib.sh, under each shell
+printf 'GUEST-IRQ 24 10 PCI-MSI 81920-edge nvme0q0\r\nGUEST-IRQ 25 125 PCI-MSI 81921-edge nvme0q1\r\n' >"$tmp/irqs"
+printf '[ 9.1] x GUEST-IRQ 26 7 IR-PCI-MSI 81922-edge nvme0q2\r\nGUEST-IRQ 20 101 IO-APIC 20-fasteoi airlock_edu\r\n' >>"$tmp/irqs"
+for shell in "${shells[@]}"; do
+	helper() {
+		TESTHOST_DEVICES_CONF=$here/devices.conf $shell -c '. "$1"; shift; "$@"' sh "$scenario_lib" "$@"
+	}
+	check "$shell: irq_sum adds up the vectors whose name matches" \
+		test "$(helper irq_sum "$tmp/irqs" 'nvme0q[1-9][0-9]*')" = 132
+	check "$shell: irq_sum keeps to the chip asked for" \
+		test "$(helper irq_sum "$tmp/irqs" 'nvme0q[0-9]+' PCI-MSI) $(helper irq_sum "$tmp/irqs" airlock_edu PCI-MSI)" = "142 0"
+	check "$shell: device_drive names a device's disk image" \
+		test "$(helper device_drive nvme-xbar):$(helper device_drive edu)" = "nvmexbar:"
+done
+
 # --- the result parser, on the harness's own output
 out=$tmp/harness-sh.log
 parsed=$tmp/parsed.txt

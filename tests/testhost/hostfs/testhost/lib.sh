@@ -56,3 +56,46 @@ vfio_group() {
 expect_line() {
 	grep -qF -- "$2" "$1" || fail "expected a line containing '$2' in the output"
 }
+
+# device_drive NAME: the id of NAME's disk image (drive=ID in devices.conf),
+# the DRIVE of a BACKING-EXPECT line.
+device_drive() {
+	awk -v n="$1" '$1 == n && match($4, /drive=[^,]*/) { print substr($4, RSTART + 6, RLENGTH - 6) }' \
+		"$TESTHOST_DEVICES_CONF"
+}
+
+# linux_guest OUT CMDLINE AIRLOCK-ARGS...: boots the Linux guest image
+# under airlock (256M, 2 processors, console on COM1) with CMDLINE added
+# to "console=ttyS0 panic=-1"; shows the console as it comes (so a hang
+# shows where) and keeps it in OUT. Fails unless airlock exits 0 after the
+# guest powered off.
+linux_guest() {
+	out=$1 cmdline=$2
+	shift 2
+	{
+		status=0
+		"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
+			--cmdline "console=ttyS0 panic=-1 $cmdline" --com1 console --memory 256M --processors 2 \
+			"$@" 2>&1 </dev/null || status=$?
+		echo "airlock-status $status"
+	} | tee "$out"
+	status=$(sed -n 's/^airlock-status //p' "$out")
+	[ "$status" = 0 ] || fail "airlock exited with status $status"
+	expect_line "$out" "GUEST-END"
+	expect_line "$out" "the guest powered off"
+}
+
+# irq_sum FILE NAME-ERE [CHIP-ERE]: the interrupts counted by the GUEST-IRQ
+# lines in FILE whose handler name (last field) matches NAME-ERE whole and
+# whose chip columns match CHIP-ERE (e.g. "PCI-MSI"), summed.
+irq_sum() {
+	awk -v name="^($2)\$" -v chip="${3:-.}" '
+		{ sub(/\r$/, "") }
+		i = index($0, "GUEST-IRQ ") {
+			$0 = substr($0, i)
+			c = ""
+			for (f = 4; f < NF; f++) c = c " " $f
+			if ($NF ~ name && c ~ chip) sum += $3
+		}
+		END { print sum + 0 }' "$1"
+}
