@@ -4,17 +4,6 @@
 # lines do not contain them); the last command powers the guest off.
 # timeout: 180
 
-# wait_for TEXT SECONDS: until the output holds TEXT; fails if airlock ends first.
-wait_for() {
-	tries=$(($2 * 5))
-	until grep -qF -- "$1" output; do
-		kill -0 "$pid" 2>/dev/null || { cat output; fail "airlock ended before the guest printed '$1'"; }
-		[ "$tries" -gt 0 ] || { cat output; fail "no '$1' from the guest within $2 s"; }
-		tries=$((tries - 1))
-		sleep 0.2
-	done
-}
-
 step "airlock run --kernel vmlinuz --initrd initrd.img --cmdline '... guest.shell=1' --processors 2 <fifo"
 mkfifo input
 "$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \

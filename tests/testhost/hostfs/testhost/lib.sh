@@ -57,6 +57,18 @@ expect_line() {
 	grep -qF -- "$2" "$1" || fail "expected a line containing '$2' in the output"
 }
 
+# wait_for TEXT SECONDS: until ./output holds TEXT; fails if the process
+# $pid (airlock, started in the background) ends first.
+wait_for() {
+	tries=$(($2 * 5))
+	until grep -qF -- "$1" output; do
+		kill -0 "$pid" 2>/dev/null || { cat output; fail "airlock ended before the guest printed '$1'"; }
+		[ "$tries" -gt 0 ] || { cat output; fail "no '$1' from the guest within $2 s"; }
+		tries=$((tries - 1))
+		sleep 0.2
+	done
+}
+
 # device_drive NAME: the id of NAME's disk image (drive=ID in devices.conf),
 # the DRIVE of a BACKING-EXPECT line.
 device_drive() {
