@@ -829,6 +829,14 @@ static void test_msix_vector_reaches_kvm(void **state)
 	assert_int_equal(nr_irq, 3);
 	assert_irq(1, "route %u fee01000 4023", gsi);
 	assert_irq(2, "irqfd %u on", gsi);
+	/* Another vector going live later leaves VFIO alone: its eventfd has been there since enable. */
+	msix_wr(0xfe00206c, 4, 0);
+	msix_wr(0xfe00206c, 4, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	assert_int_equal(nr_irq, 6);
+	assert_irq(3, "route %u 0 0", d.irqs.gsi + 6);
+	assert_irq(4, "irqfd %u on", d.irqs.gsi + 6);
+	assert_irq(5, "irqfd %u off", d.irqs.gsi + 6);
+	nr_irq = 3;
 	/* Linux retargets a live vector by rewriting its message: the route follows, the irqfd stays. */
 	msix_wr(0xfe002030, 4, 0xfee02000);
 	assert_int_equal(nr_irq, 4);
