@@ -4,8 +4,11 @@
  * the VFIO config region, except what the VMM must own: the BARs and the
  * ROM BAR (guest addresses, unrelated to the host's), the decode enables
  * of the command register (they decide where BARs appear), and the links
- * to extended capabilities the guest must not use. BAR accesses go through
- * mmapped pieces mapped into the guest, or trap here and go to the fd.
+ * to extended capabilities the guest must not use, the MSI and MSI-X
+ * capabilities (the host kernel owns the device's own), and Interrupt
+ * Line. BAR accesses go through mmapped pieces mapped into the guest, or
+ * trap here and go to the fd; the MSI-X table and PBA trap here always.
+ * Interrupts go from VFIO's eventfds to KVM's irqfds, never through here.
  */
 #include <errno.h>
 #include <stdlib.h>
