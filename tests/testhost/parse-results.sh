@@ -45,6 +45,7 @@ $1 == "SCENARIO-RESULT" && ($2 in wanted) && ($3 == "PASS" || $3 == "FAIL") {
 	if ($2 == current) current = ""
 	next
 }
+$1 == "HARNESS-ALIVE" { next }
 current != "" {
 	add_output(current, $0)
 	if (!(current in crash) && $0 ~ /Kernel panic - not syncing|qemu-system-x86_64: |BUG: |Oops: |TESTHOST-RUNNER: /) {

@@ -5,24 +5,12 @@
 # timeout: 180
 
 step "airlock run --kernel vmlinuz --initrd initrd.img --cmdline '... guest.shell=1' --processors 2 <fifo"
-mkfifo input
-"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
-	--cmdline "console=ttyS0 panic=-1 guest.wait=1 guest.shell=1" --com1 console --memory 256M --processors 2 \
-	--pcie-root-complex rc0 --pcie-root-port rc0:rp0 \
-	<input >output 2>&1 &
-pid=$!
-# Held open until the end: airlock's stdin must not reach end of file early.
-exec 3>input
+guest_shell guest.wait=1 --pcie-root-complex rc0 --pcie-root-port rc0:rp0
 
-step "wait for the guest's shell prompt, then type commands"
-wait_for "GUEST-PROMPT# " 150
+step "type commands at the guest's shell prompt"
 # shellcheck disable=SC2016 # the guest's shell expands these, not this one
-printf '%s\n' 'echo MARK-$((6*7))' 'echo CPUS-$(grep -c ^processor /proc/cpuinfo)' 'poweroff -f' >&3
-wait_for "the guest powered off" 60
-status=0
-wait "$pid" || status=$?
-exec 3>&-
-cat output
-[ "$status" -eq 0 ] || fail "airlock exited with status $status"
+printf '%s\n' 'echo MARK-$((6*7))' 'echo CPUS-$(grep -c ^processor /proc/cpuinfo)' >&3
+wait_for "CPUS-2" 30
+guest_shell_end
 expect_line output "MARK-42"
 expect_line output "CPUS-2"

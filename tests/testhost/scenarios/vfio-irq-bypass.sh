@@ -41,19 +41,10 @@ stats() {
 
 read_with_counters() {
 	step "airlock run ... --vfio rp0:$nvme$1, a shell in the guest"
-	rm -f input
-	mkfifo input
-	"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
-		--cmdline "console=ttyS0 panic=-1 guest.wait=20 guest.shell=1" --com1 console --memory 256M \
-		--processors 2 --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$nvme$1" \
-		<input >output 2>&1 &
-	pid=$!
-	exec 3>input
-	wait_for "GUEST-PROMPT# " 150
+	guest_shell guest.wait=20 --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$nvme$1"
 	# The guest's nvme interrupts, summed over both CPUs; the output line is "NVME-IRQS N".
 	# shellcheck disable=SC2016 # the guest's shell expands these
 	printf '%s\n' 'irqs() { awk '\''/nvme0q/ { s += $2 + $3 } END { print "NVME" "-IRQS", s }'\'' /proc/interrupts; }' >&3
-	wait_for "GUEST-PROMPT# " 10
 
 	step "counters, then the guest reads 64 MiB with O_DIRECT, then counters again"
 	stats 1
@@ -63,13 +54,7 @@ read_with_counters() {
 	wait_for "READ-42-DONE" 120
 	stats 2
 	after=$line
-	printf '%s\n' 'poweroff -f' >&3
-	wait_for "the guest powered off" 60
-	status=0
-	wait "$pid" || status=$?
-	exec 3>&-
-	cat output
-	[ "$status" -eq 0 ] || fail "airlock exited with status $status"
+	guest_shell_end
 	expect_line output "GUEST-DISK nvme0n1 read 67108864 ok"
 
 	irqs=$(sed -n 's/^NVME-IRQS \([0-9]*\).*/\1/p' output | tr -d '\r')

@@ -101,8 +101,14 @@ run_one() {
 	# Wait for the scenario's end and for its output to drain ("done"),
 	# but only 5 s for the latter: a process it left behind may hold the
 	# output open.
+	alive=$start
 	while [ ! -e "$work/done" ]; do
 		now=$(date +%s)
+		# The runner takes a console silent for long for a frozen test host.
+		if [ $((now - alive)) -ge 30 ]; then
+			echo "HARNESS-ALIVE $name $((now - start))s"
+			alive=$now
+		fi
 		if [ -e "$work/rc" ]; then
 			[ -n "$ended" ] || ended=$now
 			[ $((now - ended)) -lt 5 ] || break

@@ -111,3 +111,34 @@ irq_sum() {
 		}
 		END { print sum + 0 }' "$1"
 }
+
+# guest_shell CMDLINE AIRLOCK-ARGS...: starts airlock in the background
+# ($pid, the broker itself) with the Linux guest as linux_guest does and a
+# shell on its console (guest.shell=1). The console goes to ./output; what
+# is written to descriptor 3 is typed into the shell. Returns at the
+# shell's first prompt.
+guest_shell() {
+	extra=$1
+	shift
+	rm -f input
+	mkfifo input
+	"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
+		--cmdline "console=ttyS0 panic=-1 guest.shell=1 $extra" --com1 console --memory 256M \
+		--processors 2 "$@" <input >output 2>&1 &
+	pid=$!
+	# Held open until the end: airlock's stdin must not reach end of file early.
+	exec 3>input
+	wait_for "GUEST-PROMPT# " 150
+}
+
+# guest_shell_end: powers the guest of guest_shell off from its shell and
+# shows its console; fails unless airlock exits 0.
+guest_shell_end() {
+	printf '%s\n' 'poweroff -f' >&3
+	wait_for "the guest powered off" 60
+	status=0
+	wait "$pid" || status=$?
+	exec 3>&-
+	cat output
+	[ "$status" -eq 0 ] || fail "airlock exited with status $status"
+}
