@@ -26,11 +26,12 @@ source "$(dirname "$0")/lib.sh"
 # and how long the host-side guest-image check may take.
 BOOT_TIMEOUT=${TESTHOST_BOOT_TIMEOUT:-150}
 GUEST_CHECK_TIMEOUT=${TESTHOST_GUEST_CHECK_TIMEOUT:-150}
-# The test host can freeze under QEMU's emulation of nested KVM: no output
-# at all, and its own time limits never fire. Its harness prints a line at
-# least every 30 s while a scenario runs, so a console silent this long
-# means a frozen test host: run_qemu stops it, and the scenarios without a
-# result get one more boot.
+# The test host can freeze or crash under QEMU's emulation of nested KVM
+# (seen when a Linux guest hung early in its boot and was then killed): no
+# output at all, and its own time limits never fire. Its harness prints a
+# line at least every 30 s while a scenario runs, so a console silent this
+# long means a frozen test host: run_qemu stops it, and the scenarios
+# without a result get one more boot.
 STALL_TIMEOUT=${TESTHOST_STALL_TIMEOUT:-120}
 # Checks run on the build host rather than inside the test host.
 HOST_SIDE_SCENARIOS=(guest-image)
@@ -348,20 +349,22 @@ if [ ${#scripts[@]} -gt 0 ]; then
 	boot_testhost "$log" e2e "${scripts[@]}" || status=$?
 	# Before another boot or guest-image makes the disk images afresh.
 	backing_check "$log" "$IMGDIR"
-	if [ "$status" = 126 ]; then
-		left=()
-		for script in "${scripts[@]}"; do
-			clean_console <"$log" | grep -q "^SCENARIO-RESULT $(basename "$script" .sh) " ||
-				left+=("$script")
-		done
+	# A test host that froze or crashed (status 126, or a kernel panic that
+	# ended QEMU) gets one more boot for the scenarios without a result.
+	left=()
+	for script in "${scripts[@]}"; do
+		clean_console <"$log" | grep -q "^SCENARIO-RESULT $(basename "$script" .sh) " ||
+			left+=("$script")
+	done
+	if [ ${#left[@]} -gt 0 ] && [ "$status" != 124 ] && [ "$status" != 125 ]; then
+		say "the test host stopped with ${#left[@]} scenario(s) left; booting it once more for them"
 		status=0
-		if [ ${#left[@]} -gt 0 ]; then
-			say "booting the test host once more for the ${#left[@]} scenario(s) left after it froze"
-			boot_testhost "$log.again" e2e "${left[@]}" || status=$?
-			backing_check "$log.again" "$IMGDIR"
-			cat "$log.again" >>"$log"
-			rm -f "$log.again"
-		fi
+		boot_testhost "$log.again" e2e "${left[@]}" || status=$?
+		backing_check "$log.again" "$IMGDIR"
+		cat "$log.again" >>"$log"
+		rm -f "$log.again"
+	elif [ "$status" = 126 ]; then
+		status=0
 	fi
 	[ "$status" = 0 ] || boot_ok=0
 else
