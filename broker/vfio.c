@@ -106,7 +106,7 @@ static int vfio__check_device(const struct vfio_host *host, const struct vfio_re
 	if (!ret)
 		ret = sysfs__iommu_group(host->sysfs, r->bdf, group);
 	if (ret == -ENOENT) {
-		pr_err("--vfio %s: %s is in no IOMMU group: the IOMMU is off; enable VT-d (Intel) or AMD-Vi (AMD) in the firmware and boot with intel_iommu=on or amd_iommu=on",
+		pr_err("--vfio %s: %s is in no IOMMU group: the IOMMU is off; enable VT-d (Intel) or AMD-Vi (AMD) in the firmware, and on Intel boot with intel_iommu=on",
 		       r->arg, r->bdf);
 		return ret;
 	}
@@ -205,7 +205,7 @@ static int vfio__check_dev_nodes(const struct vfio *v, const struct vfio_host *h
 	for (unsigned int g = 0; g < v->nr_groups; g++) {
 		snprintf(path, sizeof(path), "%s/vfio/%u", host->dev, v->groups[g].id);
 		if (stat(path, &st)) {
-			pr_err("/dev/vfio/%u does not exist for IOMMU group %u: VFIO needs an IOMMU (NoIommu mode is not supported); enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on",
+			pr_err("/dev/vfio/%u does not exist for IOMMU group %u: VFIO needs an IOMMU (NoIommu mode is not supported); enable VT-d or AMD-Vi in the firmware, and on Intel boot with intel_iommu=on",
 			       v->groups[g].id, v->groups[g].id);
 			return -ENOENT;
 		}

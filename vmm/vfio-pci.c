@@ -345,7 +345,26 @@ static int vfio_pci__init_vectors(struct vfio_pci *d)
 	return ret;
 }
 
-/* INTx pin p of the device raises its root port's GSI for p, as the _PRT says. */
+static void vfio_pci__close_intx(struct vfio_pci *d)
+{
+	struct vfio_pci_irqs *q = &d->irqs;
+
+	if (q->intx_attached)
+		d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, -1, false);
+	if (q->intx_efd >= 0)
+		close(q->intx_efd);
+	if (q->intx_unmask_efd >= 0)
+		close(q->intx_unmask_efd);
+	q->intx_efd = q->intx_unmask_efd = -1;
+	q->intx_attached = false;
+}
+
+/*
+ * INTx pin p of the device raises its root port's GSI for p, as the _PRT
+ * says. Without it (VFIO refuses a line the host shares when the device
+ * cannot mask INTx) the device still works through MSI or MSI-X: its
+ * Interrupt Pin then reads 0.
+ */
 static int vfio_pci__init_intx(struct vfio_pci *d, uint8_t pin)
 {
 	struct vfio_pci_irqs *q = &d->irqs;
@@ -364,10 +383,12 @@ static int vfio_pci__init_intx(struct vfio_pci *d, uint8_t pin)
 		q->intx_attached = true;
 		ret = vfio_pci__intx_on(d);
 	}
-	if (ret)
-		pr_err("%s: cannot connect its INTx to the guest's GSI %u: %s", d->info.name, q->intx_gsi,
-		       strerror(-ret));
-	return ret;
+	if (!ret)
+		return 0;
+	pr_err("%s: no INTx for the guest (%s); its driver must use MSI or MSI-X", d->info.name, strerror(-ret));
+	vfio_pci__close_intx(d);
+	d->virt[PCI_INTERRUPT_PIN] = 0xff;
+	return 0;
 }
 
 /* Interrupts off, irqfds gone, eventfds closed: what init set up, however far it got. */
@@ -385,14 +406,7 @@ static void vfio_pci__exit_irqs(struct vfio_pci *d)
 	free(q->vec);
 	q->vec = NULL;
 	q->nr = 0;
-	if (q->intx_attached)
-		d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, -1, false);
-	if (q->intx_efd >= 0)
-		close(q->intx_efd);
-	if (q->intx_unmask_efd >= 0)
-		close(q->intx_unmask_efd);
-	q->intx_efd = q->intx_unmask_efd = -1;
-	q->intx_attached = false;
+	vfio_pci__close_intx(d);
 	msix__exit(&d->msix.emu);
 }
 

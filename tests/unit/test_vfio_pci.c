@@ -78,6 +78,8 @@ static int rec_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, bool
 	return 0;
 }
 
+static int set_irqs_ret;	/* what VFIO_DEVICE_SET_IRQS returns */
+
 static int rec_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
 {
 	(void)ctx;
@@ -85,7 +87,7 @@ static int rec_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
 	irq_rec("set %u %s %u%s", set->index,
 		set->flags & VFIO_IRQ_SET_ACTION_UNMASK ? "unmask" : "trigger", set->count,
 		set->flags & VFIO_IRQ_SET_DATA_EVENTFD ? " fds" : "");
-	return 0;
+	return set_irqs_ret;
 }
 
 static const struct vfio_pci_host mapper = { rec_map, rec_route, rec_irqfd, rec_set_irqs, calls };
@@ -138,6 +140,7 @@ static int reset(void **state)
 	strcpy(info.name, "0000:00:00.0");
 	nr_calls = 0;
 	nr_irq = 0;
+	set_irqs_ret = 0;
 	fd = memfd_create("vfio-device", 0);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)REGION_OFF(DEVICE_REGIONS)), 0);
@@ -908,6 +911,22 @@ static void test_intx_then_msi(void **state)
 	assert_irq(10, "set %u unmask 1 fds", VFIO_PCI_INTX_IRQ_INDEX);
 }
 
+/* VFIO refusing INTx (a shared host line without INTx masking) leaves the device usable through MSI. */
+static void test_intx_refused(void **state)
+{
+	(void)state;
+	edu();
+	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
+	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
+	set_irqs_ret = -EBUSY;
+	assert_int_equal(start(), 0);
+	assert_int_equal(d.irqs.intx_efd, -1);
+	assert_int_equal(cfg_rd(PCI_INTERRUPT_PIN, 1), 0);
+	assert_int_equal(nr_irq, 3);
+	assert_irq(0, "irqfd %u on level", layout__intx_gsi(0, 1, 1));
+	assert_irq(2, "irqfd %u off", layout__intx_gsi(0, 1, 1));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, reset, teardown)
@@ -938,6 +957,7 @@ int main(void)
 		T(test_msix_vector_reaches_kvm),
 		T(test_msix_pending_from_eventfd),
 		T(test_intx_then_msi),
+		T(test_intx_refused),
 	};
 
 	return cmocka_run_group_tests_name("vfio-pci", tests, NULL, NULL);

@@ -40,8 +40,9 @@ stats() {
 }
 
 read_with_counters() {
-	step "airlock run ... --vfio rp0:$nvme$1, a shell in the guest"
-	guest_shell guest.wait=20 --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$nvme$1"
+	opt=$1
+	step "airlock run ... --vfio rp0:$nvme$opt, a shell in the guest"
+	guest_shell guest.wait=20 --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:$nvme$opt"
 	# The guest's nvme interrupts, summed over both CPUs; the output line is "NVME-IRQS N".
 	# shellcheck disable=SC2016 # the guest's shell expands these
 	printf '%s\n' 'irqs() { awk '\''/nvme0q/ { s += $2 + $3 } END { print "NVME" "-IRQS", s }'\'' /proc/interrupts; }' >&3
@@ -66,7 +67,7 @@ read_with_counters() {
 	io_exits=$(delta exits.io)
 	mmio_exits=$(delta exits.mmio)
 	trapped=$(delta dev.mmio)
-	echo "FIGURE nvme-read$1: $delivered nvme interrupts delivered; VMM: $wakeups vCPU wake-ups" \
+	echo "FIGURE nvme-read$opt: $delivered nvme interrupts delivered; VMM: $wakeups vCPU wake-ups" \
 		"($io_exits port I/O exits, the console; $mmio_exits MMIO exits), $irq_wakeups for interrupts," \
 		"$trapped trapped accesses to the controller"
 	[ "$delivered" -gt 0 ] || fail "the guest counted no nvme interrupts during the read"
