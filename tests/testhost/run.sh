@@ -60,7 +60,11 @@ scenario_names() {
 
 # The test host's QEMU command line, less kernel, initrd and devices.
 # -cpu max gives it AMD SVM with nested paging, for kvm_amd.
-QEMU_TESTHOST=(qemu-system-x86_64 -machine "q35,kernel-irqchip=split" -accel tcg -cpu max
+# thread=single: with a TCG thread per CPU, the test host's kernel crashed
+# in interrupt context with a corrupt GS base (recursive page faults) while
+# assigned devices' interrupts flowed into nested guests, as if an
+# interrupt got in between VMRUN and KVM's host-state restore.
+QEMU_TESTHOST=(qemu-system-x86_64 -machine "q35,kernel-irqchip=split" -accel tcg,thread=single -cpu max
 	-m 1024 -smp 2 -device "intel-iommu,intremap=on"
 	-nographic -nodefaults -serial stdio -no-reboot)
 
