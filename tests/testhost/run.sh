@@ -357,7 +357,8 @@ if [ ${#scripts[@]} -gt 0 ]; then
 	# ended QEMU) gets one more boot for the scenarios without a result.
 	left=()
 	for script in "${scripts[@]}"; do
-		clean_console <"$log" | grep -q "^SCENARIO-RESULT $(basename "$script" .sh) " ||
+		# Not grep -q: under pipefail its early exit would fail the pipe.
+		clean_console <"$log" | grep "^SCENARIO-RESULT $(basename "$script" .sh) " >/dev/null ||
 			left+=("$script")
 	done
 	if [ ${#left[@]} -gt 0 ] && [ "$status" != 124 ] && [ "$status" != 125 ]; then
