@@ -145,10 +145,19 @@ run_one() {
 	[ "${verdict%% *}" = PASS ]
 }
 
+# A nested Linux guest that panicked with a corrupt stack in interrupt
+# entry met the emulator's nested-virtualization bug (docs/testing.md),
+# not airlock's: such a failure gets one more run, said as it starts.
+emulator_crash() {
+	grep -q 'stack guard page was hit' "$workroot/$1/out" 2>/dev/null
+}
+
 passed=0 failed=0
 while read -r name; do
 	case $name in '' | '#'*) continue ;; esac
-	if run_one "$name"; then
+	if run_one "$name" || { emulator_crash "$name" &&
+		echo "SCENARIO-RETRY $name: a guest kernel crashed in interrupt entry; running it once more" &&
+		rm -rf "${workroot:?}/$name" && run_one "$name"; }; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
