@@ -60,11 +60,7 @@ scenario_names() {
 
 # The test host's QEMU command line, less kernel, initrd and devices.
 # -cpu max gives it AMD SVM with nested paging, for kvm_amd.
-# thread=single: with a TCG thread per CPU, the test host's kernel crashed
-# in interrupt context with a corrupt GS base (recursive page faults) while
-# assigned devices' interrupts flowed into nested guests, as if an
-# interrupt got in between VMRUN and KVM's host-state restore.
-QEMU_TESTHOST=(qemu-system-x86_64 -machine "q35,kernel-irqchip=split" -accel tcg,thread=single -cpu max
+QEMU_TESTHOST=(qemu-system-x86_64 -machine "q35,kernel-irqchip=split" -accel tcg -cpu max
 	-m 1024 -smp 2 -device "intel-iommu,intremap=on"
 	-nographic -nodefaults -serial stdio -no-reboot)
 
