@@ -21,14 +21,6 @@
 #define IS64		PCI_MSI_FLAGS_64BIT
 #define MASKBIT		PCI_MSI_FLAGS_MASKBIT
 
-/* A call to the owner: 'e'nable(n), 'v'ector(n, msg, live) or 'p'ending(n). */
-struct call {
-	char op;
-	unsigned int n;
-	struct msi_msg msg;
-	bool live;
-};
-
 /* Where the registers are, from the capability, for each combination of 64-bit and masking. */
 static const struct layout {
 	uint16_t flags;
@@ -41,49 +33,10 @@ static const struct layout {
 };
 
 static struct msi m;
-static struct call calls[64];
-static unsigned int ncalls;
-static bool fired[MSI_VECTORS_MAX];
-
-static struct call *record(void *ctx, char op, unsigned int n)
-{
-	assert_ptr_equal(ctx, &m);
-	assert_true(ncalls < ARRAY_SIZE(calls));
-	calls[ncalls] = (struct call){ .op = op, .n = n };
-	return &calls[ncalls++];
-}
-
-static int fake_enable(void *ctx, unsigned int nr)
-{
-	record(ctx, 'e', nr);
-	return 0;
-}
-
-static void fake_vector(void *ctx, unsigned int i, const struct msi_msg *msg, bool live)
-{
-	struct call *c = record(ctx, 'v', i);
-
-	assert_true(i < MSI_VECTORS_MAX);
-	c->msg = *msg;
-	c->live = live;
-}
-
-static bool fake_pending(void *ctx, unsigned int i)
-{
-	record(ctx, 'p', i);
-	assert_true(i < m.nr);
-	return fired[i];
-}
-
-static const struct msi_ops ops = {
-	.enable = fake_enable, .vector = fake_vector, .pending = fake_pending, .ctx = &m,
-};
-
-static void reset_log(void)
-{
-	ncalls = 0;
-	memset(calls, 0, sizeof(calls));
-}
+#define FAKE_BLOCK		m
+#define FAKE_VECTOR_MAX		MSI_VECTORS_MAX
+#define FAKE_PENDING_MAX	m.nr
+#include "fake-msi-owner.h"
 
 static void init(uint16_t flags)
 {

@@ -22,60 +22,11 @@
 #define ADDR(i)		(0x0000000100000000ull | 0xfee00000u | (uint32_t)(i) << 12)
 #define DATA(i)		(0x4020u + (uint32_t)(i))
 
-/* A call to the owner: 'e'nable(n), 'v'ector(n, msg, live) or 'p'ending(n). */
-struct call {
-	char op;
-	unsigned int n;
-	struct msi_msg msg;
-	bool live;
-};
-
 static struct msix x;
-static struct call calls[4096];
-static unsigned int ncalls;
-static bool fired[MSIX_VECTORS_MAX];
-
-static struct call *record(void *ctx, char op, unsigned int n)
-{
-	struct call *c = &calls[ncalls < ARRAY_SIZE(calls) ? ncalls : ARRAY_SIZE(calls) - 1];
-
-	assert_ptr_equal(ctx, &x);
-	ncalls++;
-	*c = (struct call){ .op = op, .n = n };
-	return c;
-}
-
-static int fake_enable(void *ctx, unsigned int nr)
-{
-	record(ctx, 'e', nr);
-	return 0;
-}
-
-static void fake_vector(void *ctx, unsigned int i, const struct msi_msg *msg, bool live)
-{
-	struct call *c = record(ctx, 'v', i);
-
-	assert_true(i < x.nr);
-	c->msg = *msg;
-	c->live = live;
-}
-
-static bool fake_pending(void *ctx, unsigned int i)
-{
-	record(ctx, 'p', i);
-	assert_true(i < x.nr);
-	return fired[i];
-}
-
-static const struct msi_ops ops = {
-	.enable = fake_enable, .vector = fake_vector, .pending = fake_pending, .ctx = &x,
-};
-
-static void reset_log(void)
-{
-	ncalls = 0;
-	memset(calls, 0, sizeof(calls));
-}
+#define FAKE_BLOCK		x
+#define FAKE_VECTOR_MAX		x.nr
+#define FAKE_PENDING_MAX	x.nr
+#include "fake-msi-owner.h"
 
 static void reinit(uint16_t qsize)
 {
