@@ -9,18 +9,18 @@ CC      := gcc
 
 # Debian packages the build and `make check` need; `make deps` installs what is missing.
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
-           linux-libc-dev pkg-config
+           linux-libc-dev pkg-config libpci-dev pci.ids
 
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(HARDEN) -Ishared -MMD -MP
-# Both binaries are static: airlock-vmm runs in an empty root with no loader,
-# and both run unchanged inside the nested test host.
+# airlock-vmm is static: it runs in an empty root with no loader. The
+# broker links libpci (Debian ships it shared only) and the test host
+# gets the libraries it needs beside it.
 LDSTATIC := -static-pie -Wl,-z,relro,-z,now
-LDTEST   := -pie -Wl,-z,relro,-z,now
+LDPIE   := -pie -Wl,-z,relro,-z,now
 
 SHARED_SRC := shared/proto.c shared/log.c
-BROKER_SRC := broker/main.c broker/cli.c broker/console.c broker/vm.c broker/sandbox.c broker/monitor.c \
-              broker/vfio.c broker/sysfs.c broker/counters.c
+BROKER_SRC := $(sort $(wildcard broker/*.c))
 VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
               vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
               vmm/vfio-pci.c vmm/msi.c vmm/msix.c vmm/irq.c vmm/stats.c
@@ -60,7 +60,7 @@ $(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk | deps
 	awk -f vmm/seccomp-gen.awk $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/airlock: $(call obj,$(BROKER_SRC) $(SHARED_SRC))
-	$(CC) $(LDSTATIC) -o $@ $^ -lcap-ng
+	$(CC) $(LDPIE) -o $@ $^ -lcap-ng -lpci
 
 $(BUILD)/airlock-vmm: $(call obj,$(VMM_SRC) $(SHARED_SRC))
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
@@ -107,7 +107,7 @@ TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDTEST) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread
+	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread
 
 unit-tests: $(UNIT_TESTS)
 
