@@ -103,6 +103,8 @@ TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/irq.
 TEST_OBJ_test_msix    := vmm/msix.c shared/log.c
 TEST_OBJ_test_msi     := vmm/msi.c shared/log.c
 TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
+TEST_OBJ_test_pcifilter := broker/pcifilter.c
+TEST_OBJ_test_policy  := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
 TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
 
 .SECONDEXPANSION:
