@@ -107,10 +107,11 @@ int mon__dispatch(struct mon *mon, const struct msg *msg)
 	return req->handle(mon, msg);
 }
 
-static int mon__exit_status(int status)
+static int mon__exit_status(struct mon *mon, int status)
 {
 	int sig;
 
+	mon->wait_status = status;
 	/* A VMM that exits has said why on stderr itself: one line, not two. */
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -121,14 +122,11 @@ static int mon__exit_status(int status)
 }
 
 /* A violation or a signal to the broker ends the VMM at once. */
-static int mon__kill(pid_t vmm)
+static void mon__kill(struct mon *mon, pid_t vmm)
 {
-	int status;
-
 	kill(vmm, SIGKILL);
-	while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(vmm, &mon->wait_status, 0) < 0 && errno == EINTR)
 		;
-	return status;
 }
 
 int mon__receive(struct mon *mon, short revents)
@@ -145,7 +143,7 @@ int mon__receive(struct mon *mon, short revents)
 }
 
 /* Returns -1 to go on, or the broker's exit status. */
-static int mon__on_signal(const struct mon *mon, pid_t vmm, int sigfd)
+static int mon__on_signal(struct mon *mon, pid_t vmm, int sigfd)
 {
 	struct signalfd_siginfo si;
 	int status;
@@ -155,14 +153,14 @@ static int mon__on_signal(const struct mon *mon, pid_t vmm, int sigfd)
 	if (si.ssi_signo == SIGCHLD) {
 		if (waitpid(vmm, &status, WNOHANG) != vmm)
 			return -1;
-		return mon__exit_status(status);
+		return mon__exit_status(mon, status);
 	}
 	if (si.ssi_signo == SIGUSR1) {
 		counters__print(mon->stats, mon->devices, mon->nr_devices);
 		return -1;
 	}
 	pr_err("received SIG%s; stopping the VM", sigabbrev_np((int)si.ssi_signo));
-	mon__kill(vmm);
+	mon__kill(mon, vmm);
 	return 128 + (int)si.ssi_signo;
 }
 
@@ -186,11 +184,11 @@ int mon__run(struct mon *mon, pid_t vmm, int sigfd)
 			pfd[1].fd = -1;	/* the VMM is exiting; its status follows */
 		} else if (ret) {
 			pr_err("protocol violation by the VMM: %s; stopping it", mon->why);
-			mon__kill(vmm);
+			mon__kill(mon, vmm);
 			return 1;
 		}
 	}
 	pr_err("poll: %s; stopping the VM", strerror(errno));
-	mon__kill(vmm);
+	mon__kill(mon, vmm);
 	return 1;
 }

@@ -32,6 +32,7 @@ struct mon {
 	uint32_t devices_given;	/* bit i: device i was handed over */
 	/* The VMM's counters, printed on SIGUSR1. */
 	const struct airlock_stats *stats;
+	int wait_status;	/* the VMM's, from waitpid, once mon__run returns */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 #include "vfio.h"
 
@@ -414,6 +415,19 @@ static int vfio__check_iova(struct vfio *v, uint64_t mem_size)
 	return -EINVAL;
 }
 
+static void vfio__audit_group(const struct vfio *v, unsigned int g)
+{
+	struct json *j = audit__begin("group-open");
+
+	json__u64(j, "group", v->groups[g].id);
+	json__arr_begin(j, "devices");
+	for (unsigned int i = 0; i < v->nr_devices; i++)
+		if (v->group_of[i] == g)
+			json__str(j, NULL, v->names[i]);
+	json__arr_end(j);
+	audit__end(j);
+}
+
 int vfio__open(struct vfio *v, const struct vfio_host *host, uint64_t mem_size)
 {
 	int ret;
@@ -426,8 +440,40 @@ int vfio__open(struct vfio *v, const struct vfio_host *host, uint64_t mem_size)
 		/* The IOMMU type is set once, with the first group in the container. */
 		if (!ret && !g && ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 			ret = vfio__attach_fail("VFIO_SET_IOMMU", v->groups[g].id, errno);
+		if (!ret)
+			vfio__audit_group(v, g);
 	}
 	return ret ? ret : vfio__check_iova(v, mem_size);
+}
+
+/* A summary, not one line per range: the ranges and their total. */
+static void vfio__audit_dma(const struct vfio *v, const char *event)
+{
+	struct json *j = audit__begin(event);
+	uint64_t bytes = 0;
+
+	json__arr_begin(j, "ranges");
+	for (unsigned int i = 0; i < v->nr_dma; i++) {
+		char range[40];
+
+		snprintf(range, sizeof(range), "0x%llx-0x%llx", (unsigned long long)v->dma[i].iova,
+			 (unsigned long long)(v->dma[i].iova + v->dma[i].size - 1));
+		json__str(j, NULL, range);
+		bytes += v->dma[i].size;
+	}
+	json__arr_end(j);
+	json__u64(j, "bytes", bytes);
+	audit__end(j);
+}
+
+static void vfio__audit_reset(const struct vfio *v, unsigned int i, const char *when, int err)
+{
+	struct json *j = audit__begin("device-reset");
+
+	json__str(j, "device", v->names[i]);
+	json__str(j, "when", when);
+	json__str(j, "result", err ? strerror(err) : "ok");
+	audit__end(j);
 }
 
 int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size)
@@ -470,6 +516,7 @@ int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size)
 		}
 		v->dma[v->nr_dma++] = (struct vfio_dma_rec){ .iova = map.iova, .size = map.size };
 	}
+	vfio__audit_dma(v, "dma-map");
 	return 0;
 }
 
@@ -615,10 +662,15 @@ static int vfio__open_device(struct vfio *v, unsigned int i)
 	}
 	v->info[i].flags = di.flags;
 	/* Whatever its last user left in the device must not reach this guest. */
-	if ((di.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(fd, VFIO_DEVICE_RESET)) {
-		pr_err("%s: the device does not reset (VFIO_DEVICE_RESET: %s); it may be wedged: try it again, or reset it with echo 1 > /sys/bus/pci/devices/%s/reset",
-		       v->names[i], strerror(errno), v->names[i]);
-		return -EIO;
+	if (di.flags & VFIO_DEVICE_FLAGS_RESET) {
+		int err = ioctl(fd, VFIO_DEVICE_RESET) ? errno : 0;
+
+		vfio__audit_reset(v, i, "open", err);
+		if (err) {
+			pr_err("%s: the device does not reset (VFIO_DEVICE_RESET: %s); it may be wedged: try it again, or reset it with echo 1 > /sys/bus/pci/devices/%s/reset",
+			       v->names[i], strerror(err), v->names[i]);
+			return -EIO;
+		}
 	}
 	return vfio__describe_regions(v, i, &di);
 }
@@ -646,12 +698,20 @@ void vfio__close(struct vfio *v)
 			pr_err("VFIO_IOMMU_UNMAP_DMA at 0x%llx: %s; closing the container releases it",
 			       (unsigned long long)unmap.iova, strerror(errno));
 	}
+	if (v->nr_dma)
+		vfio__audit_dma(v, "dma-unmap");
 	v->nr_dma = 0;
-	for (unsigned int i = 0; i < v->nr_devices; i++)
-		if (v->fds[i] >= 0 && (v->info[i].flags & VFIO_DEVICE_FLAGS_RESET) &&
-		    ioctl(v->fds[i], VFIO_DEVICE_RESET))
+	for (unsigned int i = 0; i < v->nr_devices; i++) {
+		int err;
+
+		if (v->fds[i] < 0 || !(v->info[i].flags & VFIO_DEVICE_FLAGS_RESET))
+			continue;
+		err = ioctl(v->fds[i], VFIO_DEVICE_RESET) ? errno : 0;
+		vfio__audit_reset(v, i, "teardown", err);
+		if (err)
 			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
-			       v->names[i], strerror(errno));
+			       v->names[i], strerror(err));
+	}
 	for (unsigned int i = 0; i < v->nr_devices; i++) {
 		if (v->fds[i] >= 0)
 			close(v->fds[i]);

@@ -48,7 +48,11 @@ done
 
 # The broker refuses binaries that are not root's or are group/world-writable.
 install -d -m 0755 "$root/opt/airlock/bin" "$root/opt/airlock/guest" "$root/opt/airlock/linux-guest"
-install -m 0755 "$bindir/airlock" "$bindir/airlock-vmm" "$root/opt/airlock/bin/"
+install -m 0755 "$bindir/airlock-vmm" "$root/opt/airlock/bin/"
+install_with_libs "$root" "$bindir/airlock" /opt/airlock/bin/airlock
+install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
+# list --json is checked with jq in the test host.
+install_with_libs "$root" "$(command -v jq)" /bin/jq
 for elf in "$bindir"/guest/*.elf; do
 	if [ -e "$elf" ]; then
 		install -m 0644 "$elf" "$root/opt/airlock/guest/"

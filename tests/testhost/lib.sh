@@ -16,6 +16,7 @@ HOST_TOOLS=(
 	"xz xz-utils"
 	"zstd zstd"
 	"timeout coreutils"
+	"jq jq"
 )
 
 say() { printf '[testhost] %s\n' "$*" >&2; }
@@ -196,6 +197,16 @@ make_busybox_root() {
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 		>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+}
+
+# Install a dynamically linked program and the shared libraries it loads
+# (as ldd finds them on the build host) into a root tree.
+install_with_libs() {
+	local root=$1 bin=$2 dest=$3 lib
+	install -D -m 0755 "$bin" "$root$dest"
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
 }
 
 # Pack a root tree into an uncompressed newc cpio (the kernel unpacks it
