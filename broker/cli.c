@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "proto.h"
@@ -23,13 +24,17 @@ const char cli_usage[] =
 	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
 	"  --vfio PORT:BDF[,trap]     assign host device BDF (dddd:bb:dd.f) behind PORT;\n"
 	"                             trap: no mmap fast path, every BAR access trapped\n"
+	"  --vfio PORT:FILTER[,trap]  assign a free device matching vendor:device[:class]\n"
+	"                             (e.g. 10de:*, *:10d3, 8086::0c03) that the policy allows\n"
+	"  --name NAME                the VM's name in the audit log (default vm-PID)\n"
+	"  --policy FILE              the device policy (default /etc/airlock/policy.conf)\n"
 	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n"
 	"  --stats                    print the VMM's counters on stderr when the VM ends\n"
 	"                             (SIGUSR1 to airlock prints them while it runs)\n";
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
-	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_HELP,
+	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_NAME, OPT_POLICY, OPT_HELP,
 };
 
 static const struct option cli_options[] = {
@@ -44,6 +49,8 @@ static const struct option cli_options[] = {
 	{ "vfio",		required_argument, NULL, OPT_VFIO },
 	{ "sandbox-id",		required_argument, NULL, OPT_SANDBOX_ID },
 	{ "stats",		no_argument,       NULL, OPT_STATS },
+	{ "name",		required_argument, NULL, OPT_NAME },
+	{ "policy",		required_argument, NULL, OPT_POLICY },
 	{ "help",		no_argument,       NULL, OPT_HELP },
 	{ 0 }
 };
@@ -240,23 +247,35 @@ static int cli__vfio_opts(const char *arg, const char *opts, uint16_t *out, stru
 	return 0;
 }
 
+/* The device part of --vfio, before the options: an address, or a filter for the broker to resolve. */
+static int cli__vfio_device(const char *arg, const char *dev, size_t len, struct cli_vfio *v, struct cli_err *e)
+{
+	char s[CLI_BDF_LEN] = "";
+
+	if (len < sizeof(s))
+		memcpy(s, dev, len);
+	v->by_filter = len && len < sizeof(s) && pcifilter__is_filter(s);
+	if (v->by_filter && pcifilter__parse(s, &v->filter))
+		return cli__fail(e, "--vfio '%s': bad device filter '%.*s'; expected vendor:device[:class] in hex, each may be * or empty, e.g. 10de:*, *:10d3 or 8086::0c03",
+				 arg, (int)len, dev);
+	if (!v->by_filter && cli__parse_bdf(s, &v->bdf))
+		return cli__fail(e, "--vfio '%s': bad PCI address '%.*s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D), or a filter vendor:device[:class]",
+				 arg, (int)len, dev);
+	return 0;
+}
+
 static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 {
 	const char *colon = strchr(arg, ':');
-	const char *bdf = colon ? colon + 1 : "";
-	const char *opts = bdf + strcspn(bdf, ",");
-	char bdf_s[CLI_BDF_LEN] = "";
-	struct cli_vfio v;
+	const char *dev = colon ? colon + 1 : "";
+	const char *opts = dev + strcspn(dev, ",");
+	struct cli_vfio v = { 0 };
+	char bdf_s[CLI_BDF_LEN];
 	int port;
 
 	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)))
-		return cli__fail(e, "--vfio '%s': expected PORT:BDF, e.g. rp0:0000:01:00.0", arg);
-	if ((size_t)(opts - bdf) < sizeof(bdf_s))
-		memcpy(bdf_s, bdf, (size_t)(opts - bdf));
-	if (cli__parse_bdf(bdf_s, &v.bdf))
-		return cli__fail(e, "--vfio '%s': bad PCI address '%.*s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
-				 arg, (int)(opts - bdf), bdf);
-	if (cli__vfio_opts(arg, opts, &v.opts, e))
+		return cli__fail(e, "--vfio '%s': expected PORT:BDF or PORT:FILTER, e.g. rp0:0000:01:00.0 or rp0:10de:*", arg);
+	if (cli__vfio_device(arg, dev, (size_t)(opts - dev), &v, e) || cli__vfio_opts(arg, opts, &v.opts, e))
 		return -EINVAL;
 	port = cli__find_port(cli, arg, (size_t)(colon - arg));
 	if (port < 0)
@@ -264,7 +283,7 @@ static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 				 arg, (int)(colon - arg), arg, (int)(colon - arg), arg);
 	cli__bdf_name(&v.bdf, bdf_s);
 	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
-		if (cli__bdf_eq(&cli->vfio[i].bdf, &v.bdf))
+		if (!v.by_filter && !cli->vfio[i].by_filter && cli__bdf_eq(&cli->vfio[i].bdf, &v.bdf))
 			return cli__fail(e, "--vfio '%s': device %s is assigned twice; a device can go behind one port only",
 					 arg, bdf_s);
 		if (cli->vfio[i].port == (unsigned int)port)
@@ -340,6 +359,14 @@ bad:
 	return cli__fail(e, "--sandbox-id '%s': expected UID:GID, two non-zero numbers, e.g. 64000:64000", arg);
 }
 
+static int cli__set_name(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	if (!cli__name_ok(arg, strlen(arg)))
+		return cli__fail(e, "--name '%s': a name is 1-15 letters, digits, '-' or '_'", arg);
+	memcpy(cli->name, arg, strlen(arg) + 1);
+	return 0;
+}
+
 static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err *e)
 {
 	switch (opt) {
@@ -354,6 +381,8 @@ static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err
 	case OPT_VFIO:		return cli__add_vfio(cli, arg, e);
 	case OPT_SANDBOX_ID:	return cli__set_sandbox_id(cli, arg, e);
 	case OPT_STATS:		cli->stats = true; return 0;
+	case OPT_NAME:		return cli__set_name(cli, arg, e);
+	case OPT_POLICY:	cli->policy = arg; return 0;
 	}
 	return -EINVAL;
 }
@@ -383,5 +412,7 @@ int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 		return cli__fail(&e, "unexpected argument '%s'; see 'airlock run --help'", argv[optind]);
 	if (!cli->kernel)
 		return cli__fail(&e, "no --kernel given; say which image to boot, e.g. --kernel vmlinux");
+	if (!cli->name[0])
+		snprintf(cli->name, sizeof(cli->name), "vm-%d", (int)getpid());
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "guest-ram.h"
+#include "pcifilter.h"
 #include "proto.h"
 
 #define CLI_NAME_MAX	16	/* including the NUL */
@@ -32,11 +33,15 @@ struct cli_port {
 
 struct cli_vfio {
 	unsigned int port;	/* index into cli.port */
-	struct cli_bdf bdf;
+	struct cli_bdf bdf;	/* given, or picked by the broker when by_filter */
+	bool by_filter;		/* PORT:FILTER: any free device matching filter that the policy allows */
+	struct pci_filter filter;
 	uint16_t opts;		/* DEVICE_O_* */
 };
 
 struct cli {
+	char name[CLI_NAME_MAX];	/* the VM's, for the audit log */
+	const char *policy;		/* --policy, or NULL for the default */
 	uint64_t mem_size;
 	unsigned int vcpus;
 	const char *kernel;

@@ -114,6 +114,11 @@ static const struct reject rejects[] = {
 	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0,traps", NULL }, "unknown option 'traps'" },
 	{ { "--kernel", "k", "--vfio", "rp0:0000:01:00.0trap", NULL }, "bad PCI address '0000:01:00.0trap'" },
 	{ { "--kernel", "k", "--vfio", "rp0:,trap", NULL }, "bad PCI address ''" },
+	{ { "--kernel", "k", "--vfio", "rp0:10de:*:0c033", NULL }, "bad device filter '10de:*:0c033'" },
+	{ { "--kernel", "k", "--vfio", "rp0:10de", NULL }, "bad device filter '10de'" },
+	{ { "--kernel", "k", "--vfio", "rp0:1:2:3:4", NULL }, "bad device filter" },
+	{ { "--kernel", "k", "--name", "my vm", NULL }, "--name 'my vm': a name is" },
+	{ { "--kernel", "k", "--name", "", NULL }, "--name '': a name is" },
 	{ { "--kernel", "k", "--sandbox-id", "0:0", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "1000", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "4294967295:1", NULL }, "UID:GID" },
@@ -160,6 +165,28 @@ static void test_vfio_twice(void **state)
 	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
 			       "--pcie-root-port", "rc0:a", NULL), -EINVAL);
 	assert_non_null(strstr(err, "declared twice"));
+}
+
+/* A filter leaves the device to the broker; two alike filters may pick two devices. */
+static void test_vfio_filter(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--pcie-root-port", "rc0:b", "--pcie-root-port", "rc0:c", "--vfio", "a:10de:*,trap",
+			       "--vfio", "b:10de:*", "--vfio", "c:8086::0c03", "--name", "gpu-1", "--policy", "/p", NULL), 0);
+	assert_true(cli.vfio[0].by_filter);
+	assert_int_equal(cli.vfio[0].filter.vendor, 0x10de);
+	assert_int_equal(cli.vfio[0].filter.device, -1);
+	assert_int_equal(cli.vfio[0].opts, DEVICE_O_TRAP);
+	assert_true(cli.vfio[1].by_filter);
+	assert_int_equal(cli.vfio[2].filter.class, 0x0c03);
+	assert_string_equal(cli.name, "gpu-1");
+	assert_string_equal(cli.policy, "/p");
+	assert_int_equal(parse(&cli, "--kernel", "k", NULL), 0);
+	assert_int_equal(strncmp(cli.name, "vm-", 3), 0);
+	assert_null(cli.policy);
 }
 
 static void test_vfio_trap(void **state)
@@ -257,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_vfio_twice),
 		cmocka_unit_test(test_vfio_trap),
+		cmocka_unit_test(test_vfio_filter),
 		cmocka_unit_test(test_bdf_name),
 		cmocka_unit_test(test_cmdline_limit),
 		cmocka_unit_test(test_sizes),
