@@ -51,6 +51,11 @@ install -d -m 0755 "$root/opt/airlock/bin" "$root/opt/airlock/guest" "$root/opt/
 install -m 0755 "$bindir/airlock-vmm" "$root/opt/airlock/bin/"
 install_with_libs "$root" "$bindir/airlock" /opt/airlock/bin/airlock
 install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
+# The test host's device policy: root may assign anything, on record.
+install -d -m 0755 "$root/etc/airlock" "$root/var/log"
+printf '%s\n' "# The test host's policy: root may assign any device." \
+	"audit-log /var/log/airlock-audit.log" "allow user root device *:*" >"$root/etc/airlock/policy.conf"
+chmod 0644 "$root/etc/airlock/policy.conf"
 # list --json is checked with jq in the test host.
 install_with_libs "$root" "$(command -v jq)" /bin/jq
 for elf in "$bindir"/guest/*.elf; do
