@@ -89,7 +89,7 @@ $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
 TEST_OBJ_test_proto   := shared/proto.c shared/log.c
 TEST_OBJ_test_monitor := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
 TEST_OBJ_test_cli     := broker/cli.c broker/pcifilter.c shared/log.c
-TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/audit.c broker/json.c shared/proto.c shared/log.c
+TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/hostpci.c broker/cli.c broker/pcifilter.c broker/audit.c broker/json.c shared/proto.c shared/log.c
 TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
 TEST_OBJ_test_serial  := vmm/serial.c vmm/stats.c shared/log.c
 TEST_OBJ_test_console := broker/console.c shared/log.c

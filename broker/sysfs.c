@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,7 +16,7 @@
 #include "log.h"
 #include "sysfs.h"
 
-static int __attribute__((format(printf, 3, 4))) sysfs__path(char *buf, size_t len, const char *fmt, ...)
+int sysfs__path(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -35,6 +36,11 @@ static bool sysfs__name_ok(const char *s, size_t len, size_t max)
 		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
 			return false;
 	return strcmp(s, ".") && strcmp(s, "..");
+}
+
+bool sysfs__driver_name_ok(const char *name)
+{
+	return sysfs__name_ok(name, strlen(name), SYSFS_DRIVER_MAX);
 }
 
 /*
@@ -132,27 +138,125 @@ int sysfs__iommu_group(const char *root, const char *bdf, unsigned int *group)
 	return ret;
 }
 
+/* The value of a hex digit the caller has checked with isxdigit. */
+static unsigned int sysfs__xdigit(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned int)(c - '0') : (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+static int sysfs__not_dot(const struct dirent *de)
+{
+	return strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+}
+
+static int sysfs__bdf_entry(const char *path, const char *name, bool skip_bad,
+			    int (*fn)(const char *bdf, void *arg), void *arg)
+{
+	struct cli_bdf bdf;
+
+	if (!cli__parse_bdf(name, &bdf))
+		return fn(name, arg);
+	if (!skip_bad)
+		return -EINVAL;
+	pr_err("skipping '%s' in %s: not a PCI address", name, path);
+	return 0;
+}
+
+/*
+ * Calls fn for each entry of the directory at path, in BDF order, as long
+ * as it returns 0. A name that is not a PCI address ends the walk with
+ * -EINVAL, or with skip_bad is passed over after a line saying so.
+ */
+static int sysfs__each_bdf(const char *path, bool skip_bad, int (*fn)(const char *bdf, void *arg), void *arg)
+{
+	struct dirent **names;
+	int n = scandir(path, &names, sysfs__not_dot, alphasort), ret = 0;
+
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		if (!ret)
+			ret = sysfs__bdf_entry(path, names[i]->d_name, skip_bad, fn, arg);
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
 int sysfs__group_devices(const char *root, unsigned int group,
 			 int (*fn)(const char *bdf, void *arg), void *arg)
 {
 	char path[PATH_MAX];
-	struct cli_bdf bdf;
-	struct dirent *de;
-	DIR *dir;
 	int ret = sysfs__path(path, sizeof(path), "%s/kernel/iommu_groups/%u/devices", root, group);
+
+	return ret ? ret : sysfs__each_bdf(path, false, fn, arg);
+}
+
+int sysfs__pci_devices(const char *root, int (*fn)(const char *bdf, void *arg), void *arg)
+{
+	char path[PATH_MAX];
+	int ret = sysfs__path(path, sizeof(path), "%s/bus/pci/devices", root);
+
+	return ret ? ret : sysfs__each_bdf(path, true, fn, arg);
+}
+
+ssize_t sysfs__read(const char *path, char *buf, size_t max)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	/* One byte to spare: a file that fills it is too long to be what the kernel writes. */
+	while (len < max && (n = read(fd, buf + len, max - len)) != 0) {
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (len == max)
+		return -EFBIG;
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int sysfs__write(const char *path, const char *text)
+{
+	autoclose int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	/* An attribute takes one write whole: a second would be a second command. */
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int sysfs__pci_id(const char *root, const char *bdf, const char *attr, unsigned int digits, uint32_t *out)
+{
+	char path[PATH_MAX], text[16];
+	uint32_t v = 0;
+	ssize_t n;
+	int ret = sysfs__path(path, sizeof(path), "%s/bus/pci/devices/%s/%s", root, bdf, attr);
 
 	if (ret)
 		return ret;
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while (!ret && (de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ret = cli__parse_bdf(de->d_name, &bdf) ? -EINVAL : fn(de->d_name, arg);
+	n = sysfs__read(path, text, sizeof(text));
+	if (n < 0)
+		return n == -EFBIG ? -EINVAL : (int)n;
+	if ((size_t)n != digits + 3 || text[0] != '0' || text[1] != 'x' || text[n - 1] != '\n')
+		return -EINVAL;
+	for (unsigned int i = 2; i < digits + 2; i++) {
+		if (!isxdigit((unsigned char)text[i]))
+			return -EINVAL;
+		v = v << 4 | sysfs__xdigit(text[i]);
 	}
-	closedir(dir);
-	return ret;
+	*out = v;
+	return 0;
 }
 
 /* "0x" and 1 to 16 hex digits, then the separator sep. */
@@ -168,7 +272,7 @@ static const char *sysfs__hex(const char *p, const char *end, char sep, uint64_t
 	for (; p < end && isxdigit((unsigned char)*p); p++) {
 		if (p - start == 16)
 			return NULL;
-		v = v << 4 | (uint64_t)(isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10);
+		v = v << 4 | sysfs__xdigit(*p);
 	}
 	if (p == start || p == end || *p != sep)
 		return NULL;
@@ -210,24 +314,13 @@ int sysfs__parse_reserved(const char *text, size_t len, struct sysfs_resv *out, 
 int sysfs__reserved_regions(const char *root, unsigned int group, struct sysfs_resv *out, unsigned int max)
 {
 	char path[PATH_MAX], text[SYSFS_TEXT_MAX + 1];
-	autoclose int fd = -1;
-	size_t len = 0;
 	ssize_t n;
 	int ret = sysfs__path(path, sizeof(path), "%s/kernel/iommu_groups/%u/reserved_regions", root, group);
 
 	if (ret)
 		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	/* One spare byte: a file that fills it is too long to be what the kernel writes. */
-	while (len < sizeof(text) && (n = read(fd, text + len, sizeof(text) - len)) != 0) {
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (len == sizeof(text))
-		return -EFBIG;
-	return sysfs__parse_reserved(text, len, out, max);
+	n = sysfs__read(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	return sysfs__parse_reserved(text, (size_t)n, out, max);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "hostpci.h"
 #include "log.h"
 #include "vfio.h"
 
@@ -35,93 +36,15 @@ static void vfio__req(const struct cli *cli, unsigned int i, const char *bdf, st
 	r->bdf = bdf;
 }
 
-/*
- * Drivers that may hold the other devices of an assigned device's group:
- * the ones the kernel lets share a group with VFIO because they leave DMA
- * alone (pci-stub claims without driving; pcieport drives a bridge).
- */
-static bool vfio__member_driver_ok(const char *driver)
-{
-	return !driver[0] || !strcmp(driver, "vfio-pci") || !strcmp(driver, "pci-stub") ||
-	       !strcmp(driver, "pcieport");
-}
-
-static int vfio__check_driver(const struct vfio_host *host, const struct vfio_req *r)
-{
-	char driver[SYSFS_DRIVER_MAX];
-	const char *load;
-	int ret = sysfs__driver(host->sysfs, r->bdf, driver);
-
-	if (ret) {
-		pr_err("--vfio %s: cannot read which driver %s is bound to: %s", r->arg, r->bdf, strerror(-ret));
-		return ret;
-	}
-	if (!strcmp(driver, "vfio-pci"))
-		return 0;
-	load = sysfs__driver_loaded(host->sysfs, "vfio-pci") ? "modprobe vfio-pci; " : "";
-	if (!driver[0])
-		pr_err("--vfio %s: %s has no driver; bind it to vfio-pci: %secho vfio-pci > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",
-		       r->arg, r->bdf, load, r->bdf, r->bdf);
-	else
-		pr_err("--vfio %s: %s is bound to %s, not vfio-pci; hand it over (the host loses the device): %secho %s > /sys/bus/pci/devices/%s/driver/unbind; echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",
-		       r->arg, r->bdf, driver, load, r->bdf, r->bdf, r->bdf, r->bdf);
-	return -EBUSY;
-}
-
-struct vfio_member_ctx {
-	const struct vfio_host *host;
-	const struct vfio_req *req;
-	unsigned int group;
-};
-
-static int vfio__check_member(const char *member, void *arg)
-{
-	const struct vfio_member_ctx *c = arg;
-	char driver[SYSFS_DRIVER_MAX];
-	int ret;
-
-	if (!strcmp(member, c->req->bdf))
-		return 0;
-	ret = sysfs__driver(c->host->sysfs, member, driver);
-	if (ret) {
-		pr_err("--vfio %s: cannot read which driver %s, in the same IOMMU group %u, is bound to: %s",
-		       c->req->arg, member, c->group, strerror(-ret));
-		return ret;
-	}
-	if (vfio__member_driver_ok(driver))
-		return 0;
-	pr_err("--vfio %s: %s shares IOMMU group %u with %s, which is bound to %s; a group can only be assigned whole: release it with echo %s > /sys/bus/pci/devices/%s/driver/unbind (or bind it to vfio-pci too)",
-	       c->req->arg, c->req->bdf, c->group, member, driver, member, member);
-	return -EBUSY;
-}
-
 static int vfio__check_device(const struct vfio_host *host, const struct vfio_req *r, unsigned int *group)
 {
-	struct vfio_member_ctx ctx = { .host = host, .req = r };
-	int ret = sysfs__device_exists(host->sysfs, r->bdf);
+	struct hostpci_why why;
+	int ret = hostpci__assignable(host->sysfs, r->bdf, &why);
 
-	if (ret == -ENOENT) {
-		pr_err("--vfio %s: there is no PCI device %s on this host; see lspci -D for the addresses", r->arg, r->bdf);
-		return ret;
-	}
-	if (!ret)
-		ret = sysfs__iommu_group(host->sysfs, r->bdf, group);
-	if (ret == -ENOENT) {
-		pr_err("--vfio %s: %s is in no IOMMU group: the IOMMU is off; enable VT-d (Intel) or AMD-Vi (AMD) in the firmware, and on Intel boot with intel_iommu=on",
-		       r->arg, r->bdf);
-		return ret;
-	}
-	if (ret) {
-		pr_err("--vfio %s: cannot read the IOMMU group of %s from sysfs: %s", r->arg, r->bdf, strerror(-ret));
-		return ret;
-	}
-	ret = vfio__check_driver(host, r);
 	if (ret)
-		return ret;
-	ctx.group = *group;
-	ret = sysfs__group_devices(host->sysfs, *group, vfio__check_member, &ctx);
-	if (ret && ret != -EBUSY)
-		pr_err("--vfio %s: cannot list the devices of IOMMU group %u: %s", r->arg, *group, strerror(-ret));
+		pr_err("--vfio %s: %s%s%s", r->arg, why.reason, why.fix[0] ? "; " : "", why.fix);
+	else
+		*group = (unsigned int)why.group;
 	return ret;
 }
 

@@ -15,77 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fake-sysfs.h"
 #include "log.h"
 #include "vfio.h"
 
-static char root[PATH_MAX];
 static char sys_dir[PATH_MAX + 8], dev_dir[PATH_MAX + 8];
 static struct vfio_host host;
 static char said[2048];		/* what the last checked call printed */
-
-static void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Create the file at root/<path> (and its directories) with optional contents after a '='. */
-static void put(const char *fmt, ...)
-{
-	char rel[PATH_MAX], path[PATH_MAX * 2];
-	const char *text;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	text = strchr(rel, '=');
-	snprintf(path, sizeof(path), "%s/%.*s", root, text ? (int)(text - rel) : (int)strlen(rel), rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	if (text) {
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fputs(text + 1, f);
-		fclose(f);
-	} else {
-		mkdir(path, 0755);
-	}
-}
-
-static void link_to(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void link_to(const char *target, const char *fmt, ...)
-{
-	char rel[PATH_MAX], path[PATH_MAX * 2];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	unlink(path);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-/* A device at bdf in group (or none: -1), bound to driver ("" for none). */
-static void device(const char *bdf, int group, const char *driver)
-{
-	char target[256];
-
-	put("sys/bus/pci/devices/%s", bdf);
-	if (driver[0]) {
-		put("sys/bus/pci/drivers/%s", driver);
-		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
-		link_to(target, "sys/bus/pci/devices/%s/driver", bdf);
-	}
-	if (group >= 0) {
-		snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d", group);
-		link_to(target, "sys/bus/pci/devices/%s/iommu_group", bdf);
-		put("sys/kernel/iommu_groups/%d/devices/%s", group, bdf);
-		put("dev/vfio/%d=", group);
-	}
-}
 
 static int setup(void **state)
 {

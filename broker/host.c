@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "log.h"
+
+int host__init(struct host *h, const char *root)
+{
+	static const char *const dirs[] = { "sys", "dev", "proc", "run" };
+	char *const out[] = { h->sys, h->dev, h->proc, h->run };
+
+	if (root && getuid() != 0) {
+		pr_err("--root points airlock at a fake host tree for tests; only root may use it");
+		return -EPERM;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(dirs); i++) {
+		int n = snprintf(out[i], PATH_MAX, "%s/%s", root ? root : "", dirs[i]);
+
+		if (n < 0 || n >= PATH_MAX) {
+			pr_err("--root %s: the path is too long", root);
+			return -ENAMETOOLONG;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A fake host tree for the broker's tests: sys/, dev/, proc/ and run/
+ * under a temporary root, built with the kernel's shapes (device
+ * directories, driver and iommu_group links, group directories). The
+ * includer has cmocka included.
+ */
+#ifndef AIRLOCK_FAKE_SYSFS_H
+#define AIRLOCK_FAKE_SYSFS_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[PATH_MAX];
+
+static inline void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Create the file at root/<path> (and its directories) with optional contents after a '='. */
+static inline void put(const char *fmt, ...)
+{
+	char rel[PATH_MAX], path[PATH_MAX * 2];
+	const char *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	text = strchr(rel, '=');
+	snprintf(path, sizeof(path), "%s/%.*s", root, text ? (int)(text - rel) : (int)strlen(rel), rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	if (text) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(text + 1, f);
+		fclose(f);
+	} else {
+		mkdir(path, 0755);
+	}
+}
+
+static inline void link_to(const char *target, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline void link_to(const char *target, const char *fmt, ...)
+{
+	char rel[PATH_MAX], path[PATH_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* What root/<path> holds now, or "(none)". */
+static inline const char *contents(const char *rel)
+{
+	static char text[4096];
+	char path[PATH_MAX * 2];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return "(none)";
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/*
+ * A device at bdf in group (or none: -1), bound to driver ("" for none),
+ * with the attributes the broker writes to, and its group's /dev node.
+ */
+static inline void device(const char *bdf, int group, const char *driver)
+{
+	char target[256];
+
+	put("sys/bus/pci/devices/%s/driver_override=(null)\n", bdf);
+	if (driver[0]) {
+		put("sys/bus/pci/drivers/%s/bind=", driver);
+		put("sys/bus/pci/drivers/%s/unbind=", driver);
+		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
+		link_to(target, "sys/bus/pci/devices/%s/driver", bdf);
+	}
+	if (group >= 0) {
+		snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d", group);
+		link_to(target, "sys/bus/pci/devices/%s/iommu_group", bdf);
+		put("sys/kernel/iommu_groups/%d/devices/%s", group, bdf);
+		put("dev/vfio/%d=", group);
+	}
+}
+
+/* The attributes lspci reads, as the kernel formats them. */
+static inline void device_ids(const char *bdf, unsigned int vendor, unsigned int dev, unsigned int class)
+{
+	put("sys/bus/pci/devices/%s/vendor=0x%04x\n", bdf, vendor);
+	put("sys/bus/pci/devices/%s/device=0x%04x\n", bdf, dev);
+	put("sys/bus/pci/devices/%s/class=0x%06x\n", bdf, class);
+}
+
+/* A character device at root/<rel>: a link to /dev/null, which is one. */
+static inline void chardev(const char *rel)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	unlink(path);
+	put("%s", rel);
+	rmdir(path);
+	assert_int_equal(symlink("/dev/null", path), 0);
+}
+
+/* A fresh root; 0 or -1 (for a cmocka setup). */
+static inline int fake_create(void)
+{
+	snprintf(root, sizeof(root), "/tmp/airlock-test-host.XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static inline int fake_remove(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd);
+}
+
+#endif
