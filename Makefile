@@ -106,11 +106,13 @@ TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
 TEST_OBJ_test_pcifilter := broker/pcifilter.c
 TEST_OBJ_test_policy  := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
 TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
+TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
+TEST_LIBS_test_hostpci := -lpci
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread
+	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread $(TEST_LIBS_$*)
 
 unit-tests: $(UNIT_TESTS)
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +123,60 @@ static inline void chardev(const char *rel)
 	put("%s", rel);
 	rmdir(path);
 	assert_int_equal(symlink("/dev/null", path), 0);
+}
+
+/* What the last run_cmd printed. */
+static char out[16384] __attribute__((unused)), err[4096] __attribute__((unused));
+
+static inline void slurp(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/*
+ * Run a command entry point (cmd_list, ...) on the words of the formatted
+ * line, with stdout and stderr captured into out and err; its exit status.
+ */
+static inline int run_cmd(int (*cmd)(int argc, char **argv), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline int run_cmd(int (*cmd)(int argc, char **argv), const char *fmt, ...)
+{
+	static char line[PATH_MAX * 2];
+	char *argv[32];
+	int argc = 0, status;
+	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+	int fd_out = memfd_create("out", 0), fd_err = memfd_create("err", 0);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (char *tok = strtok(line, " "); tok && argc < 31; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	fflush(stdout);
+	dup2(fd_out, STDOUT_FILENO);
+	dup2(fd_err, STDERR_FILENO);
+	status = cmd(argc, argv);
+	fflush(stdout);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	slurp(fd_out, out, sizeof(out));
+	slurp(fd_err, err, sizeof(err));
+	return status;
+}
+
+/* text holds want, or the test fails showing both. */
+static inline void holds(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("'%s' does not say '%s'", text, want);
 }
 
 /* A fresh root; 0 or -1 (for a cmocka setup). */
