@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "policy.h"
+
+#define POLICY_SYNTAX "a rule is: allow|deny user NAME|group NAME device BDF|FILTER [memory SIZE] [devices N]"
+
+static int __attribute__((format(printf, 4, 5))) policy__say(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+struct policy_parser {
+	struct policy *p;
+	unsigned int line;
+	unsigned int audit_line;	/* where audit-log was given, 0: not yet */
+	char *err;
+	size_t errlen;
+};
+
+/* "PATH:LINE: " and the message. */
+static int __attribute__((format(printf, 2, 3))) policy__fail(struct policy_parser *ps, const char *fmt, ...)
+{
+	int n = snprintf(ps->err, ps->errlen, "%s:%u: ", ps->p->path, ps->line);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= ps->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Strictly decimal: no sign, blank or leading zero. */
+static int policy__number(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static bool policy__all_digits(const char *s)
+{
+	return *s && !s[strspn(s, "0123456789")];
+}
+
+/* A user or group by name or number. */
+static int policy__set_id(struct policy_parser *ps, struct policy_rule *r, const char *val, bool group)
+{
+	const char *what = group ? "group" : "user", *id = group ? "gid" : "uid";
+	uint64_t v;
+
+	if (strlen(val) >= sizeof(r->who))
+		return policy__fail(ps, "%s name '%.64s' is longer than %zu characters; name a %s instead",
+				    what, val, sizeof(r->who) - 1, id);
+	if (policy__all_digits(val)) {
+		/* (uid_t)-1 means "no change" to the kernel, never a user. */
+		if (policy__number(val, UINT32_MAX - 1, &v))
+			return policy__fail(ps, "bad %s '%s'; write it in decimal without leading zeros, below 4294967295",
+					    id, val);
+		r->id = (uint32_t)v;
+	} else if (group) {
+		struct group *gr = getgrnam(val);
+
+		if (!gr)
+			return policy__fail(ps, "no group '%s' on this host; create it or name a gid", val);
+		r->id = gr->gr_gid;
+	} else {
+		struct passwd *pw = getpwnam(val);
+
+		if (!pw)
+			return policy__fail(ps, "no user '%s' on this host; create it or name a uid", val);
+		r->id = pw->pw_uid;
+	}
+	r->group = group;
+	strcpy(r->who, val);
+	return 0;
+}
+
+static int policy__set_user(struct policy_parser *ps, struct policy_rule *r, const char *val)
+{
+	if (!strcmp(val, "*")) {
+		r->any = true;
+		strcpy(r->who, val);
+		return 0;
+	}
+	return policy__set_id(ps, r, val, false);
+}
+
+static int policy__set_group(struct policy_parser *ps, struct policy_rule *r, const char *val)
+{
+	if (!strcmp(val, "*"))
+		return policy__fail(ps, "'group *' is not a subject; write 'user *' for everyone");
+	return policy__set_id(ps, r, val, true);
+}
+
+static int policy__set_device(struct policy_parser *ps, struct policy_rule *r, const char *val)
+{
+	if (pcifilter__is_filter(val)) {
+		if (pcifilter__parse(val, &r->filter))
+			return policy__fail(ps, "bad device filter '%.64s'; write vendor:device[:class] as lspci -d takes it, "
+					    "up to 4 hex digits or * each, the class as 4 digits (e.g. 10de:*, *:10d3, 8086::0c03)", val);
+		return 0;
+	}
+	if (cli__parse_bdf(val, &r->bdf))
+		return policy__fail(ps, "bad PCI address '%.64s'; write dddd:bb:dd.f as lspci -D shows it, e.g. 0000:01:00.0", val);
+	r->by_bdf = true;
+	return 0;
+}
+
+static int policy__set_memory(struct policy_parser *ps, struct policy_rule *r, const char *val)
+{
+	if (cli__parse_size(val, &r->max_memory) || !r->max_memory)
+		return policy__fail(ps, "bad memory cap '%.64s'; give the most --memory a VM may have, e.g. 16G (suffix K, M, G or T)", val);
+	return 0;
+}
+
+static int policy__set_devices(struct policy_parser *ps, struct policy_rule *r, const char *val)
+{
+	uint64_t v;
+
+	if (policy__number(val, POLICY_DEVICES_MAX, &v) || !v)
+		return policy__fail(ps, "bad device cap '%.64s'; give how many devices a VM may have, 1 to %d",
+				    val, POLICY_DEVICES_MAX);
+	r->max_devices = (unsigned int)v;
+	return 0;
+}
+
+enum { KEY_USER = 1, KEY_GROUP = 2, KEY_DEVICE = 4, KEY_MEMORY = 8, KEY_DEVICES = 16 };
+#define KEY_SUBJECT	(KEY_USER | KEY_GROUP)
+
+static const struct policy_key {
+	const char *name;
+	unsigned int bit;
+	bool allow_only;
+	int (*set)(struct policy_parser *ps, struct policy_rule *r, const char *val);
+} policy_keys[] = {
+	{ "user",	KEY_USER,	false,	policy__set_user },
+	{ "group",	KEY_GROUP,	false,	policy__set_group },
+	{ "device",	KEY_DEVICE,	false,	policy__set_device },
+	{ "memory",	KEY_MEMORY,	true,	policy__set_memory },
+	{ "devices",	KEY_DEVICES,	true,	policy__set_devices },
+};
+
+static const struct policy_key *policy__key(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(policy_keys); i++)
+		if (!strcmp(policy_keys[i].name, name))
+			return &policy_keys[i];
+	return NULL;
+}
+
+/* The next word at *pos, cut out in place; NULL at the end of the line or at a comment. */
+static char *policy__word(char **pos)
+{
+	char *s = *pos + strspn(*pos, " \t");
+	char *end;
+
+	*pos = s;
+	if (!*s || *s == '#')
+		return NULL;
+	end = s + strcspn(s, " \t");
+	if (*end)
+		*end++ = '\0';
+	*pos = end;
+	return s;
+}
+
+static bool policy__same_device(const struct policy_rule *a, const struct policy_rule *b)
+{
+	if (a->by_bdf != b->by_bdf)
+		return false;
+	if (!a->by_bdf)
+		return pcifilter__equal(&a->filter, &b->filter);
+	return a->bdf.domain == b->bdf.domain && a->bdf.bus == b->bdf.bus &&
+	       a->bdf.dev == b->bdf.dev && a->bdf.fn == b->bdf.fn;
+}
+
+static bool policy__same_subject(const struct policy_rule *a, const struct policy_rule *b)
+{
+	return a->group == b->group && a->any == b->any && (a->any || a->id == b->id);
+}
+
+static int policy__check_rule(struct policy_parser *ps, const struct policy_rule *r, unsigned int seen)
+{
+	if (!(seen & KEY_SUBJECT))
+		return policy__fail(ps, "the rule names no one; add user NAME, group NAME or user *");
+	if (!(seen & KEY_DEVICE))
+		return policy__fail(ps, "the rule names no device; add device BDF (e.g. 0000:01:00.0) or device FILTER (e.g. 10de:*)");
+	for (unsigned int i = 0; i < ps->p->nr_rules; i++)
+		if (policy__same_subject(&ps->p->rules[i], r) && policy__same_device(&ps->p->rules[i], r))
+			return policy__fail(ps, "duplicates the rule at line %u; keep one of them", ps->p->rules[i].line);
+	return 0;
+}
+
+static int policy__rule(struct policy_parser *ps, bool allow, char **pos)
+{
+	struct policy_rule r = { .line = ps->line, .allow = allow };
+	unsigned int seen = 0;
+	char *key;
+	int ret;
+
+	if (ps->p->nr_rules == POLICY_RULES_MAX)
+		return policy__fail(ps, "more than %d rules; fold rules together with filters (device 10de:*) or groups",
+				    POLICY_RULES_MAX);
+	while ((key = policy__word(pos))) {
+		const struct policy_key *k = policy__key(key);
+		const char *val;
+
+		if (!k)
+			return policy__fail(ps, "unknown key '%.64s'; " POLICY_SYNTAX, key);
+		val = policy__word(pos);
+		if (!val)
+			return policy__fail(ps, "'%s' needs a value; " POLICY_SYNTAX, key);
+		if (seen & k->bit)
+			return policy__fail(ps, "'%s' is given twice in this rule; give it once", key);
+		if ((k->bit & KEY_SUBJECT) && (seen & KEY_SUBJECT))
+			return policy__fail(ps, "a rule names one subject, a user or a group, not both; write two rules");
+		if (k->allow_only && !allow)
+			return policy__fail(ps, "'%s' caps what an allow rule allows; a deny rule denies whatever the VM, drop it", key);
+		seen |= k->bit;
+		ret = k->set(ps, &r, val);
+		if (ret)
+			return ret;
+	}
+	ret = policy__check_rule(ps, &r, seen);
+	if (ret)
+		return ret;
+	ps->p->rules[ps->p->nr_rules++] = r;
+	return 0;
+}
+
+static int policy__audit_log(struct policy_parser *ps, char **pos)
+{
+	const char *path = policy__word(pos);
+
+	if (ps->audit_line)
+		return policy__fail(ps, "audit-log is given again (first at line %u); keep one", ps->audit_line);
+	if (!path)
+		return policy__fail(ps, "audit-log needs a file, e.g. audit-log /var/log/airlock/audit.log");
+	if (policy__word(pos))
+		return policy__fail(ps, "audit-log takes one path and nothing after it (a path with blanks cannot be named)");
+	if (path[0] != '/')
+		return policy__fail(ps, "audit-log '%.64s' is not an absolute path; write it from /, e.g. /var/log/airlock/audit.log",
+				    path);
+	strcpy(ps->p->audit_log, path);
+	ps->audit_line = ps->line;
+	return 0;
+}
+
+static int policy__line(struct policy_parser *ps, const char *s, size_t len)
+{
+	char buf[POLICY_LINE_MAX + 1], *pos = buf, *word;
+
+	if (len > POLICY_LINE_MAX)
+		return policy__fail(ps, "line longer than %d bytes; a policy line is a handful of words, is this the right file?",
+				    POLICY_LINE_MAX);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!c)
+			return policy__fail(ps, "NUL byte; a policy is plain text, is this the right file?");
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return policy__fail(ps, "control character 0x%02x; a policy is plain text (from Windows? convert it with dos2unix)", c);
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	word = policy__word(&pos);
+	if (!word)
+		return 0;
+	if (!strcmp(word, "allow") || !strcmp(word, "deny"))
+		return policy__rule(ps, word[0] == 'a', &pos);
+	if (!strcmp(word, "audit-log"))
+		return policy__audit_log(ps, &pos);
+	return policy__fail(ps, "unknown statement '%.64s'; a line is a rule (allow|deny ...), audit-log PATH, or a # comment", word);
+}
+
+int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	struct policy_parser ps = { .p = p, .err = err, .errlen = errlen };
+	size_t off = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(path) >= sizeof(p->path))
+		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+	strcpy(p->path, path);
+	if (len > POLICY_FILE_MAX)
+		return policy__say(err, errlen, -EFBIG, "%s is larger than %d KiB; a policy is a few lines, is this the right file?",
+				   path, POLICY_FILE_MAX / 1024);
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - text) - off : len - off;
+		int ret;
+
+		ps.line++;
+		ret = policy__line(&ps, text + off, n);
+		if (ret)
+			return ret;
+		off += n + 1;
+	}
+	return 0;
+}
+
+static int policy__missing(const char *path, char *err, size_t errlen)
+{
+	return policy__say(err, errlen, -ENOENT, "no policy file %s: nothing may be assigned; "
+			   "write one (see airlock-policy(5)) or name another with --policy", path);
+}
+
+/*
+ * Whoever can write the policy or rename it away can allow themselves
+ * any device: every directory up to / must be root's alone, or sticky
+ * (where only a file's owner may rename or remove it).
+ */
+static int policy__check_dirs(const char *path, const char *real, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	strcpy(dir, real);
+	for (;;) {
+		char *slash;
+		struct stat st;
+
+		if (stat(dir, &st))
+			return policy__say(err, errlen, -errno, "%s: cannot check directory %s: %s",
+					   path, dir, strerror(errno));
+		if (st.st_uid != 0)
+			return policy__say(err, errlen, -EPERM, "%s: directory %s belongs to uid %u, not root; "
+					   "chown root %s (its owner could swap the policy)",
+					   path, dir, (unsigned int)st.st_uid, dir);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+			return policy__say(err, errlen, -EPERM, "%s: directory %s is writable by group or others (mode %04o); "
+					   "chmod go-w %s (they could swap the policy)",
+					   path, dir, (unsigned int)(st.st_mode & 07777), dir);
+		if (!strcmp(dir, "/"))
+			return 0;
+		slash = strrchr(dir, '/');
+		slash[slash == dir] = '\0';
+	}
+}
+
+/* The real directory of path into dir, and the file's name in it. */
+static int policy__locate(const char *path, char dir[PATH_MAX], const char **base, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char parent[PATH_MAX];
+
+	*base = slash ? slash + 1 : path;
+	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
+		return policy__say(err, errlen, -EISDIR, "%s names a directory; name the policy file", path);
+	if (!slash)
+		strcpy(parent, ".");
+	else if (slash == path)
+		strcpy(parent, "/");
+	else if ((size_t)(slash - path) < sizeof(parent))
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	else
+		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+	if (realpath(parent, dir))
+		return 0;
+	if (errno == ENOENT)
+		return policy__missing(path, err, errlen);
+	return policy__say(err, errlen, -errno, "%s: cannot find its directory: %s", path, strerror(errno));
+}
+
+static int policy__open(const char *path, const char *dir, const char *base, char *err, size_t errlen)
+{
+	char file[PATH_MAX];
+	int fd;
+
+	if (snprintf(file, sizeof(file), "%s/%s", strcmp(dir, "/") ? dir : "", base) >= (int)sizeof(file))
+		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+	/* O_NONBLOCK: a FIFO in its place must not hang the broker before fstat refuses it. */
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return policy__missing(path, err, errlen);
+	if (errno == ELOOP)
+		return policy__say(err, errlen, -ELOOP, "%s is a symbolic link; name the policy file itself", path);
+	return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+}
+
+static int policy__check_file(const char *path, int fd, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return policy__say(err, errlen, -EINVAL, "%s is not a regular file; name the policy file itself", path);
+	if (st.st_uid != 0)
+		return policy__say(err, errlen, -EPERM, "%s belongs to uid %u, not root; "
+				   "chown root %s (its owner could allow themselves any device)",
+				   path, (unsigned int)st.st_uid, path);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return policy__say(err, errlen, -EPERM, "%s is writable by group or others (mode %04o); chmod go-w %s",
+				   path, (unsigned int)(st.st_mode & 07777), path);
+	return 0;
+}
+
+int policy__load(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	static char text[POLICY_FILE_MAX + 1];
+	char dir[PATH_MAX];
+	autoclose int fd = -1;
+	const char *base;
+	size_t len = 0;
+	ssize_t n;
+	int ret;
+
+	ret = policy__locate(path, dir, &base, err, errlen);
+	if (ret)
+		return ret;
+	ret = policy__check_dirs(path, dir, err, errlen);
+	if (ret)
+		return ret;
+	fd = policy__open(path, dir, base, err, errlen);
+	if (fd < 0)
+		return fd;
+	ret = policy__check_file(path, fd, err, errlen);
+	if (ret)
+		return ret;
+	/* One byte more than a policy may have tells a file that is too large. */
+	do {
+		n = read(fd, text + len, sizeof(text) - len);
+		if (n < 0)
+			return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+		len += (size_t)n;
+	} while (n && len < sizeof(text));
+	return policy__parse(p, path, text, len, err, errlen);
+}
+
+int policy__subject(struct policy_subject *s, char *err, size_t errlen)
+{
+	const char *sudo = getenv("SUDO_UID");
+	uid_t uid = getuid();
+	struct passwd *pw;
+	uint64_t v;
+	int n = POLICY_GIDS_MAX;
+
+	/*
+	 * A real uid of 0 means whoever started airlock was root already, and
+	 * could as well rewrite the policy: believing its SUDO_UID gives
+	 * nothing away. Under a setuid-root install the caller sets its own
+	 * environment, so there the real uid alone counts.
+	 */
+	if (uid == 0 && sudo) {
+		if (policy__number(sudo, UINT32_MAX - 1, &v))
+			return policy__say(err, errlen, -EINVAL, "SUDO_UID '%.32s' is not a uid; unset it, or run airlock through sudo",
+					   sudo);
+		uid = (uid_t)v;
+	}
+	*s = (struct policy_subject){ .uid = uid };
+	pw = getpwuid(uid);
+	if (!pw)
+		return 0;	/* no name, no groups: only uid rules and user * apply */
+	snprintf(s->name, sizeof(s->name), "%s", pw->pw_name);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, s->gids, &n) < 0)
+		return policy__say(err, errlen, -E2BIG, "user %s is in more than %d groups; "
+				   "airlock cannot tell which group rules apply", s->name, POLICY_GIDS_MAX);
+	s->nr_gids = (unsigned int)n;
+	return 0;
+}
+
+static bool policy__subject_matches(const struct policy_rule *r, const struct policy_subject *who)
+{
+	if (r->any)
+		return true;
+	if (!r->group)
+		return r->id == who->uid;
+	for (unsigned int i = 0; i < who->nr_gids; i++)
+		if (who->gids[i] == r->id)
+			return true;
+	return false;
+}
+
+static bool policy__device_matches(const struct policy_rule *r, const char *bdf, const struct pci_ids *ids)
+{
+	char name[CLI_BDF_LEN];
+
+	if (!r->by_bdf)
+		return pcifilter__match(&r->filter, ids);
+	cli__bdf_name(&r->bdf, name);
+	return !strcasecmp(name, bdf);
+}
+
+/* 16G, 1536M, 4096: the largest binary suffix that divides it. */
+static void policy__size_text(uint64_t v, char out[24])
+{
+	static const char suffix[] = "KMGT";
+	unsigned int i = 0;
+
+	while (i < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		i++;
+	}
+	if (i)
+		snprintf(out, 24, "%llu%c", (unsigned long long)v, suffix[i - 1]);
+	else
+		snprintf(out, 24, "%llu", (unsigned long long)v);
+}
+
+static void policy__device_text(const struct policy_rule *r, char out[PCIFILTER_LEN])
+{
+	if (r->by_bdf)
+		cli__bdf_name(&r->bdf, out);
+	else
+		pcifilter__name(&r->filter, out);
+}
+
+void policy__rule_text(const struct policy_rule *r, char *out, size_t len)
+{
+	char dev[PCIFILTER_LEN], mem[24], memory[32] = "", devices[24] = "";
+
+	policy__device_text(r, dev);
+	if (r->max_memory) {
+		policy__size_text(r->max_memory, mem);
+		snprintf(memory, sizeof(memory), " memory %s", mem);
+	}
+	if (r->max_devices)
+		snprintf(devices, sizeof(devices), " devices %u", r->max_devices);
+	snprintf(out, len, "%s %s %s device %s%s%s", r->allow ? "allow" : "deny", r->group ? "group" : "user",
+		 r->who, dev, memory, devices);
+}
+
+static void __attribute__((format(printf, 2, 3))) policy__reason(struct policy_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The rule's cap on the VM that the request exceeds, said as reason; false when none. */
+static bool policy__over_cap(const struct policy *p, const struct policy_rule *r, const char *bdf,
+			     uint64_t mem_size, unsigned int nr_devices, struct policy_verdict *v)
+{
+	char mem[24];
+
+	if (r->max_memory && mem_size > r->max_memory) {
+		policy__size_text(r->max_memory, mem);
+		policy__reason(v, "%s:%u allows %s with at most %s of memory; ask for less --memory",
+			       p->path, r->line, bdf, mem);
+		return true;
+	}
+	if (r->max_devices && nr_devices > r->max_devices) {
+		policy__reason(v, "%s:%u allows %s in a VM with at most %u device%s; assign fewer with --vfio",
+			       p->path, r->line, bdf, r->max_devices, r->max_devices == 1 ? "" : "s");
+		return true;
+	}
+	return false;
+}
+
+void policy__decide(const struct policy *p, const struct policy_subject *who, const char *bdf,
+		    const struct pci_ids *ids, uint64_t mem_size, unsigned int nr_devices,
+		    struct policy_verdict *v)
+{
+	char text[128], name[POLICY_NAME_MAX + 24];
+
+	*v = (struct policy_verdict){ .rule = NULL };
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (!policy__subject_matches(r, who) || !policy__device_matches(r, bdf, ids))
+			continue;
+		v->rule = r;
+		policy__rule_text(r, text, sizeof(text));
+		if (!r->allow) {
+			policy__reason(v, "denied by %s:%u: %s", p->path, r->line, text);
+			return;
+		}
+		if (policy__over_cap(p, r, bdf, mem_size, nr_devices, v))
+			return;
+		v->allowed = true;
+		policy__reason(v, "allowed by %s:%u: %s", p->path, r->line, text);
+		return;
+	}
+	if (who->name[0])
+		snprintf(name, sizeof(name), "%s (uid %u)", who->name, (unsigned int)who->uid);
+	else
+		snprintf(name, sizeof(name), "uid %u", (unsigned int)who->uid);
+	policy__reason(v, "no rule in %s lets %s assign %s (%04x:%04x, class %06x); nothing is allowed unless a rule "
+		       "says so (airlock check-policy %s shows what is)",
+		       p->path, name, bdf, ids->vendor, ids->device, ids->class, p->path);
+}
+
+/* "user alice (uid 1000)", "gid 992", "anyone". */
+static void policy__explain_subject(const struct policy_rule *r, FILE *out)
+{
+	const char *id = r->group ? "gid" : "uid";
+
+	if (r->any)
+		fputs(r->allow ? "anyone" : "no one", out);
+	else if (policy__all_digits(r->who))
+		fprintf(out, "%s %u", id, r->id);
+	else
+		fprintf(out, "%s %s (%s %u)", r->group ? "group" : "user", r->who, id, r->id);
+}
+
+static void policy__explain_device(const struct policy_rule *r, FILE *out)
+{
+	const struct pci_filter *f = &r->filter;
+	char name[PCIFILTER_LEN];
+
+	policy__device_text(r, name);
+	if (r->by_bdf) {
+		fputs(name, out);
+		return;
+	}
+	fprintf(out, "any device matching %s (", name);
+	if (f->vendor < 0 && f->device < 0 && f->class < 0)
+		fputs("every PCI device", out);
+	else {
+		fprintf(out, f->vendor < 0 ? "any vendor" : "vendor %04x", (unsigned int)f->vendor);
+		fprintf(out, f->device < 0 ? ", any device" : ", device %04x", (unsigned int)f->device);
+		if (f->class >= 0)
+			fprintf(out, ", class %04x", (unsigned int)f->class);
+	}
+	fputc(')', out);
+}
+
+static void policy__explain_caps(const struct policy_rule *r, FILE *out)
+{
+	char mem[24];
+
+	if (!r->max_memory && !r->max_devices)
+		return;
+	fputs(", up to ", out);
+	if (r->max_memory) {
+		policy__size_text(r->max_memory, mem);
+		fprintf(out, "%s of memory%s", mem, r->max_devices ? " and " : "");
+	}
+	if (r->max_devices)
+		fprintf(out, "%u device%s", r->max_devices, r->max_devices == 1 ? "" : "s");
+	fputs(" per VM", out);
+}
+
+void policy__explain(const struct policy *p, FILE *out)
+{
+	fprintf(out, "%s: %u rule%s; ", p->path, p->nr_rules, p->nr_rules == 1 ? "" : "s");
+	if (p->audit_log[0])
+		fprintf(out, "audit log %s\n", p->audit_log);
+	else
+		fputs("no audit-log file, decisions go to syslog only\n", out);
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		fprintf(out, "  line %u: ", r->line);
+		policy__explain_subject(r, out);
+		fputs(r->allow || r->any ? " may assign " : " may not assign ", out);
+		policy__explain_device(r, out);
+		policy__explain_caps(r, out);
+		fputc('\n', out);
+	}
+	fputs(p->nr_rules ? "  anything else is denied\n" : "  nothing may be assigned: there are no rules\n", out);
+}
+
+static const char check_policy_usage[] =
+	"usage: airlock check-policy [FILE]\n"
+	"  read the device policy FILE (default " POLICY_DEFAULT ") with every check\n"
+	"  airlock run makes, and say what it allows; exit status 1 when it is refused\n";
+
+int cmd_check_policy(int argc, char **argv)
+{
+	static struct policy p;
+	const char *path = NULL;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			fputs(check_policy_usage, stdout);
+			return 0;
+		}
+		if (argv[i][0] == '-') {
+			pr_err("unknown option '%s'; see 'airlock check-policy --help'", argv[i]);
+			return 2;
+		}
+		if (path) {
+			pr_err("unexpected argument '%s'; check-policy checks one file", argv[i]);
+			return 2;
+		}
+		path = argv[i];
+	}
+	if (policy__load(&p, path ? path : POLICY_DEFAULT, err, sizeof(err))) {
+		pr_err("%s", err);
+		return 1;
+	}
+	policy__explain(&p, stdout);
+	return 0;
+}

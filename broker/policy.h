@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_POLICY_H
+#define AIRLOCK_POLICY_H
+
+/*
+ * Who may assign which host devices (airlock-policy(5), docs/policy.md).
+ * The policy file is line based:
+ *   audit-log /var/log/airlock/audit.log
+ *   allow user alice device 0000:01:00.0
+ *   allow group kvm device 10de:* memory 16G devices 2
+ *   deny user * device 8086::0c03
+ * Rules are tried in file order; for each device the first rule whose
+ * subject and device match decides; no match denies. A missing file
+ * allows nothing. Every error is one line "PATH:LINE: what; what to do".
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "pcifilter.h"
+
+#define POLICY_DEFAULT		"/etc/airlock/policy.conf"
+#define POLICY_FILE_MAX		(64 * 1024)	/* bytes */
+#define POLICY_LINE_MAX		1024		/* bytes, without the newline */
+#define POLICY_RULES_MAX	256
+#define POLICY_NAME_MAX		33		/* a user or group name and its NUL */
+#define POLICY_GIDS_MAX		64
+#define POLICY_DEVICES_MAX	CLI_VFIO_MAX	/* the largest "devices N" */
+
+struct policy_rule {
+	unsigned int line;
+	bool allow;
+	bool group;			/* group rule: id is a gid */
+	bool any;			/* "user *" */
+	uint32_t id;			/* uid or gid */
+	char who[POLICY_NAME_MAX];	/* as written, for messages */
+	bool by_bdf;
+	struct cli_bdf bdf;		/* by_bdf */
+	struct pci_filter filter;	/* !by_bdf */
+	uint64_t max_memory;		/* per VM; 0: no cap */
+	unsigned int max_devices;	/* per VM; 0: no cap */
+};
+
+struct policy {
+	char path[PATH_MAX];
+	char audit_log[PATH_MAX];	/* "" when none */
+	struct policy_rule rules[POLICY_RULES_MAX];
+	unsigned int nr_rules;
+};
+
+/* Who runs airlock, as the rules see them. */
+struct policy_subject {
+	uid_t uid;
+	char name[POLICY_NAME_MAX];	/* "" when the uid has no user entry */
+	gid_t gids[POLICY_GIDS_MAX];	/* primary and supplementary */
+	unsigned int nr_gids;
+};
+
+struct policy_verdict {
+	const struct policy_rule *rule;	/* NULL: no rule matched */
+	bool allowed;
+	char reason[512];		/* one line, for the user and the audit log */
+};
+
+/*
+ * Read and parse the policy at path. Fails closed: the file must be a
+ * regular file (not a symbolic link) owned by root and not writable by
+ * group or others, in directories up to / that are root's and not
+ * writable by others unless sticky. 0; -ENOENT when there is no such
+ * file (err says nothing may be assigned); -EINVAL, -EPERM or another
+ * -errno with err holding one line.
+ */
+int policy__load(struct policy *p, const char *path, char *err, size_t errlen);
+/* Parse len bytes of text read from path. Only looks up user and group names. */
+int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * The invoking user: the real uid when not 0 (a setuid-root install);
+ * when it is 0 and SUDO_UID names a uid, that user (root acting for
+ * them); else root. Groups from the user database. 0 or -EINVAL.
+ */
+int policy__subject(struct policy_subject *s, char *err, size_t errlen);
+
+/*
+ * Whether who may assign the device bdf (canonical, "0000:01:00.0") with
+ * ids to a VM of mem_size bytes and nr_devices assigned devices. Always
+ * fills v, whose reason names the deciding rule or says that none did.
+ */
+void policy__decide(const struct policy *p, const struct policy_subject *who, const char *bdf,
+		    const struct pci_ids *ids, uint64_t mem_size, unsigned int nr_devices,
+		    struct policy_verdict *v);
+
+/*
+ * A rule as one line, in the file's syntax with the device in canonical
+ * form: "allow group kvm device 10de:* memory 16G devices 2".
+ */
+void policy__rule_text(const struct policy_rule *r, char *out, size_t len);
+/* What p allows, rule by rule, as `airlock check-policy` prints it. */
+void policy__explain(const struct policy *p, FILE *out);
+
+#endif
