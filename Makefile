@@ -108,6 +108,8 @@ TEST_OBJ_test_policy  := broker/policy.c broker/pcifilter.c broker/cli.c shared/
 TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
 TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
 TEST_LIBS_test_hostpci := -lpci
+TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c shared/log.c
+TEST_LIBS_test_doctor := -lcap-ng
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps
