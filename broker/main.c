@@ -5,19 +5,39 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
+#include "commands.h"
 #include "console.h"
 #include "counters.h"
+#include "grant.h"
 #include "log.h"
 #include "monitor.h"
+#include "policy.h"
 #include "sandbox.h"
 #include "vfio.h"
 #include "vm.h"
 
-static const char usage[] =
-	"usage: airlock run --kernel IMAGE [options]   start a VM (airlock run --help)\n";
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "run",	  cmd_run,	    "run --kernel IMAGE [options]     start a VM" },
+	{ "list",	  cmd_list,	    "list [--json]                    the host's PCI devices, and which can be assigned" },
+	{ "doctor",	  cmd_doctor,	    "doctor [BDF] [--memory SIZE]     check the host (and a device) for assignment" },
+	{ "check-policy", cmd_check_policy, "check-policy [FILE]              check a device policy and say what it allows" },
+};
+
+static void broker__usage(FILE *out)
+{
+	fputs("usage: airlock COMMAND [options]   (airlock COMMAND --help; man airlock)\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  airlock %s\n", commands[i].usage);
+}
 
 static int broker__signals(sigset_t *mask)
 {
@@ -33,6 +53,8 @@ static int broker__signals(sigset_t *mask)
 }
 
 static const struct vfio_host vfio_host = { .sysfs = "/sys", .dev = "/dev" };
+static struct policy policy;
+static struct policy_subject who;
 
 /*
  * Everything that can fail on the user's input fails here, before the VMM
@@ -42,12 +64,35 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 {
 	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
-	if (vm__open_images(vm, cli) || vm__create_ram(vm, cli->mem_size) || vm__create_stats(vm))
+	if (vm__open_images(vm, cli, &who) || vm__create_ram(vm, cli->mem_size) || vm__create_stats(vm))
 		return -1;
 	if (vfio__open(vfio, &vfio_host, cli->mem_size) || vfio__map_ram(vfio, vm->ram_fd, cli->mem_size) ||
 	    vfio__open_devices(vfio))
 		return -1;
 	return vm__open_kvm(vm, cli->vcpus) ? -1 : 0;
+}
+
+static void broker__audit_start(const struct sandbox *sb)
+{
+	struct json *j = audit__begin("vmm-start");
+
+	json__i64(j, "pid", sb->pid);
+	json__u64(j, "vmm_uid", sb->uid);
+	json__u64(j, "vmm_gid", sb->gid);
+	audit__end(j);
+}
+
+static void broker__audit_exit(const struct mon *mon)
+{
+	struct json *j = audit__begin("vmm-exit");
+	int st = mon->wait_status;
+
+	if (WIFEXITED(st))
+		json__i64(j, "exit", WEXITSTATUS(st));
+	else
+		json__str(j, "signal", sigabbrev_np(WTERMSIG(st)));
+	json__str(j, "violation", mon->why);
+	audit__end(j);
 }
 
 /*
@@ -79,10 +124,12 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 	sb.device_fds = vfio__vmm_fds(&vfio);
 	if (sandbox__spawn(&sb, exe, mask))
 		goto out;
+	broker__audit_start(&sb);
 	mon.sock = sb.sock;
 	mon.stats = vm.stats;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
 	status = mon__run(&mon, sb.pid, sigfd);
+	broker__audit_exit(&mon);
 	close(sb.sock);
 	/* A reset starts another boot, with a fresh page; --stats shows the last boot's. */
 	if (cli->stats && status != VMM_EXIT_RESET)
@@ -118,6 +165,92 @@ static int broker__run(const struct cli *cli)
 	return status;
 }
 
+static void broker__audit_request(const struct cli *cli)
+{
+	struct json *j = audit__begin("request");
+
+	json__str(j, "name", cli->name);
+	json__str(j, "kernel", cli->kernel);
+	json__u64(j, "memory", cli->mem_size);
+	json__u64(j, "processors", cli->vcpus);
+	json__arr_begin(j, "devices");
+	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
+		char dev[CLI_NAME_MAX + PCIFILTER_LEN + 1], id[PCIFILTER_LEN];
+
+		if (cli->vfio[i].by_filter)
+			pcifilter__name(&cli->vfio[i].filter, id);
+		else
+			cli__bdf_name(&cli->vfio[i].bdf, id);
+		snprintf(dev, sizeof(dev), "%s:%s", cli->port[cli->vfio[i].port].name, id);
+		json__str(j, NULL, dev);
+	}
+	json__arr_end(j);
+	audit__end(j);
+}
+
+/*
+ * Who asks, and whether the policy lets them have the devices they name.
+ * A VM without devices needs no policy; one with devices needs the file.
+ */
+static int broker__authorize(struct cli *cli)
+{
+	const char *path = cli->policy ? cli->policy : POLICY_DEFAULT;
+	char err[512];
+	int ret;
+
+	if (policy__subject(&who, err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
+	ret = policy__load(&policy, path, err, sizeof(err));
+	if (audit__open(who.name, who.uid, ret ? NULL : policy.audit_log))
+		return -1;
+	audit__new_vm();
+	broker__audit_request(cli);
+	if (ret == -ENOENT && !cli->nr_vfio)
+		return 0;
+	if (ret) {
+		grant__refuse(err);
+		return -1;
+	}
+	return grant__devices(cli, &policy, &who, vfio_host.sysfs, vfio_host.dev);
+}
+
+static void broker__audit_teardown(int status)
+{
+	struct json *j = audit__begin("teardown");
+
+	json__i64(j, "status", status);
+	audit__end(j);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli cli;
+	char err[512];
+	int ret;
+
+	ret = cli__parse(&cli, argc, argv, err, sizeof(err));
+	if (ret == CLI_HELP) {
+		fputs(cli_usage, stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
+		return 1;
+	}
+	if (broker__authorize(&cli))
+		return 1;
+	ret = broker__run(&cli);
+	broker__audit_teardown(ret);
+	audit__close();
+	return ret;
+}
+
 /*
  * The VMM inherits descriptors 0-2 as its console. Were one closed, the
  * next descriptor the broker opens (an image, guest RAM, a VFIO group)
@@ -136,10 +269,6 @@ static int broker__guard_stdio(void)
 
 int main(int argc, char **argv)
 {
-	struct cli cli;
-	char err[512];
-	int ret;
-
 	log_prog = "airlock";
 	if (broker__guard_stdio()) {
 		pr_err("standard input, output or error is closed and /dev/null cannot take its place: %s",
@@ -147,25 +276,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		broker__usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (strcmp(argv[1], "run")) {
-		pr_err("unknown command '%s'; see 'airlock --help'", argv[1]);
-		return 2;
-	}
-	ret = cli__parse(&cli, argc - 1, argv + 1, err, sizeof(err));
-	if (ret == CLI_HELP) {
-		fputs(cli_usage, stdout);
-		return 0;
-	}
-	if (ret) {
-		pr_err("%s", err);
-		return 2;
-	}
-	if (geteuid() != 0) {
-		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
-		return 1;
-	}
-	return broker__run(&cli);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	pr_err("unknown command '%s'; see 'airlock --help'", argv[1]);
+	return 2;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,7 +32,7 @@ static int vm__open_image(const char *opt, const char *path)
 	return fd;
 }
 
-int vm__open_images(struct vm *vm, const struct cli *cli)
+static int vm__open_all(struct vm *vm, const struct cli *cli)
 {
 	vm->kernel_fd = vm__open_image("--kernel", cli->kernel);
 	if (vm->kernel_fd < 0)
@@ -41,6 +43,37 @@ int vm__open_images(struct vm *vm, const struct cli *cli)
 			return vm->initrd_fd;
 	}
 	return 0;
+}
+
+/*
+ * The guest reads whatever it boots, so images are opened with the
+ * invoking user's file-system identity: root's powers must not let a user
+ * boot /etc/shadow as an initrd. setfsuid() to a non-zero uid also drops
+ * the file capabilities (CAP_DAC_OVERRIDE...) until it is set back.
+ */
+int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who)
+{
+	gid_t saved[POLICY_GIDS_MAX];
+	int nsaved = getgroups(POLICY_GIDS_MAX, saved), ret;
+
+	if (nsaved < 0 || !who->nr_gids || setgroups(who->nr_gids, who->gids)) {
+		pr_err("cannot take on the groups of uid %u to open the images: %s", (unsigned int)who->uid,
+		       strerror(errno));
+		return -EPERM;
+	}
+	setfsgid(who->gids[0]);
+	setfsuid(who->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != who->uid) {
+		pr_err("cannot take on uid %u to open the images", (unsigned int)who->uid);
+		ret = -EPERM;
+	} else {
+		ret = vm__open_all(vm, cli);
+	}
+	setfsuid(0);
+	setfsgid(0);
+	if (setgroups((size_t)nsaved, saved))
+		die("cannot restore the broker's groups: %s", strerror(errno));
+	return ret;
 }
 
 /*

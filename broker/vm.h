@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "policy.h"
 #include "proto.h"
 #include "stats.h"
 
@@ -22,7 +23,8 @@ struct vm {
 #define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .stats_fd = -1 }
 
 /* Each prints one line saying what failed and what to do, and returns -errno. */
-int vm__open_images(struct vm *vm, const struct cli *cli);
+/* The images, opened as the user who asked for them (who). */
+int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who);
 int vm__create_ram(struct vm *vm, uint64_t size);
 int vm__create_stats(struct vm *vm);
 int vm__open_kvm(struct vm *vm, unsigned int vcpus);

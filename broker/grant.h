@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AIRLOCK_GRANT_H
+#define AIRLOCK_GRANT_H
+
+/*
+ * Which host devices a run gets: each --vfio PORT:FILTER resolved to a
+ * free matching device the invoking user may have, then every device put
+ * to the policy. Every decision is an audit line; a refusal is also one
+ * line on stderr.
+ */
+#include "cli.h"
+#include "policy.h"
+
+/* 0, or -EACCES (or another -errno) after saying why. sys, dev: "/sys", "/dev". */
+int grant__devices(struct cli *cli, const struct policy *p, const struct policy_subject *who,
+		   const char *sys, const char *dev);
+/* A run refused before any device was looked at, because the policy would not load. */
+void grant__refuse(const char *why);
+
+#endif
