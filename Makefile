@@ -110,6 +110,7 @@ TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sys
 TEST_LIBS_test_hostpci := -lpci
 TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c shared/log.c
 TEST_LIBS_test_doctor := -lcap-ng
+TEST_OBJ_test_bind    := broker/bind.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps

@@ -85,12 +85,17 @@ static inline const char *contents(const char *rel)
 /*
  * A device at bdf in group (or none: -1), bound to driver ("" for none),
  * with the attributes the broker writes to, and its group's /dev node.
+ * As in sysfs, the bus entry links to the device's directory, from where
+ * the driver and group links lead to the right places when followed.
  */
 static inline void device(const char *bdf, int group, const char *driver)
 {
 	char target[256];
 
-	put("sys/bus/pci/devices/%s/driver_override=(null)\n", bdf);
+	put("sys/devices/pci0000:00/%s/driver_override=(null)\n", bdf);
+	put("sys/bus/pci/devices");
+	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
+	link_to(target, "sys/bus/pci/devices/%s", bdf);
 	if (driver[0]) {
 		put("sys/bus/pci/drivers/%s/bind=", driver);
 		put("sys/bus/pci/drivers/%s/unbind=", driver);

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: MIT
+/*
+ * airlock bind / unbind: hand devices to vfio-pci and give them back.
+ * The kernel's own way, driver_override, names the driver for this one
+ * device (new_id would take every device with the same ids). The driver a
+ * device had is kept under /run/airlock/drivers, so that unbind puts back
+ * exactly that. A device the host is using (a mounted disk, an interface
+ * that is up) is refused unless --force: taking it loses data.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "host.h"
+#include "hostpci.h"
+#include "log.h"
+
+#define BIND_GROUP_MAX	64	/* devices of one group handed over at once */
+#define BIND_DEPTH_MAX	16	/* sysfs directories below a PCI device: disks sit 4 to 7 deep */
+#define BIND_LIST_MAX	400	/* a list of devices in a message */
+
+static const char bind_usage[] =
+	"usage: airlock bind [--group] [--force] [--root DIR] BDF...\n"
+	"  hand each device to vfio-pci (driver_override), remembering its driver for airlock unbind\n"
+	"  --group     also hand over the other devices of its IOMMU group that a host driver holds\n"
+	"              (a group is assigned whole); without it, such a group is refused\n"
+	"  --force     take a device even though it backs a mounted filesystem, swap or an\n"
+	"              interface that is up: the host loses it, with whatever data was in flight\n"
+	"  --root DIR  act on DIR/sys, DIR/proc and DIR/run instead (a fake host tree, for tests)\n";
+
+static const char unbind_usage[] =
+	"usage: airlock unbind [--root DIR] BDF...\n"
+	"  give each device back from vfio-pci to the driver it had before airlock bind\n"
+	"  (without a record of it, to whichever driver the kernel picks)\n"
+	"  --root DIR  act on DIR/sys and DIR/run instead (a fake host tree, for tests)\n";
+
+struct bind_dev {
+	char bdf[CLI_BDF_LEN];
+	char driver[SYSFS_DRIVER_MAX];	/* "" when none */
+};
+
+/* The devices of a group that must go to vfio-pci for bdf to be assigned. */
+struct bind_set {
+	const char *sys, *bdf;
+	struct bind_dev dev[BIND_GROUP_MAX];
+	unsigned int n;
+};
+
+static int bind__write(const char *bdf, const char *text, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Write text to the attribute the format names; 0, or -errno after a line saying so. */
+static int bind__write(const char *bdf, const char *text, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int n, ret;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	ret = n < 0 || (size_t)n >= sizeof(path) ? -ENAMETOOLONG : sysfs__write(path, text);
+	if (ret)
+		pr_err("%s: cannot write %s: %s", bdf, path, strerror(-ret));
+	return ret;
+}
+
+/*
+ * The records of original drivers: <run>/airlock/drivers/<bdf>, root's
+ * own. A record another user could have written would make unbind bind
+ * the device to a driver of that user's choosing.
+ */
+static int bind__record_dir(const struct host *h, char *dir, size_t len)
+{
+	static const char *const parts[] = { "airlock", "airlock/drivers" };
+	struct stat st;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(parts); i++) {
+		if (sysfs__path(dir, len, "%s/%s", h->run, parts[i]))
+			return -ENAMETOOLONG;
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+		if (lstat(dir, &st))
+			return -errno;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+			return -EPERM;
+	}
+	return 0;
+}
+
+static int bind__record_path(const struct host *h, const char *bdf, char *path, size_t len)
+{
+	char dir[PATH_MAX];
+	int ret = bind__record_dir(h, dir, sizeof(dir));
+
+	return ret ? ret : sysfs__path(path, len, "%s/%s", dir, bdf);
+}
+
+/* Keep driver as bdf's original; -EEXIST when a record is there already: the first original wins. */
+static int bind__record_save(const struct host *h, const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], text[SYSFS_DRIVER_MAX + 1];
+	autoclose int fd = -1;
+	int ret = bind__record_path(h, bdf, path, sizeof(path));
+	size_t len = (size_t)snprintf(text, sizeof(text), "%s\n", driver);
+
+	if (ret)
+		return ret;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len) {
+		unlink(path);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* bdf's original driver ("" for none); -ENOENT without a record, -EPERM for one not root's own, -EINVAL. */
+static int bind__record_load(const struct host *h, const char *bdf, char driver[SYSFS_DRIVER_MAX])
+{
+	char path[PATH_MAX], text[SYSFS_DRIVER_MAX + 1];
+	autoclose int fd = -1;
+	struct stat st;
+	ssize_t n;
+	int ret = bind__record_path(h, bdf, path, sizeof(path));
+
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	n = read(fd, text, sizeof(text));
+	if (n <= 0 || text[n - 1] != '\n')
+		return -EINVAL;
+	text[n - 1] = '\0';
+	if (text[0] && !sysfs__driver_name_ok(text))
+		return -EINVAL;
+	memcpy(driver, text, (size_t)n);
+	return 0;
+}
+
+static void bind__record_drop(const struct host *h, const char *bdf)
+{
+	char path[PATH_MAX];
+
+	if (!bind__record_path(h, bdf, path, sizeof(path)))
+		unlink(path);
+}
+
+static void bind__audit(const char *event, const char *bdf, const char *from, const char *to, bool ok, bool forced)
+{
+	struct json *j = audit__begin(event);
+
+	json__str(j, "device", bdf);
+	json__str(j, "from", from[0] ? from : NULL);
+	json__str(j, "to", to[0] ? to : NULL);
+	json__bool(j, "ok", ok);
+	if (forced)
+		json__bool(j, "forced", true);
+	audit__end(j);
+}
+
+/* What the host uses a device for, found by walking its sysfs directory. */
+struct bind_use {
+	const struct host *h;
+	char what[256];		/* "" while nothing is found */
+};
+
+static void __attribute__((format(printf, 2, 3))) bind__found(struct bind_use *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->what, sizeof(u->what), fmt, ap);
+	va_end(ap);
+}
+
+/* The attribute name of the directory dirfd, NUL-terminated; its length or -errno. */
+static ssize_t bind__attr(int dirfd, const char *name, char *buf, size_t max)
+{
+	autoclose int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, max - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Whether a line of the file has field (1-based, blank-separated) equal to want. */
+static bool bind__listed(const char *path, unsigned int field, const char *want)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *save, *tok;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		tok = strtok_r(line, " \t\n", &save);
+		for (unsigned int i = 1; tok && i < field; i++)
+			tok = strtok_r(NULL, " \t\n", &save);
+		found = tok && !strcmp(tok, want);
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* A mount's source, after the " - fstype " of a mountinfo line. */
+static bool bind__mount_source(const char *path, const char *dev_name)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *sep;
+	size_t cap = 0, len = strlen(dev_name);
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		sep = strstr(line, " - ");
+		sep = sep ? strchr(sep + 3, ' ') : NULL;
+		found = sep && !strncmp(sep + 1, dev_name, len) && (sep[1 + len] == ' ' || sep[1 + len] == '\n');
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* The first entry of the directory name in dirfd into out; false when it is empty or cannot be read. */
+static bool bind__first_entry(int dirfd, const char *name, char *out, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	bool found = false;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (de = readdir(dir)))
+		if ((found = strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+			snprintf(out, len, "%s", de->d_name);
+	closedir(dir);
+	return found;
+}
+
+/* A block device (disk or partition) name, at dirfd: mounted, swap, or held by another block device? */
+static void bind__block(struct bind_use *u, int dirfd, const char *name)
+{
+	char dev[32], path[PATH_MAX], dev_name[NAME_MAX + 8], holder[NAME_MAX + 1];
+
+	snprintf(dev_name, sizeof(dev_name), "/dev/%s", name);
+	if (bind__attr(dirfd, "dev", dev, sizeof(dev)) > 0) {
+		dev[strcspn(dev, "\n")] = '\0';
+		if (!sysfs__path(path, sizeof(path), "%s/self/mountinfo", u->h->proc) &&
+		    (bind__listed(path, 3, dev) || bind__mount_source(path, dev_name))) {
+			bind__found(u, "%s (%s) is mounted", name, dev);
+			return;
+		}
+	}
+	if (!sysfs__path(path, sizeof(path), "%s/swaps", u->h->proc) && bind__listed(path, 1, dev_name))
+		bind__found(u, "%s is a swap area in use", name);
+	else if (bind__first_entry(dirfd, "holders", holder, sizeof(holder)))
+		bind__found(u, "%s is held by %s (device-mapper, RAID or the like)", name, holder);
+}
+
+static void bind__net(struct bind_use *u, int dirfd, const char *name)
+{
+	char state[32], flags[32];
+	unsigned long f = 0;
+
+	if (bind__attr(dirfd, "flags", flags, sizeof(flags)) > 0)
+		f = strtoul(flags, NULL, 16);
+	if ((bind__attr(dirfd, "operstate", state, sizeof(state)) > 0 && !strcmp(state, "up\n")) || (f & IFF_UP))
+		bind__found(u, "its network interface %s is up (ip link set %s down first)", name, name);
+}
+
+/*
+ * The directory dirfd (named name) and those below it, never through a
+ * link: a sysfs device directory links to its driver, its subsystem and
+ * more, where a walk would not end. The subsystem link says what each is.
+ */
+static void bind__walk(struct bind_use *u, int dirfd, const char *name, unsigned int depth)
+{
+	char subsystem[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, "subsystem", subsystem, sizeof(subsystem) - 1);
+	const char *kind;
+	struct dirent *de;
+	DIR *dir;
+
+	if (n > 0) {
+		subsystem[n] = '\0';
+		kind = strrchr(subsystem, '/');
+		kind = kind ? kind + 1 : subsystem;
+		if (!strcmp(kind, "block"))
+			bind__block(u, dirfd, name);
+		else if (!strcmp(kind, "net"))
+			bind__net(u, dirfd, name);
+	}
+	if (depth == BIND_DEPTH_MAX || !(dir = fdopendir(dup(dirfd))))
+		return;
+	while (!u->what[0] && (de = readdir(dir))) {
+		autoclose int sub = -1;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			bind__walk(u, sub, de->d_name, depth + 1);
+	}
+	closedir(dir);
+}
+
+/* What the host uses bdf for, into u->what ("" for nothing found); 0 or -errno. */
+static int bind__in_use(struct bind_use *u, const char *bdf)
+{
+	char path[PATH_MAX];
+	autoclose int fd = -1;
+
+	u->what[0] = '\0';
+	if (sysfs__path(path, sizeof(path), "%s/bus/pci/devices/%s", u->h->sys, bdf))
+		return -ENAMETOOLONG;
+	/* The bus entry is a link to the device's directory: the one link followed. */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	bind__walk(u, fd, bdf, 0);
+	return 0;
+}
+
+static int bind__collect(const char *member, void *arg)
+{
+	struct bind_set *s = arg;
+	struct bind_dev *d;
+	int ret;
+
+	if (s->n == BIND_GROUP_MAX)
+		return -E2BIG;
+	d = &s->dev[s->n];
+	ret = sysfs__driver(s->sys, member, d->driver);
+	if (ret)
+		return ret;
+	if (!strcmp(d->driver, "vfio-pci") || (strcmp(member, s->bdf) && hostpci__member_driver_ok(d->driver)))
+		return 0;
+	snprintf(d->bdf, sizeof(d->bdf), "%s", member);
+	s->n++;
+	return 0;
+}
+
+/* "0000:00:04.1 (e1000e), ..." for the devices of s but bdf; how many. */
+static unsigned int bind__others(const struct bind_set *s, char *out, size_t len)
+{
+	unsigned int count = 0;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned int i = 0; i < s->n; i++) {
+		if (!strcmp(s->dev[i].bdf, s->bdf))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s (%s)", count ? ", " : "", s->dev[i].bdf,
+						  s->dev[i].driver[0] ? s->dev[i].driver : "no driver");
+		count++;
+	}
+	return count;
+}
+
+/* The hand-over of one device; 0 when it ends on vfio-pci. */
+static int bind__device(const struct host *h, const struct bind_dev *d, bool forced)
+{
+	char now[SYSFS_DRIVER_MAX];
+	int ret = bind__record_save(h, d->bdf, d->driver);
+
+	if (ret && ret != -EEXIST) {
+		pr_err("%s: cannot keep a record of its driver under %s/airlock/drivers: %s; nothing was changed",
+		       d->bdf, h->run, strerror(-ret));
+		return ret;
+	}
+	ret = bind__write(d->bdf, "vfio-pci", "%s/bus/pci/devices/%s/driver_override", h->sys, d->bdf);
+	if (!ret && d->driver[0])
+		ret = bind__write(d->bdf, d->bdf, "%s/bus/pci/devices/%s/driver/unbind", h->sys, d->bdf);
+	if (!ret)
+		ret = bind__write(d->bdf, d->bdf, "%s/bus/pci/drivers_probe", h->sys);
+	if (!ret)
+		ret = sysfs__driver(h->sys, d->bdf, now);
+	if (!ret && strcmp(now, "vfio-pci")) {
+		pr_err("%s: after the hand-over it is bound to %s, not vfio-pci; is vfio-pci loaded (modprobe vfio-pci)? dmesg says why the probe failed; airlock unbind %s gives it back",
+		       d->bdf, now[0] ? now : "no driver", d->bdf);
+		ret = -EIO;
+	}
+	if (!ret)
+		printf("bound %s to vfio-pci (was %s)\n", d->bdf, d->driver[0] ? d->driver : "without a driver");
+	bind__audit("bind", d->bdf, d->driver, "vfio-pci", !ret, forced);
+	return ret;
+}
+
+/* What stands in the way of binding the devices of s: refuse unless forced. 0, or -EBUSY after saying why. */
+static int bind__check_use(const struct host *h, const struct bind_set *s, bool force)
+{
+	struct bind_use u = { .h = h };
+
+	for (unsigned int i = 0; i < s->n; i++) {
+		int ret = bind__in_use(&u, s->dev[i].bdf);
+
+		if (ret) {
+			pr_err("%s: cannot look at what the host uses it for: %s", s->dev[i].bdf, strerror(-ret));
+			return ret;
+		}
+		if (!u.what[0])
+			continue;
+		if (!force) {
+			pr_err("%s is in use by the host: %s; taking it loses data: stop using it, or pass --force", s->dev[i].bdf,
+			       u.what);
+			return -EBUSY;
+		}
+		pr_err("warning: %s is in use by the host: %s; --force takes it anyway", s->dev[i].bdf, u.what);
+	}
+	return 0;
+}
+
+static int bind__one(const struct host *h, const char *bdf, bool group, bool force)
+{
+	struct bind_set s = { .sys = h->sys, .bdf = bdf };
+	struct hostpci_why why;
+	char others[BIND_LIST_MAX];
+	unsigned int nr_others;
+	int ret = hostpci__check_device(h->sys, bdf, &why);
+
+	if (ret) {
+		pr_err("%s%s%s", why.reason, why.fix[0] ? "; " : "", why.fix);
+		return ret;
+	}
+	if (sysfs__driver_loaded(h->sys, "vfio-pci")) {
+		pr_err("vfio-pci is not loaded; modprobe vfio-pci, then airlock bind %s again", bdf);
+		return -ENOENT;
+	}
+	ret = sysfs__group_devices(h->sys, (unsigned int)why.group, bind__collect, &s);
+	if (ret) {
+		pr_err("%s: cannot read the devices of IOMMU group %d and their drivers: %s", bdf, why.group, strerror(-ret));
+		return ret;
+	}
+	if (!s.n) {
+		printf("%s is bound to vfio-pci already\n", bdf);
+		return 0;
+	}
+	nr_others = bind__others(&s, others, sizeof(others));
+	if (nr_others && !group) {
+		pr_err("%s shares IOMMU group %d with %s, which the host holds; a group is assigned whole: airlock bind --group %s hands them all to vfio-pci",
+		       bdf, why.group, others, bdf);
+		return -EBUSY;
+	}
+	if (nr_others)
+		pr_err("warning: binding IOMMU group %d whole: %s go%s to vfio-pci too", why.group, others,
+		       nr_others == 1 ? "es" : "");
+	ret = bind__check_use(h, &s, force);
+	for (unsigned int i = 0; !ret && i < s.n; i++)
+		ret = bind__device(h, &s.dev[i], force);
+	return ret;
+}
+
+/*
+ * Back from vfio-pci: to the recorded driver, or without a record to
+ * whichever the kernel picks. 0 when the device ends where it should.
+ */
+static int unbind__one(const struct host *h, const char *bdf)
+{
+	char now[SYSFS_DRIVER_MAX], orig[SYSFS_DRIVER_MAX] = "", after[SYSFS_DRIVER_MAX];
+	int rec, ret = sysfs__device_exists(h->sys, bdf);
+
+	if (ret == -ENOENT) {
+		pr_err("there is no PCI device %s on this host; see lspci -D for the addresses", bdf);
+		return ret;
+	}
+	if (!ret)
+		ret = sysfs__driver(h->sys, bdf, now);
+	if (ret) {
+		pr_err("%s: cannot read which driver it is bound to: %s", bdf, strerror(-ret));
+		return ret;
+	}
+	rec = bind__record_load(h, bdf, orig);
+	if (rec && rec != -ENOENT) {
+		pr_err("%s: the record of its driver in %s/airlock/drivers/%s is not root's own regular file with one driver name; remove it, then airlock unbind %s again",
+		       bdf, h->run, bdf, bdf);
+		return rec;
+	}
+	if (now[0] && strcmp(now, "vfio-pci")) {
+		printf("%s is bound to %s, not vfio-pci: nothing to give back\n", bdf, now);
+		if (!rec)
+			bind__record_drop(h, bdf);
+		return 0;
+	}
+	if (orig[0] && sysfs__driver_loaded(h->sys, orig)) {
+		pr_err("%s: its driver %s is not loaded; modprobe %s, then airlock unbind %s again", bdf, orig, orig, bdf);
+		return -ENOENT;
+	}
+	/* A newline clears the override: the device's own drivers may claim it again. */
+	ret = bind__write(bdf, "\n", "%s/bus/pci/devices/%s/driver_override", h->sys, bdf);
+	if (!ret && now[0])
+		ret = bind__write(bdf, bdf, "%s/bus/pci/devices/%s/driver/unbind", h->sys, bdf);
+	if (!ret && orig[0])
+		ret = bind__write(bdf, bdf, "%s/bus/pci/drivers/%s/bind", h->sys, orig);
+	else if (!ret)
+		ret = bind__write(bdf, bdf, "%s/bus/pci/drivers_probe", h->sys);
+	if (!ret)
+		ret = sysfs__driver(h->sys, bdf, after);
+	if (!ret && (orig[0] ? strcmp(after, orig) : !strcmp(after, "vfio-pci"))) {
+		if (orig[0])
+			pr_err("%s: after giving it back it is bound to %s, not %s; dmesg says why, then airlock unbind %s again",
+			       bdf, after[0] ? after : "no driver", orig, bdf);
+		else
+			pr_err("%s: vfio-pci took it again: its vendor:device is in vfio-pci's ids (new_id or vfio-pci.ids=); take them out with echo VENDOR DEVICE > /sys/bus/pci/drivers/vfio-pci/remove_id",
+			       bdf);
+		ret = -EIO;
+	}
+	if (!ret && orig[0])
+		printf("bound %s back to %s (was %s)\n", bdf, orig, now[0] ? now : "without a driver");
+	else if (!ret)
+		printf("unbound %s from vfio-pci; %s; the kernel picked %s\n", bdf,
+		       rec ? "no record of its original driver" : "it had no driver before",
+		       after[0] ? after : "no driver");
+	if (!ret)
+		bind__record_drop(h, bdf);
+	bind__audit("unbind", bdf, now, ret ? "" : after, !ret, false);
+	return ret;
+}
+
+struct bind_args {
+	bool group, force;
+	const char *root;
+	char bdf[CLI_VFIO_MAX][CLI_BDF_LEN];
+	unsigned int n;
+};
+
+/* Options and addresses of bind (or unbind, which has only --root); 0, 1 for --help, or 2. */
+static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
+{
+	static const struct option opts[] = {
+		{ "group", no_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = is_bind ? "bind" : "unbind";
+	struct cli_bdf addr;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", is_bind ? opts : opts + 2, NULL)) != -1) {
+		if (c == 'g')
+			a->group = true;
+		else if (c == 'f')
+			a->force = true;
+		else if (c == 'r')
+			a->root = optarg;
+		else if (c == 'h')
+			return 1;
+		else {
+			pr_err("%s: unknown option or missing value; see airlock %s --help", cmd, cmd);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		pr_err("%s: which device? airlock %s BDF..., with addresses as lspci -D shows them", cmd, cmd);
+		return 2;
+	}
+	for (; optind < argc; optind++) {
+		if (cli__parse_bdf(argv[optind], &addr)) {
+			pr_err("%s: bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
+			       cmd, argv[optind]);
+			return 2;
+		}
+		if (a->n == CLI_VFIO_MAX) {
+			pr_err("%s: at most %u devices at a time", cmd, CLI_VFIO_MAX);
+			return 2;
+		}
+		cli__bdf_name(&addr, a->bdf[a->n++]);
+	}
+	return 0;
+}
+
+static int bind__main(int argc, char **argv, bool is_bind)
+{
+	const char *cmd = is_bind ? "bind" : "unbind";
+	struct bind_args a = { 0 };
+	struct host h;
+	int ret = bind__args(argc, argv, is_bind, &a), failed = 0;
+
+	if (ret == 1)
+		fputs(is_bind ? bind_usage : unbind_usage, stdout);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	if (getuid() != 0 || geteuid() != 0) {
+		pr_err("%s: changing which driver holds a device is for root: sudo airlock %s ...", cmd, cmd);
+		return 1;
+	}
+	if (host__init(&h, a.root))
+		return 2;
+	for (unsigned int i = 0; i < a.n; i++)
+		failed |= is_bind ? bind__one(&h, a.bdf[i], a.group, a.force) : unbind__one(&h, a.bdf[i]);
+	return failed ? 1 : 0;
+}
+
+int cmd_bind(int argc, char **argv)
+{
+	return bind__main(argc, argv, true);
+}
+
+int cmd_unbind(int argc, char **argv)
+{
+	return bind__main(argc, argv, false);
+}
