@@ -24,12 +24,15 @@
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	bool audited;	/* a privileged act outside a run: on record in the default policy's audit log */
 	const char *usage;
 } commands[] = {
-	{ "run",	  cmd_run,	    "run --kernel IMAGE [options]     start a VM" },
-	{ "list",	  cmd_list,	    "list [--json]                    the host's PCI devices, and which can be assigned" },
-	{ "doctor",	  cmd_doctor,	    "doctor [BDF] [--memory SIZE]     check the host (and a device) for assignment" },
-	{ "check-policy", cmd_check_policy, "check-policy [FILE]              check a device policy and say what it allows" },
+	{ "run",	  cmd_run,	    false, "run --kernel IMAGE [options]     start a VM" },
+	{ "list",	  cmd_list,	    false, "list [--json]                    the host's PCI devices, and which can be assigned" },
+	{ "doctor",	  cmd_doctor,	    false, "doctor [BDF] [--memory SIZE]     check the host (and a device) for assignment" },
+	{ "bind",	  cmd_bind,	    true,  "bind [--group] [--force] BDF...  hand devices to vfio-pci" },
+	{ "unbind",	  cmd_unbind,	    true,  "unbind BDF...                    give devices back to their own drivers" },
+	{ "check-policy", cmd_check_policy, false, "check-policy [FILE]              check a device policy and say what it allows" },
 };
 
 static void broker__usage(FILE *out)
@@ -267,6 +270,20 @@ static int broker__guard_stdio(void)
 	return 0;
 }
 
+/* The audit log of the default policy, or syslog alone when there is none to read. */
+static int broker__audit_open(void)
+{
+	char err[512];
+
+	if (policy__subject(&who, err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
+	if (policy__load(&policy, POLICY_DEFAULT, err, sizeof(err)))
+		policy.audit_log[0] = '\0';
+	return audit__open(who.name, who.uid, policy.audit_log);
+}
+
 int main(int argc, char **argv)
 {
 	log_prog = "airlock";
@@ -279,9 +296,13 @@ int main(int argc, char **argv)
 		broker__usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (commands[i].audited && broker__audit_open())
+			return 1;
+		return commands[i].run(argc - 1, argv + 1);
+	}
 	pr_err("unknown command '%s'; see 'airlock --help'", argv[1]);
 	return 2;
 }

@@ -389,14 +389,27 @@ static void vfio__audit_dma(const struct vfio *v, const char *event)
 	audit__end(j);
 }
 
+/* A device without a reset method is on record too: what its last user left in it stays. */
 static void vfio__audit_reset(const struct vfio *v, unsigned int i, const char *when, int err)
 {
 	struct json *j = audit__begin("device-reset");
 
 	json__str(j, "device", v->names[i]);
 	json__str(j, "when", when);
-	json__str(j, "result", err ? strerror(err) : "ok");
+	if (!(v->info[i].flags & VFIO_DEVICE_FLAGS_RESET))
+		json__str(j, "result", "none: the device has no reset method");
+	else
+		json__str(j, "result", err ? strerror(err) : "ok");
 	audit__end(j);
+}
+
+/* Reset device i if it can be, on record either way; 0 or the errno of a failed reset. */
+static int vfio__reset(const struct vfio *v, unsigned int i, const char *when)
+{
+	int err = (v->info[i].flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fds[i], VFIO_DEVICE_RESET) ? errno : 0;
+
+	vfio__audit_reset(v, i, when, err);
+	return err;
 }
 
 int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size)
@@ -565,11 +578,10 @@ static int vfio__describe_regions(struct vfio *v, unsigned int i, const struct v
 static int vfio__open_device(struct vfio *v, unsigned int i)
 {
 	struct vfio_device_info di = { .argsz = sizeof(di) };
-	int fd = ioctl(v->groups[v->group_of[i]].fd, VFIO_GROUP_GET_DEVICE_FD, v->names[i]);
+	int fd = ioctl(v->groups[v->group_of[i]].fd, VFIO_GROUP_GET_DEVICE_FD, v->names[i]), err;
 
 	if (fd < 0) {
-		int err = errno;
-
+		err = errno;
 		pr_err("%s: cannot open the VFIO device: %s%s", v->names[i], strerror(err),
 		       err == EBUSY ? "; another process has it open" : "");
 		return -err;
@@ -585,15 +597,11 @@ static int vfio__open_device(struct vfio *v, unsigned int i)
 	}
 	v->info[i].flags = di.flags;
 	/* Whatever its last user left in the device must not reach this guest. */
-	if (di.flags & VFIO_DEVICE_FLAGS_RESET) {
-		int err = ioctl(fd, VFIO_DEVICE_RESET) ? errno : 0;
-
-		vfio__audit_reset(v, i, "open", err);
-		if (err) {
-			pr_err("%s: the device does not reset (VFIO_DEVICE_RESET: %s); it may be wedged: try it again, or reset it with echo 1 > /sys/bus/pci/devices/%s/reset",
-			       v->names[i], strerror(err), v->names[i]);
-			return -EIO;
-		}
+	err = vfio__reset(v, i, "open");
+	if (err) {
+		pr_err("%s: the device does not reset (VFIO_DEVICE_RESET: %s); it may be wedged: try it again, or reset it with echo 1 > /sys/bus/pci/devices/%s/reset",
+		       v->names[i], strerror(err), v->names[i]);
+		return -EIO;
 	}
 	return vfio__describe_regions(v, i, &di);
 }
@@ -627,10 +635,9 @@ void vfio__close(struct vfio *v)
 	for (unsigned int i = 0; i < v->nr_devices; i++) {
 		int err;
 
-		if (v->fds[i] < 0 || !(v->info[i].flags & VFIO_DEVICE_FLAGS_RESET))
+		if (v->fds[i] < 0)
 			continue;
-		err = ioctl(v->fds[i], VFIO_DEVICE_RESET) ? errno : 0;
-		vfio__audit_reset(v, i, "teardown", err);
+		err = vfio__reset(v, i, "teardown");
 		if (err)
 			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
 			       v->names[i], strerror(err));

@@ -89,7 +89,7 @@ bind "$edu" vfio-pci
 
 step "a group member on a host driver: $fn1, in group $pair_group with $fn0, given to pvpanic-pci"
 bind "$fn1" pvpanic-pci
-refuse "$fn0 shares IOMMU group $pair_group with $fn1, which is bound to pvpanic-pci; a group can only be assigned whole: release it with echo $fn1 > /sys/bus/pci/devices/$fn1/driver/unbind" \
+refuse "$fn0 shares IOMMU group $pair_group with $fn1, which is bound to pvpanic-pci; a group can only be assigned whole; release it with echo $fn1 > /sys/bus/pci/devices/$fn1/driver/unbind" \
 	$PORTS --vfio "rp0:$fn0"
 
 step "a device on a host driver: $fn1 itself"
