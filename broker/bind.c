@@ -48,6 +48,7 @@ static const char unbind_usage[] =
 struct bind_dev {
 	char bdf[CLI_BDF_LEN];
 	char driver[SYSFS_DRIVER_MAX];	/* "" when none */
+	bool in_use;			/* by the host, and taken with --force */
 };
 
 /* The devices of a group that must go to vfio-pci for bdf to be assigned. */
@@ -388,7 +389,7 @@ static unsigned int bind__others(const struct bind_set *s, char *out, size_t len
 }
 
 /* The hand-over of one device; 0 when it ends on vfio-pci. */
-static int bind__device(const struct host *h, const struct bind_dev *d, bool forced)
+static int bind__device(const struct host *h, const struct bind_dev *d)
 {
 	char now[SYSFS_DRIVER_MAX];
 	int ret = bind__record_save(h, d->bdf, d->driver);
@@ -412,12 +413,12 @@ static int bind__device(const struct host *h, const struct bind_dev *d, bool for
 	}
 	if (!ret)
 		printf("bound %s to vfio-pci (was %s)\n", d->bdf, d->driver[0] ? d->driver : "without a driver");
-	bind__audit("bind", d->bdf, d->driver, "vfio-pci", !ret, forced);
+	bind__audit("bind", d->bdf, d->driver, "vfio-pci", !ret, d->in_use);
 	return ret;
 }
 
 /* What stands in the way of binding the devices of s: refuse unless forced. 0, or -EBUSY after saying why. */
-static int bind__check_use(const struct host *h, const struct bind_set *s, bool force)
+static int bind__check_use(const struct host *h, struct bind_set *s, bool force)
 {
 	struct bind_use u = { .h = h };
 
@@ -436,6 +437,7 @@ static int bind__check_use(const struct host *h, const struct bind_set *s, bool 
 			return -EBUSY;
 		}
 		pr_err("warning: %s is in use by the host: %s; --force takes it anyway", s->dev[i].bdf, u.what);
+		s->dev[i].in_use = true;
 	}
 	return 0;
 }
@@ -476,7 +478,7 @@ static int bind__one(const struct host *h, const char *bdf, bool group, bool for
 		       nr_others == 1 ? "es" : "");
 	ret = bind__check_use(h, &s, force);
 	for (unsigned int i = 0; !ret && i < s.n; i++)
-		ret = bind__device(h, &s.dev[i], force);
+		ret = bind__device(h, &s.dev[i]);
 	return ret;
 }
 

@@ -139,8 +139,8 @@ static void doctor__iommu(struct doctor *d)
 		groups = doctor__count(groups_path);
 	}
 	if (units > 0 && groups > 0) {
-		doctor__ok(d, "IOMMU present and enabled: %d IOMMU unit%s, %d IOMMU groups", units, units == 1 ? "" : "s",
-			   groups);
+		doctor__ok(d, "IOMMU present and enabled: %d IOMMU unit%s, %d IOMMU group%s", units, units == 1 ? "" : "s",
+			   groups, groups == 1 ? "" : "s");
 		return;
 	}
 	if (units > 0)
@@ -233,7 +233,9 @@ static void doctor__memlock(struct doctor *d, uint64_t size)
 		doctor__ok(d, "airlock runs as root with CAP_IPC_LOCK; RLIMIT_MEMLOCK does not limit DMA pinning");
 		return;
 	}
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) || (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < size)) {
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		rl.rlim_cur = 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < size) {
 		doctor__problem(d, "RLIMIT_MEMLOCK is %llu KiB, less than the %llu KiB of guest RAM that VFIO pins for DMA",
 				(unsigned long long)rl.rlim_cur >> 10, kib);
 		doctor__fix(d, "ulimit -l %llu in the shell that starts airlock, or in /etc/security/limits.conf: * - memlock %llu",

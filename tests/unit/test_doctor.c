@@ -63,7 +63,7 @@ static void test_healthy(void **state)
 	assert_int_equal(doctor(""), 0);
 	assert_string_equal(err, "");
 	assert_string_equal(out,
-		"ok       IOMMU present and enabled: 1 IOMMU unit, 1 IOMMU groups\n"
+		"ok       IOMMU present and enabled: 1 IOMMU unit, 1 IOMMU group\n"
 		"ok       interrupt remapping is on (IR- interrupt chips in /proc/interrupts)\n"
 		"ok       VFIO modules loaded: vfio, vfio_iommu_type1, vfio_pci\n"
 		"ok       /dev/vfio/vfio is there (the VFIO container)\n"
