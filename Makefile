@@ -106,6 +106,8 @@ TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
 TEST_OBJ_test_pcifilter := broker/pcifilter.c
 TEST_OBJ_test_policy  := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
 TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
+TEST_OBJ_test_grant   := broker/grant.c broker/policy.c broker/audit.c broker/json.c broker/hostpci.c broker/sysfs.c \
+                         broker/cli.c broker/pcifilter.c shared/log.c
 TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
 TEST_LIBS_test_hostpci := -lpci
 TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c shared/log.c
