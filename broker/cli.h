@@ -35,7 +35,7 @@ struct cli_vfio {
 	unsigned int port;	/* index into cli.port */
 	struct cli_bdf bdf;	/* given, or picked by the broker when by_filter */
 	bool by_filter;		/* PORT:FILTER: any free device matching filter that the policy allows */
-	struct pci_filter filter;
+	struct pcifilter filter;
 	uint16_t opts;		/* DEVICE_O_* */
 };
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pci/pci.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,11 +19,6 @@
 #include "hostpci.h"
 #include "json.h"
 #include "log.h"
-
-/* libpci has a struct pci_filter of its own, which pcifilter.h's would clash with. */
-#define pci_filter libpci_filter
-#include <pci/pci.h>
-#undef pci_filter
 
 #define LIST_JSON_VERSION	1
 #define LIST_NAME_MAX		128

@@ -38,12 +38,12 @@ static int pcifilter__field(const char *s, size_t len, size_t min, int32_t *out)
 	return 0;
 }
 
-int pcifilter__parse(const char *s, struct pci_filter *out)
+int pcifilter__parse(const char *s, struct pcifilter *out)
 {
 	const char *c1 = strchr(s, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	const char *end = s + strlen(s);
-	struct pci_filter f = { .class = -1 };
+	struct pcifilter f = { .class = -1 };
 
 	if (!c1 || (c2 && strchr(c2 + 1, ':')))
 		return -EINVAL;
@@ -55,14 +55,14 @@ int pcifilter__parse(const char *s, struct pci_filter *out)
 	return 0;
 }
 
-bool pcifilter__match(const struct pci_filter *f, const struct pci_ids *ids)
+bool pcifilter__match(const struct pcifilter *f, const struct pci_ids *ids)
 {
 	return (f->vendor < 0 || f->vendor == ids->vendor) &&
 	       (f->device < 0 || f->device == ids->device) &&
 	       (f->class < 0 || (uint32_t)f->class == ids->class >> 8);
 }
 
-bool pcifilter__equal(const struct pci_filter *a, const struct pci_filter *b)
+bool pcifilter__equal(const struct pcifilter *a, const struct pcifilter *b)
 {
 	return a->vendor == b->vendor && a->device == b->device && a->class == b->class;
 }
@@ -74,7 +74,7 @@ static char *pcifilter__put(char *p, int32_t v)
 	return p + sprintf(p, "%04x", (unsigned int)v);
 }
 
-void pcifilter__name(const struct pci_filter *f, char out[PCIFILTER_LEN])
+void pcifilter__name(const struct pcifilter *f, char out[PCIFILTER_LEN])
 {
 	char *p = pcifilter__put(out, f->vendor);
 

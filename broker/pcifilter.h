@@ -19,21 +19,21 @@ struct pci_ids {
 };
 
 /* -1: any. class is the 16-bit class and subclass, e.g. 0x0c03. */
-struct pci_filter {
+struct pcifilter {
 	int32_t vendor, device, class;
 };
 
 #define PCIFILTER_LEN	16	/* "vvvv:dddd:cccc" and its NUL */
 
 /* 0, or -EINVAL for anything but the syntax above (no blanks, signs or 0x). */
-int pcifilter__parse(const char *s, struct pci_filter *out);
-bool pcifilter__match(const struct pci_filter *f, const struct pci_ids *ids);
-bool pcifilter__equal(const struct pci_filter *a, const struct pci_filter *b);
+int pcifilter__parse(const char *s, struct pcifilter *out);
+bool pcifilter__match(const struct pcifilter *f, const struct pci_ids *ids);
+bool pcifilter__equal(const struct pcifilter *a, const struct pcifilter *b);
 /*
  * The canonical form: 4 lower-case hex digits a field, "*" for any, the
  * class left out when any: "10de:*", "*:10d3", "8086:*:0c03".
  */
-void pcifilter__name(const struct pci_filter *f, char out[PCIFILTER_LEN]);
+void pcifilter__name(const struct pcifilter *f, char out[PCIFILTER_LEN]);
 /*
  * Whether s is meant as a filter rather than a PCI address: an address
  * always has a '.' before its function, a filter never has one.

@@ -626,7 +626,7 @@ static void policy__explain_subject(const struct policy_rule *r, FILE *out)
 
 static void policy__explain_device(const struct policy_rule *r, FILE *out)
 {
-	const struct pci_filter *f = &r->filter;
+	const struct pcifilter *f = &r->filter;
 	char name[PCIFILTER_LEN];
 
 	policy__device_text(r, name);

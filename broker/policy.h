@@ -40,7 +40,7 @@ struct policy_rule {
 	char who[POLICY_NAME_MAX];	/* as written, for messages */
 	bool by_bdf;
 	struct cli_bdf bdf;		/* by_bdf */
-	struct pci_filter filter;	/* !by_bdf */
+	struct pcifilter filter;	/* !by_bdf */
 	uint64_t max_memory;		/* per VM; 0: no cap */
 	unsigned int max_devices;	/* per VM; 0: no cap */
 };

@@ -63,7 +63,7 @@ static void test_parse_accepts(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
-		struct pci_filter f;
+		struct pcifilter f;
 		char name[PCIFILTER_LEN];
 
 		assert_int_equal(pcifilter__parse(accepted[i].in, &f), 0);
@@ -79,7 +79,7 @@ static void test_parse_rejects(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(rejected) / sizeof(rejected[0]); i++) {
-		struct pci_filter f = { 7, 7, 7 };
+		struct pcifilter f = { 7, 7, 7 };
 
 		if (pcifilter__parse(rejected[i], &f) != -EINVAL)
 			fail_msg("accepted '%s'", rejected[i]);
@@ -93,7 +93,7 @@ static void test_name_round_trip(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
-		struct pci_filter f, g;
+		struct pcifilter f, g;
 		char name[PCIFILTER_LEN];
 
 		assert_int_equal(pcifilter__parse(accepted[i].in, &f), 0);
@@ -105,7 +105,7 @@ static void test_name_round_trip(void **state)
 
 static void test_name_longest(void **state)
 {
-	struct pci_filter f = { 0xffff, 0xffff, 0xffff };
+	struct pcifilter f = { 0xffff, 0xffff, 0xffff };
 	char name[PCIFILTER_LEN];
 
 	(void)state;
@@ -116,7 +116,7 @@ static void test_name_longest(void **state)
 static bool matches(const char *filter, uint16_t vendor, uint16_t device, uint32_t class)
 {
 	struct pci_ids ids = { vendor, device, class };
-	struct pci_filter f;
+	struct pcifilter f;
 
 	assert_int_equal(pcifilter__parse(filter, &f), 0);
 	return pcifilter__match(&f, &ids);
@@ -147,7 +147,7 @@ static void test_match(void **state)
 
 static void test_equal(void **state)
 {
-	struct pci_filter a, b;
+	struct pcifilter a, b;
 
 	(void)state;
 	assert_int_equal(pcifilter__parse("10de:", &a), 0);
