@@ -16,6 +16,10 @@ source "$(dirname "$0")/lib.sh"
 # pvpanic-pci is a host driver for pvpanic-fn1 (devices.conf), which shares
 # an IOMMU group with edu-fn0: a harmless one to bind and unbind.
 TESTHOST_MODULES=(kvm-amd vfio-pci pvpanic-pci)
+# The host's own drivers for the assigned devices, loaded after the devices
+# went to vfio-pci (driver_override keeps them there), so that airlock
+# unbind has a driver to give them back to.
+TESTHOST_LATE_MODULES=(nvme e1000e)
 
 [ $# -ge 3 ] || die "usage: build-initramfs.sh BIN_DIR GUEST_DIR OUTDIR SCENARIO_FILE..."
 bindir=$1 guestdir=$2 outdir=$3
@@ -35,6 +39,7 @@ kver=$(kernel_version "$kdir")
 root=$TESTHOST_BUILD/staging/testhost
 make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${TESTHOST_MODULES[@]}"
+INSTALL_MODULES_LIST=late.list install_modules "$kdir" "$kver" "$root" "${TESTHOST_LATE_MODULES[@]}"
 install -m 0755 "$TESTHOST_SRC/hostfs/init" "$root/init"
 mkdir -p "$root/testhost/scenarios"
 install -m 0755 "$TESTHOST_SRC"/hostfs/testhost/* "$root/testhost/"

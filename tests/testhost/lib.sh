@@ -159,21 +159,24 @@ resolve_modules() {
 # Copy modules (decompressing .ko.xz/.ko.zst/.ko.gz) into DEST/lib/modules/
 # and write DEST/lib/modules/load.list, which names them in load order.
 install_modules() {
-	local kdir=$1 kver=$2 dest=$3 ko name
+	local kdir=$1 kver=$2 dest=$3 list=${INSTALL_MODULES_LIST:-load.list} ko name
 	shift 3
 	mkdir -p "$dest/lib/modules"
-	: >"$dest/lib/modules/load.list"
+	: >"$dest/lib/modules/$list"
 	resolve_modules "$kdir" "$kver" "$@" >"$dest/lib/modules/.resolved"
 	while read -r ko; do
 		name=$(basename "$ko")
-		case $name in
-		*.ko.xz) name=${name%.xz}; xz -dc "$ko" >"$dest/lib/modules/$name" ;;
-		*.ko.zst) name=${name%.zst}; zstd -qdc "$ko" >"$dest/lib/modules/$name" ;;
-		*.ko.gz) name=${name%.gz}; gzip -dc "$ko" >"$dest/lib/modules/$name" ;;
+		name=${name%.xz} name=${name%.zst} name=${name%.gz}
+		# A dependency an earlier list loads already.
+		[ -e "$dest/lib/modules/$name" ] && continue
+		case $ko in
+		*.ko.xz) xz -dc "$ko" >"$dest/lib/modules/$name" ;;
+		*.ko.zst) zstd -qdc "$ko" >"$dest/lib/modules/$name" ;;
+		*.ko.gz) gzip -dc "$ko" >"$dest/lib/modules/$name" ;;
 		*.ko) cp "$ko" "$dest/lib/modules/$name" ;;
 		*) die "unexpected module file $ko" ;;
 		esac
-		printf '%s\n' "$name" >>"$dest/lib/modules/load.list"
+		printf '%s\n' "$name" >>"$dest/lib/modules/$list"
 	done <"$dest/lib/modules/.resolved"
 	rm -f "$dest/lib/modules/.resolved"
 }

@@ -137,7 +137,7 @@ step "binds and unbinds are on record"
 log=/var/log/airlock-audit.log
 jq -e . "$log" >/dev/null || fail "the audit log does not parse"
 jq -c 'select(.event == "bind" or .event == "unbind")' "$log"
-jq -e --arg d "$xbar" 'select(.event == "bind" and .device == $d and .from == "nvme")' "$log" >/dev/null ||
-	fail "no audit line for binding $xbar away from nvme"
-jq -e --arg d "$xbar" 'select(.event == "unbind" and .device == $d)' "$log" >/dev/null ||
-	fail "no audit line for unbinding $xbar"
+jq -s -e --arg d "$xbar" 'map(select(.event == "bind" and .device == $d and .from == "nvme")) | length > 0' \
+	"$log" >/dev/null || fail "no audit line for binding $xbar away from nvme"
+jq -s -e --arg d "$xbar" 'map(select(.event == "unbind" and .device == $d and .to == "nvme")) | length > 0' \
+	"$log" >/dev/null || fail "no audit line for giving $xbar back to nvme"
