@@ -15,14 +15,6 @@ fn1=$(device_bdf pvpanic-fn1)
 e1000e=$(device_bdf e1000e)
 records=/run/airlock/drivers
 
-driver_of() {
-	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
-		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
-	else
-		echo none
-	fi
-}
-
 # Whatever happens, the next scenario finds every device with vfio-pci.
 restore() {
 	for name in $(attached_devices); do

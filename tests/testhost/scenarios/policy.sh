@@ -29,20 +29,6 @@ write_policy() {
 write_policy "audit-log $log" "deny user * device $nvme" "allow user root device 1234:11e8 memory 256M devices 1"
 cat -n "$pol"
 
-driver_of() {
-	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
-		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
-	else
-		echo none
-	fi
-}
-
-bindings() {
-	for name in $(attached_devices); do
-		echo "$name $(driver_of "$(device_bdf "$name")")"
-	done
-}
-
 # refuse TEXT ARGS...: airlock run ARGS exits 1 with one line on stderr
 # containing TEXT, and the bindings are as they were.
 refuse() {

@@ -19,22 +19,6 @@ pair_group=$(vfio_group edu-fn0)
 	fail "edu-fn0 and pvpanic-fn1 are not in one IOMMU group (groups $pair_group and $(vfio_group pvpanic-fn1))"
 PORTS="--pcie-root-complex rc0 --pcie-root-port rc0:rp0 --pcie-root-port rc0:rp1"
 
-driver_of() {
-	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
-		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
-	else
-		echo none
-	fi
-}
-
-# Every attached device and its driver, a line each.
-bindings() {
-	for name in $(attached_devices); do
-		bdf=$(device_bdf "$name")
-		echo "$bdf $(driver_of "$bdf")"
-	done
-}
-
 # "/proc/PID /dev/vfio/..." for each open /dev/vfio file.
 vfio_holders() {
 	for fd in /proc/[0-9]*/fd/*; do

@@ -142,3 +142,20 @@ guest_shell_end() {
 	cat output
 	[ "$status" -eq 0 ] || fail "airlock exited with status $status"
 }
+
+# driver_of BDF: the driver bound to the device, or "none".
+driver_of() {
+	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
+		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+	else
+		echo none
+	fi
+}
+
+# Every attached device and its driver, a line each.
+bindings() {
+	for name in $(attached_devices); do
+		bdf=$(device_bdf "$name")
+		echo "$bdf $(driver_of "$bdf")"
+	done
+}
