@@ -250,7 +250,7 @@ static int cli__vfio_opts(const char *arg, const char *opts, uint16_t *out, stru
 /* The device part of --vfio, before the options: an address, or a filter for the broker to resolve. */
 static int cli__vfio_device(const char *arg, const char *dev, size_t len, struct cli_vfio *v, struct cli_err *e)
 {
-	char s[CLI_BDF_LEN] = "";
+	char s[CLI_BDF_LEN > PCIFILTER_LEN ? CLI_BDF_LEN : PCIFILTER_LEN] = "";
 
 	if (len < sizeof(s))
 		memcpy(s, dev, len);

@@ -177,8 +177,8 @@ static int grant__none(const struct grant_pick *k, const char *arg)
 		snprintf(why, sizeof(why), "no free device matching %s may be assigned now (%u match: %u denied, %u in use, %u taken by this VM, %u not ready); the first not ready: %s",
 			 filter, k->matched, k->denied, k->busy, k->taken, k->unassignable, k->first_unassignable);
 	else if (k->denied && !k->busy && !k->taken)
-		snprintf(why, sizeof(why), "the policy lets you have none of the %u devices matching %s; %s", k->matched,
-			 filter, k->first_denied);
+		snprintf(why, sizeof(why), "the policy lets you have no device matching %s (%u match); %s", filter,
+			 k->matched, k->first_denied);
 	else
 		snprintf(why, sizeof(why), "every device matching %s that you may have is in use (%u match: %u denied, %u in use by another process, %u taken by this VM); wait for one, or see airlock list",
 			 filter, k->matched, k->denied, k->busy, k->taken);

@@ -201,6 +201,11 @@ static int broker__authorize(struct cli *cli)
 	char err[512];
 	int ret;
 
+	/* A setuid-root broker reads as root: the caller must not pick what it reads (or quotes in errors). */
+	if (cli->policy && getuid() != 0) {
+		pr_err("--policy is for root; airlock run as you uses %s", POLICY_DEFAULT);
+		return -1;
+	}
 	if (policy__subject(&who, err, sizeof(err))) {
 		pr_err("%s", err);
 		return -1;
@@ -270,10 +275,19 @@ static int broker__guard_stdio(void)
 	return 0;
 }
 
-/* The audit log of the default policy, or syslog alone when there is none to read. */
-static int broker__audit_open(void)
+/*
+ * The audit log of the default policy, or syslog alone when there is none
+ * to read. Not for --help, nor for a caller the command refuses anyway.
+ */
+static int broker__audit_open(int argc, char **argv)
 {
 	char err[512];
+
+	if (getuid() != 0 || geteuid() != 0)
+		return 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help"))
+			return 0;
 
 	if (policy__subject(&who, err, sizeof(err))) {
 		pr_err("%s", err);
@@ -299,7 +313,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (commands[i].audited && broker__audit_open())
+		if (commands[i].audited && broker__audit_open(argc - 1, argv + 1))
 			return 1;
 		return commands[i].run(argc - 1, argv + 1);
 	}

@@ -32,6 +32,8 @@ static int vm__open_image(const char *opt, const char *path)
 	return fd;
 }
 
+#define VM_OVERFLOW_GID	65534	/* "nogroup", as /proc/sys/kernel/overflowgid has it by default */
+
 static int vm__open_all(struct vm *vm, const struct cli *cli)
 {
 	vm->kernel_fd = vm__open_image("--kernel", cli->kernel);
@@ -53,18 +55,20 @@ static int vm__open_all(struct vm *vm, const struct cli *cli)
  */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who)
 {
+	/* A uid without a user entry has no groups: it gets the kernel's overflow gid, no one's group. */
+	gid_t gid = who->nr_gids ? who->gids[0] : VM_OVERFLOW_GID;
 	gid_t saved[POLICY_GIDS_MAX];
 	int nsaved = getgroups(POLICY_GIDS_MAX, saved), ret;
 
-	if (nsaved < 0 || !who->nr_gids || setgroups(who->nr_gids, who->gids)) {
+	if (nsaved < 0 || setgroups(who->nr_gids, who->gids)) {
 		pr_err("cannot take on the groups of uid %u to open the images: %s", (unsigned int)who->uid,
 		       strerror(errno));
 		return -EPERM;
 	}
-	setfsgid(who->gids[0]);
+	setfsgid(gid);
 	setfsuid(who->uid);
-	if ((uid_t)setfsuid((uid_t)-1) != who->uid) {
-		pr_err("cannot take on uid %u to open the images", (unsigned int)who->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != who->uid || (gid_t)setfsgid((gid_t)-1) != gid) {
+		pr_err("cannot take on uid %u and gid %u to open the images", (unsigned int)who->uid, (unsigned int)gid);
 		ret = -EPERM;
 	} else {
 		ret = vm__open_all(vm, cli);

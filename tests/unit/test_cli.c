@@ -184,6 +184,12 @@ static void test_vfio_filter(void **state)
 	assert_int_equal(cli.vfio[2].filter.class, 0x0c03);
 	assert_string_equal(cli.name, "gpu-1");
 	assert_string_equal(cli.policy, "/p");
+	/* The longest filter, every field given, is longer than an address. */
+	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
+			       "--vfio", "a:1af4:1044:ff00,trap", NULL), 0);
+	assert_true(cli.vfio[0].by_filter);
+	assert_int_equal(cli.vfio[0].filter.device, 0x1044);
+	assert_int_equal(cli.vfio[0].filter.class, 0xff00);
 	assert_int_equal(parse(&cli, "--kernel", "k", NULL), 0);
 	assert_int_equal(strncmp(cli.name, "vm-", 3), 0);
 	assert_null(cli.policy);
