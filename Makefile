@@ -34,7 +34,8 @@ GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/s
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check unit-tests clean
-all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm
+all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm \
+     $(BUILD)/fake/airlock $(BUILD)/fake/airlock-vmm $(BUILD)/host/at-exit
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
@@ -65,14 +66,25 @@ $(BUILD)/airlock: $(call obj,$(BROKER_SRC) $(SHARED_SRC))
 $(BUILD)/airlock-vmm: $(call obj,$(VMM_SRC) $(SHARED_SRC))
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
 
-# The test build: the same broker beside a VMM with test hooks (vmm/test-hooks.h).
-$(BUILD)/test/airlock: $(BUILD)/airlock
+# The test build: the same broker beside a VMM with test hooks (vmm/test-hooks.h);
+# the fake build: the same broker beside a fake VMM that breaks the protocol
+# on purpose (tests/host/fake-vmm.c), static too, for the sandbox's empty root.
+$(BUILD)/test/airlock $(BUILD)/fake/airlock: $(BUILD)/airlock
 	@mkdir -p $(@D)
 	cp $< $@
 
 $(BUILD)/test/airlock-vmm: $(call obj-test,$(VMM_SRC) vmm/test-hooks.c $(SHARED_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
+
+$(BUILD)/fake/airlock-vmm: $(call obj,tests/host/fake-vmm.c $(SHARED_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(LDSTATIC) -o $@ $^
+
+# What a process still holds as it exits (tests/host/at-exit.c).
+$(BUILD)/host/at-exit: $(call obj,tests/host/at-exit.c shared/log.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDPIE) -o $@ $^
 
 $(BUILD)/guest/hello.elf:  GUEST := -DGUEST_HELLO
 $(BUILD)/guest/idle.elf:   GUEST := -DGUEST_IDLE

@@ -138,11 +138,12 @@ int msg__recv(int sock, struct msg *m, unsigned int max_fds)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if (n == 0)
-		return -EPIPE;
+	/* An empty datagram can carry descriptors too: they are taken, and refused, first. */
 	ret = msg__take_fds(m, &mh);
 	if (!ret && ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || m->nfds > max_fds))
 		ret = -EBADMSG;
+	if (!ret && n == 0)
+		ret = -EPIPE;
 	if (!ret)
 		ret = msg__decode(m, buf, (size_t)n);
 	if (ret)

@@ -182,7 +182,7 @@ int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_
 /*
  * Receive one message. Returns 0, -EPIPE for a zero-byte read (end of
  * stream, or an empty datagram: only poll's POLLHUP tells them apart), -EBADMSG for a
- * malformed or truncated message (control data included), or another
+ * malformed or truncated message (control data included, on an empty datagram too), or another
  * -errno. With max_fds == 0 any received descriptor is a violation; they
  * are closed before returning.
  */

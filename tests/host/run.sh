@@ -354,6 +354,61 @@ t_vmm_binary_checked() {
 	fi
 }
 
+# The broker against a VMM that breaks the protocol on purpose: the fake in
+# build/fake (tests/host/fake-vmm.c) beside the real broker, told what to do
+# by "fake=SCENARIO" on the kernel command line (before it has a
+# configuration, by its sandbox gid). Each run must end with the broker's one
+# line and status, no crash, the VMM reaped, and every descriptor the broker
+# opened closed again: at-exit lists the broker's descriptors at its exec and
+# as it exits, stopped by ptrace before the kernel releases them, and the two
+# lists must match. The broker exits right after the VM's teardown, so this
+# covers that teardown, and a descriptor the VMM sent that the broker kept.
+t_fake_vmm() {	# SCENARIO WHAT STATUS STDERR [ARGS...]
+	local name=$1 what=$2 want_rc=$3 want_err=$4 report=$TMP/fake-$1.report start end bad=()
+	shift 4
+	run "fake-$name" 30 "$B/host/at-exit" "$report" "$B/fake/airlock" run --kernel "$HELLO" --memory 16M \
+		--com1 console --cmdline "fake=$name" "$@"
+	[ "$rc" = "$want_rc" ] || bad+=("exit $rc, want $want_rc")
+	[ "$(cat "$TMP/fake-$name.err")" = "$want_err" ] || bad+=("stderr: $(head -c 400 "$TMP/fake-$name.err")")
+	[ ! -s "$TMP/fake-$name.out" ] || bad+=("stdout: $(head -c 200 "$TMP/fake-$name.out")")
+	start=$(sed -n 's/^start //p' "$report" 2>/dev/null | sort)
+	end=$(sed -n 's/^exit //p' "$report" 2>/dev/null | sort)
+	[ -n "$start" ] && [ "$start" = "$end" ] || bad+=("descriptors at start: $(echo $start); at exit: $(echo $end)")
+	! grep -q '^child ' "$report" 2>/dev/null || bad+=("left behind: $(grep '^child ' "$report" | tr '\n' ' ')")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "fake VMM, $what: exit $want_rc, one line, no child left, broker's descriptors at exit as at start"
+	else
+		not_ok "fake VMM, $what" "${bad[@]}"
+	fi
+}
+
+t_robustness() {
+	local v='airlock: protocol violation by the VMM:' m='malformed message, or descriptors sent to the broker'
+	t_fake_vmm bad-type "a request of no known type" 1 "$v unknown request type; stopping it"
+	t_fake_vmm oversized "a datagram one byte over MSG_MAX" 1 "$v $m; stopping it"
+	t_fake_vmm short-header "a datagram shorter than a header" 1 "$v $m; stopping it"
+	t_fake_vmm truncated "a datagram shorter than its header says" 1 "$v $m; stopping it"
+	t_fake_vmm trailing "bytes past the length its header says" 1 "$v $m; stopping it"
+	t_fake_vmm short-payload "a DEVICE_REQ with half its payload" 1 "$v malformed DEVICE_REQ; stopping it"
+	t_fake_vmm long-payload "a LOCKED with a payload" 1 "$v malformed LOCKED; stopping it"
+	t_fake_vmm empty "an empty datagram" 1 "$v empty message; stopping it"
+	t_fake_vmm locked-first "LOCKED before HELLO" 1 "$v request not allowed in the current state; stopping it" \
+		--sandbox-id 4242:4201
+	t_fake_vmm hello-twice "a second HELLO" 1 "$v second use of a once-only request; stopping it"
+	t_fake_vmm device-after-locked "a DEVICE_REQ after LOCKED" 1 \
+		"$v request not allowed in the current state; stopping it"
+	t_fake_vmm device-unassigned "a DEVICE_REQ for a device never assigned" 1 \
+		"$v DEVICE_REQ for a device that was not assigned; stopping it"
+	t_fake_vmm replay "HELLO replayed, sequence number and all" 1 \
+		"$v out-of-sequence request (replayed or skipped); stopping it"
+	t_fake_vmm fd "its /dev/kvm descriptor sent back on LOCKED" 1 "$v $m; stopping it"
+	t_fake_vmm many-fds "200 descriptors on one LOCKED" 1 "$v $m; stopping it"
+	t_fake_vmm empty-fd "a descriptor on an empty datagram" 1 "$v $m; stopping it"
+	t_fake_vmm hangup "a request after it stopped reading its socket" 1 \
+		"$v cannot answer: the VMM's end is gone; stopping it"
+	t_fake_vmm vanish "a hang-up and exit before LOCKED" 1 "fake-vmm: hung up before LOCKED; exiting 1"
+}
+
 # Piped stdin reaches the guest's COM1 whole: the echo guest reads slowly, so
 # the UART's FIFO fills and the VMM must hold back the rest, not drop it.
 t_com1_input() {
@@ -512,5 +567,6 @@ t_broker_killed
 t_sigsys
 t_sandbox_id
 t_vmm_binary_checked
+t_robustness
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -196,6 +196,31 @@ static void test_fd_from_vmm(void **state)
 	assert_int_equal(f->mon.state, MON_INIT);
 }
 
+/* Descriptors on an empty datagram are refused and closed, though the VMM hangs up after it. */
+static void test_fd_on_empty_datagram(void **state)
+{
+	struct fixture *f = *state;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	struct msghdr mh = { .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int next = dup(f->pipe[0]);	/* the lowest free descriptor: where the received one lands */
+
+	close(next);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &f->pipe[0], sizeof(int));
+	assert_int_equal(sendmsg(f->sv[1], &mh, 0), 0);
+	close(f->sv[1]);
+	f->sv[1] = -1;
+	assert_int_equal(mon__receive(&f->mon, POLLIN | POLLHUP), -EPROTO);
+	assert_string_equal(f->mon.why, "malformed message, or descriptors sent to the broker");
+	assert_int_equal(fcntl(next, F_GETFD), -1);
+}
+
 /* A monitor that assigned both fixture devices. */
 static void with_devices(struct fixture *f)
 {
@@ -367,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_payload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_vs_hangup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_from_vmm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_on_empty_datagram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_then_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_before_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_after_locked, setup, teardown),
