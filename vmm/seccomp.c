@@ -16,6 +16,87 @@ struct seccomp_allow {
 
 #include "seccomp-allowlist.h"
 
+#ifdef AIRLOCK_SECCOMP_DEBUG
+#include <linux/audit.h>
+#include <signal.h>
+#include <ucontext.h>
+
+/*
+ * The debug build (make debug) traps instead of killing and names the call
+ * on stderr. The handler runs inside the sandbox, under the filter: it may
+ * only write(2) and exit_group(2), and takes names from a table made at
+ * build time from <asm/unistd_64.h> (libseccomp's resolver allocates).
+ */
+static const char *const seccomp_names[] = {
+#include "syscall-names.h"
+};
+
+static char *seccomp__str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *seccomp__num(char *p, unsigned long v, unsigned int base)
+{
+	char digits[24];
+	int n = 0;
+
+	if (base == 16)
+		p = seccomp__str(p, "0x");
+	do
+		digits[n++] = "0123456789abcdef"[v % base];
+	while (v /= base);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+static void seccomp__report(int sig, siginfo_t *si, void *ctx)
+{
+	const greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+	const int args[] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
+	unsigned int nr = (unsigned int)si->si_syscall;
+	const char *name = NULL;
+	char line[320], *p = line;
+
+	(void)sig;
+	if (si->si_arch == AUDIT_ARCH_X86_64 && nr < ARRAY_SIZE(seccomp_names))
+		name = seccomp_names[nr];
+	p = seccomp__str(p, log_prog);
+	p = seccomp__str(p, ": seccomp denied ");
+	if (name) {
+		p = seccomp__num(seccomp__str(seccomp__str(p, name), " (nr "), nr, 10);
+		p = seccomp__str(p, ", args");
+		for (size_t i = 0; i < ARRAY_SIZE(args); i++)
+			p = seccomp__num(seccomp__str(p, " "), (unsigned long)r[args[i]], 16);
+	} else {
+		p = seccomp__num(seccomp__str(p, "a call outside the x86_64 table (arch "), si->si_arch, 16);
+		p = seccomp__num(seccomp__str(p, ", nr "), nr, 16);
+	}
+	p = seccomp__str(p, ")\n");
+	/* Reported or not (stderr may be gone), the VMM ends as after any denied call. */
+	if (write(STDERR_FILENO, line, p - line) < 0)
+		_exit(128 + SIGSYS);
+	_exit(128 + SIGSYS);
+}
+
+static int seccomp__deny_action(uint32_t *action)
+{
+	struct sigaction sa = { .sa_sigaction = seccomp__report, .sa_flags = SA_SIGINFO };
+
+	*action = SCMP_ACT_TRAP;
+	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
+}
+#else
+static int seccomp__deny_action(uint32_t *action)
+{
+	*action = SCMP_ACT_KILL_PROCESS;
+	return 0;
+}
+#endif
+
 static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a)
 {
 	if (!a->is_ioctl)
@@ -25,13 +106,17 @@ static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a)
 
 int seccomp__install(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int ret;
+	scmp_filter_ctx ctx;
+	uint32_t deny;
+	int ret = seccomp__deny_action(&deny);
 
+	if (ret)
+		return ret;
+	ctx = seccomp_init(deny);
 	if (!ctx)
 		return -ENOMEM;
-	/* Only the native ABI is admitted; i386 and x32 calls are a "bad arch" and fatal too. */
-	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* Only the native ABI is admitted; i386 and x32 calls are a "bad arch" and denied too. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(seccomp_allowlist); i++) {
