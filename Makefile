@@ -2,14 +2,26 @@
 #   make          build/airlock, build/airlock-vmm, the test guests
 #   make check    unit tests and host integration tests on /dev/kvm
 #   make e2e      scenarios in the nested test host (real VFIO)
+#   make fuzz     libFuzzer on the parsers, FUZZ_TIME seconds each (clang)
+#   make check SANITIZE=1   the same checks with ASan and UBSan, in build/san
 #   make deps     install the Debian packages all of this needs
 
-BUILD   := build
 CC      := gcc
+# SANITIZE=1: the broker and the unit tests with ASan and UBSan, built apart.
+# The VMM is left as it is: ASan cannot link static, and the VMM runs in an
+# empty root where no loader could bring in a shared runtime.
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD   := build
+endif
 
 # Debian packages the build and `make check` need; `make deps` installs what is missing.
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
            linux-libc-dev pkg-config libpci-dev pci.ids
+# And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes.
+FUZZ_DEPS := clang libclang-rt-dev
 
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(HARDEN) -Ishared -MMD -MP
@@ -27,23 +39,34 @@ VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/p
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
+# The broker's and the unit tests' objects: sanitized ones of their own with SANITIZE=1.
+obj-san  = $(patsubst %.c,$(BUILD)/obj$(if $(SAN),-san)/%.o,$(1))
 
 SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
 GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf \
                $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps check unit-tests clean
+.PHONY: all deps fuzz-deps check unit-tests fuzz clean
 all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm \
      $(BUILD)/fake/airlock $(BUILD)/fake/airlock-vmm $(BUILD)/host/at-exit
 
-deps:
-	@missing=$$(for p in $(DEPS); do \
+# Install whichever of the Debian packages $(1) are missing.
+define apt-install
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "make deps: installing" $$missing; \
+		echo "make $@: installing" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call apt-install,$(DEPS))
+
+# After deps: two apt-get runs at once would fight over dpkg's lock.
+fuzz-deps: deps
+	$(call apt-install,$(FUZZ_DEPS))
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -52,6 +75,12 @@ $(BUILD)/obj/%.o: %.c | deps
 $(BUILD)/obj-test/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DAIRLOCK_TEST_HOOKS -I$(BUILD)/gen -c -o $@ $<
+
+$(BUILD)/obj-san/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+# Kept: with SANITIZE=1 some are only ever made on the way to a unit test.
+.PRECIOUS: $(BUILD)/obj-san/%.o
 
 $(call obj,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
 $(call obj,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
@@ -86,8 +115,8 @@ $(BUILD)/debug/airlock: $(BUILD)/airlock
 .PHONY: debug
 debug: $(BUILD)/debug/airlock $(BUILD)/debug/airlock-vmm
 
-$(BUILD)/airlock: $(call obj,$(BROKER_SRC) $(SHARED_SRC))
-	$(CC) $(LDPIE) -o $@ $^ -lcap-ng -lpci
+$(BUILD)/airlock: $(call obj-san,$(BROKER_SRC) $(SHARED_SRC))
+	$(CC) $(SAN) $(LDPIE) -o $@ $^ -lcap-ng -lpci
 
 $(BUILD)/airlock-vmm: $(call obj,$(VMM_SRC) $(SHARED_SRC))
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
@@ -151,9 +180,10 @@ TEST_LIBS_test_hostpci := -lpci
 TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c shared/log.c
 TEST_LIBS_test_doctor := -lcap-ng
 TEST_OBJ_test_bind    := broker/bind.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
-# The filter as build/airlock-vmm has it (sanitized, with SANITIZE=1), and the debug build's.
-$(BUILD)/obj-san/vmm/seccomp.o: CFLAGS += -I$(BUILD)/gen
-$(BUILD)/obj-san/vmm/seccomp.o: $(SECCOMP_GEN)
+# The filter as build/airlock-vmm has it, and the debug build's; never sanitized
+# (TEST_NOSAN): the sanitizers' runtime makes calls the filter forbids.
+TEST_NOSAN_test_seccomp := 1
+TEST_NOSAN_test_seccomp_debug := 1
 TEST_OBJ_test_seccomp := vmm/seccomp.c shared/log.c
 TEST_LIBS_test_seccomp := -lseccomp
 $(BUILD)/tests/test_seccomp: CFLAGS += -I$(BUILD)/gen
@@ -162,15 +192,41 @@ TEST_OBJ_test_seccomp_debug := shared/log.c
 TEST_LIBS_test_seccomp_debug := $(SECCOMP_DEBUG) -lseccomp
 $(BUILD)/tests/test_seccomp_debug: $(SECCOMP_DEBUG)
 
+# A unit test's objects; TEST_NOSAN_x: never sanitized, like the VMM's.
+test-obj = $(if $(TEST_NOSAN_$(1)),$(call obj,$(TEST_OBJ_$(1))),$(call obj-san,$(TEST_OBJ_$(1))))
+
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $$(call obj,$$(TEST_OBJ_%)) | deps
+$(BUILD)/tests/%: tests/unit/%.c $$(call test-obj,$$*) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call obj,$(TEST_OBJ_$*)) -lcmocka -lpthread $(TEST_LIBS_$*)
+	$(CC) $(CFLAGS) $(if $(TEST_NOSAN_$*),,$(SAN)) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call test-obj,$*) \
+		-lcmocka -lpthread $(TEST_LIBS_$*)
 
 unit-tests: $(UNIT_TESTS)
 
 check: all unit-tests
-	@tests/run-check.sh $(UNIT_TESTS)
+	@BUILD=$(BUILD) tests/run-check.sh $(UNIT_TESTS)
+
+# Fuzz targets: clang's libFuzzer with ASan and UBSan, over the objects each names.
+FUZZ_TIME   := 60
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishared -Ibroker -Ivmm \
+               -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
+FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
+FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c shared/log.c
+FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
+FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+obj-fuzz  = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+
+$(BUILD)/fuzz/obj/%.o: %.c | fuzz-deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call obj-fuzz,$$(FUZZ_OBJ_%)) | fuzz-deps
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(call obj-fuzz,$(FUZZ_OBJ_$*))
+
+fuzz: $(FUZZERS)
+	@FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)

@@ -393,9 +393,12 @@ int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 	int opt, ret;
 
 	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1, .cmdline = "" };
-	optind = 1;
+	optind = 0;	/* not 1: 0 also drops what glibc kept of an earlier call's "-ab" */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", cli_options, NULL)) != -1) {
+		/* Within "-ab" optind has not moved past it yet: name the letter. */
+		if (opt == '?' && optopt > 0 && optopt < OPT_KERNEL)
+			return cli__fail(&e, "unknown option '-%c'; see 'airlock run --help'", optopt);
 		if (opt == '?' || opt == ':') {
 			const char *bad = argv[optind - 1];
 

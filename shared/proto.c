@@ -33,30 +33,35 @@ int msg__decode(struct msg *m, const void *buf, size_t n)
 }
 
 /* A datagram goes whole or not at all; anything else is an I/O error. */
-static int msg__sent(ssize_t ret, int len)
+static int msg__sent(ssize_t ret, size_t len)
 {
 	if (ret < 0)
 		return -errno;
-	return ret == len ? 0 : -EIO;
+	return (size_t)ret == len ? 0 : -EIO;
 }
 
 int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len,
 	      const int *fds, unsigned int nfds)
 {
 	uint8_t buf[MSG_MAX];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
-	} ctl;
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int n = msg__encode(buf, type, seq, payload, len);
 
 	if (n < 0)
 		return n;
+	return msg__send_raw(sock, buf, (size_t)n, fds, nfds);
+}
+
+int msg__send_raw(int sock, const void *buf, size_t n, const int *fds, unsigned int nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
 	if (nfds > MSG_MAX_FDS)
 		return -EMSGSIZE;
-	iov = (struct iovec){ .iov_base = buf, .iov_len = (size_t)n };
 	if (nfds) {
 		struct cmsghdr *c;
 
@@ -79,7 +84,7 @@ int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_
 
 	if (n < 0)
 		return n;
-	return msg__sent(write(sock, buf, (size_t)n), n);
+	return msg__sent(write(sock, buf, (size_t)n), (size_t)n);
 }
 
 void msg__close_fds(struct msg *m)

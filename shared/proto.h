@@ -177,6 +177,8 @@ int msg__decode(struct msg *m, const void *buf, size_t n);
 /* Broker: send with descriptors. */
 int msg__send(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len,
 	      const int *fds, unsigned int nfds);
+/* One datagram of n bytes as it is, with up to MSG_MAX_FDS descriptors; tests forge messages with it. */
+int msg__send_raw(int sock, const void *buf, size_t n, const int *fds, unsigned int nfds);
 /* VMM: send with write(2), which cannot carry descriptors. */
 int msg__write(int sock, uint32_t type, uint32_t seq, const void *payload, size_t len);
 /*

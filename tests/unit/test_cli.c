@@ -89,6 +89,7 @@ static void test_help(void **state)
 static const struct reject rejects[] = {
 	{ { NULL }, "no --kernel" },
 	{ { "--kernel", "k", "--bogus", NULL }, "unknown option '--bogus'" },
+	{ { "--kernel", "k", "-ab", NULL }, "unknown option '-a'" },	/* and the next parse starts afresh */
 	{ { "--kernel", "k", "stray", NULL }, "unexpected argument 'stray'" },
 	{ { "--kernel", "k", "--memory", NULL }, "needs a value" },
 	{ { "--kernel", "k", "--memory", "12X", NULL }, "bad size" },

@@ -61,7 +61,8 @@ static struct msg request(uint32_t type, uint32_t seq, const void *payload, uint
 {
 	struct msg m = { .hdr = { .type = type, .len = len, .seq = seq } };
 
-	memcpy(m.payload, payload, len);
+	if (len)	/* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(m.payload, payload, len);
 	return m;
 }
 
