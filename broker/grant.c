@@ -11,8 +11,7 @@
 #include "hostpci.h"
 #include "log.h"
 
-/* What --vfio PORT:... said, as messages and the audit log quote it. */
-static void grant__arg(const struct cli *cli, unsigned int i, char *out, size_t len)
+void grant__arg(const struct cli *cli, unsigned int i, char *out, size_t len)
 {
 	const struct cli_vfio *v = &cli->vfio[i];
 	char id[PCIFILTER_LEN];
@@ -84,7 +83,7 @@ static int grant__decide(const struct cli *cli, unsigned int i, const struct pol
 {
 	struct policy_verdict v;
 	struct pci_ids ids;
-	char arg[CLI_NAME_MAX + PCIFILTER_LEN + 1], bdf[CLI_BDF_LEN];
+	char arg[GRANT_ARG_LEN], bdf[CLI_BDF_LEN];
 	int ret;
 
 	grant__arg(cli, i, arg, sizeof(arg));
@@ -191,7 +190,7 @@ static int grant__pick(struct cli *cli, unsigned int i, const struct policy *p, 
 		       const char *sys, const char *dev)
 {
 	struct grant_pick k = { .cli = cli, .i = i, .p = p, .who = who, .dev = dev };
-	char arg[CLI_NAME_MAX + PCIFILTER_LEN + 1], bdf[CLI_BDF_LEN];
+	char arg[GRANT_ARG_LEN], bdf[CLI_BDF_LEN];
 	int ret;
 
 	grant__arg(cli, i, arg, sizeof(arg));
