@@ -68,6 +68,8 @@ void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *
 		out->dev[i].io = counters__load(&page->dev[i].io);
 		out->dev[i].cfg = counters__load(&page->dev[i].cfg);
 	}
+	for (unsigned int i = 0; i < STATS_TIMES; i++)
+		out->times[i] = counters__load(&page->times[i]);
 }
 
 struct counters_out {
@@ -139,23 +141,94 @@ int counters__format(const struct airlock_stats *s, const struct msg_device *dev
 	return o.full ? -ENOSPC : (int)o.pos;
 }
 
+/* The step names of the start-up line, in the order a boot reaches them. */
+static const struct counters_step {
+	const char *name;
+	bool vmm;		/* a time the VMM wrote (enum stats_time), else the broker's mark */
+	unsigned int index;
+} counters_steps[] = {
+	{ "authorized",	false, COUNTERS_T_AUTHORIZED },
+	{ "boot",	false, COUNTERS_T_BOOT },
+	{ "checked",	false, COUNTERS_T_CHECKED },
+	{ "ram",	false, COUNTERS_T_RAM },
+	{ "dma_begin",	false, COUNTERS_T_DMA_BEGIN },
+	{ "dma_end",	false, COUNTERS_T_DMA_END },
+	{ "prepared",	false, COUNTERS_T_PREPARED },
+	{ "spawned",	false, COUNTERS_T_SPAWNED },
+	{ "vmm_exec",	true,  STATS_T_EXEC },
+	{ "vmm_config",	true,  STATS_T_CONFIG },
+	{ "vmm_built",	true,  STATS_T_BUILT },
+	{ "vmm_filter",	true,  STATS_T_FILTER },
+	{ "locked",	false, COUNTERS_T_LOCKED },
+	{ "released",	false, COUNTERS_T_RELEASED },
+};
+_Static_assert(ARRAY_SIZE(counters_steps) == COUNTERS_MARKS - 1 + STATS_TIMES, "every step but the start, once");
+
+static uint64_t counters_marks[COUNTERS_MARKS];
+
+void counters__mark(enum counters_mark m)
+{
+	counters_marks[m] = stats__now_ns();
+}
+
+int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct airlock_stats *s,
+			     uint64_t dma_bytes, char *buf, size_t len)
+{
+	struct counters_out o = { .buf = buf, .len = len };
+	uint64_t start = marks[COUNTERS_T_START];
+	const char *sep = "";
+
+	counters__put(&o, "{\"start_ns\":%llu,\"ns\":{", (unsigned long long)start);
+	for (size_t i = 0; i < ARRAY_SIZE(counters_steps); i++) {
+		const struct counters_step *step = &counters_steps[i];
+		uint64_t t = step->vmm ? s->times[step->index] : marks[step->index];
+		bool dma = !step->vmm && (step->index == COUNTERS_T_DMA_BEGIN || step->index == COUNTERS_T_DMA_END);
+
+		if (!t || (dma && !dma_bytes))
+			continue;
+		/* The VMM's times are whatever it wrote: a difference, signed, and nothing more. */
+		counters__put(&o, "%s\"%s\":%lld", sep, step->name, (long long)(t - start));
+		sep = ",";
+	}
+	counters__put(&o, "}");
+	if (dma_bytes)
+		counters__put(&o, ",\"dma_bytes\":%llu", (unsigned long long)dma_bytes);
+	counters__put(&o, "}");
+	return o.full ? -ENOSPC : (int)o.pos;
+}
+
+/* "airlock: WHAT " and the JSON from format, in one write(2), like every log line. */
+static void counters__write(const char *what, const char *json, int len)
+{
+	char line[COUNTERS_LINE_MAX + 64];
+	int n;
+
+	if (len < 0) {
+		pr_err("cannot format the %s line: %s", what, strerror(-len));
+		return;
+	}
+	n = snprintf(line, sizeof(line), "%s: %s %.*s\n", log_prog, what, len, json);
+	/* One write: lines of the two processes never interleave. */
+	if (n < 0 || (size_t)n >= sizeof(line) || write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
 void counters__print(const struct airlock_stats *page, const struct msg_device *devices,
 		     unsigned int nr_devices)
 {
 	struct airlock_stats snap;
-	char line[COUNTERS_LINE_MAX + 64];
-	int n, len;
+	char json[COUNTERS_LINE_MAX];
 
 	counters__snapshot(page, &snap);
-	n = snprintf(line, sizeof(line), "%s: stats ", log_prog);
-	len = counters__format(&snap, devices, nr_devices, line + n, sizeof(line) - (size_t)n - 1);
-	if (len < 0) {
-		pr_err("cannot format the VMM's counters: %s", strerror(-len));
-		return;
-	}
-	n += len;
-	line[n++] = '\n';
-	/* One write(2), like every log line: lines of the two processes never interleave. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+	counters__write("stats", json, counters__format(&snap, devices, nr_devices, json, sizeof(json)));
+}
+
+void counters__print_startup(const struct airlock_stats *page, uint64_t dma_bytes)
+{
+	struct airlock_stats snap;
+	char json[COUNTERS_LINE_MAX];
+
+	counters__snapshot(page, &snap);
+	counters__write("startup", json, counters__format_startup(counters_marks, &snap, dma_bytes, json,
+								    sizeof(json)));
 }

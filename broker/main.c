@@ -67,12 +67,20 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 {
 	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
+	counters__mark(COUNTERS_T_CHECKED);
 	if (vm__open_images(vm, cli, &who) || vm__create_ram(vm, cli->mem_size) || vm__create_stats(vm))
 		return -1;
-	if (vfio__open(vfio, &vfio_host, cli->mem_size) || vfio__map_ram(vfio, vm->ram_fd, cli->mem_size) ||
-	    vfio__open_devices(vfio))
+	counters__mark(COUNTERS_T_RAM);
+	if (vfio__open(vfio, &vfio_host, cli->mem_size))
 		return -1;
-	return vm__open_kvm(vm, cli->vcpus) ? -1 : 0;
+	counters__mark(COUNTERS_T_DMA_BEGIN);
+	if (vfio__map_ram(vfio, vm->ram_fd, cli->mem_size))
+		return -1;
+	counters__mark(COUNTERS_T_DMA_END);
+	if (vfio__open_devices(vfio) || vm__open_kvm(vm, cli->vcpus))
+		return -1;
+	counters__mark(COUNTERS_T_PREPARED);
+	return 0;
 }
 
 static void broker__audit_start(const struct sandbox *sb)
@@ -122,11 +130,13 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 	int status = 1;
 
 	vfio = (struct vfio)VFIO_INIT;
+	counters__mark(COUNTERS_T_BOOT);
 	if (broker__prepare(&vm, &vfio, cli))
 		goto out;
 	sb.device_fds = vfio__vmm_fds(&vfio);
 	if (sandbox__spawn(&sb, exe, mask))
 		goto out;
+	counters__mark(COUNTERS_T_SPAWNED);
 	broker__audit_start(&sb);
 	mon.sock = sb.sock;
 	mon.stats = vm.stats;
@@ -135,8 +145,10 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 	broker__audit_exit(&mon);
 	close(sb.sock);
 	/* A reset starts another boot, with a fresh page; --stats shows the last boot's. */
-	if (cli->stats && status != VMM_EXIT_RESET)
+	if (cli->stats && status != VMM_EXIT_RESET) {
 		counters__print(vm.stats, vfio.info, cli->nr_vfio);
+		counters__print_startup(vm.stats, cli->nr_vfio ? cli->mem_size : 0);
+	}
 out:
 	/* The VMM is gone, whatever ended it: only now may DMA and the devices go. */
 	vfio__close(&vfio);
@@ -178,14 +190,10 @@ static void broker__audit_request(const struct cli *cli)
 	json__u64(j, "processors", cli->vcpus);
 	json__arr_begin(j, "devices");
 	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
-		char dev[CLI_NAME_MAX + PCIFILTER_LEN + 1], id[PCIFILTER_LEN];
+		char arg[GRANT_ARG_LEN];
 
-		if (cli->vfio[i].by_filter)
-			pcifilter__name(&cli->vfio[i].filter, id);
-		else
-			cli__bdf_name(&cli->vfio[i].bdf, id);
-		snprintf(dev, sizeof(dev), "%s:%s", cli->port[cli->vfio[i].port].name, id);
-		json__str(j, NULL, dev);
+		grant__arg(cli, i, arg, sizeof(arg));
+		json__str(j, NULL, arg);
 	}
 	json__arr_end(j);
 	audit__end(j);
@@ -253,6 +261,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (broker__authorize(&cli))
 		return 1;
+	counters__mark(COUNTERS_T_AUTHORIZED);
 	ret = broker__run(&cli);
 	broker__audit_teardown(ret);
 	audit__close();
@@ -300,6 +309,7 @@ static int broker__audit_open(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	counters__mark(COUNTERS_T_START);
 	log_prog = "airlock";
 	if (broker__guard_stdio()) {
 		pr_err("standard input, output or error is closed and /dev/null cannot take its place: %s",

@@ -78,7 +78,11 @@ static int mon__locked(struct mon *mon, const struct msg *msg)
 	if (!mon__all_devices_given(mon))
 		return mon__violation(mon, "LOCKED before every assigned device was handed over");
 	mon->state = MON_LOCKED;
-	return mon__answer(mon, MSG_LOCKED_OK, NULL, 0, NULL, 0);
+	counters__mark(COUNTERS_T_LOCKED);
+	if (mon__answer(mon, MSG_LOCKED_OK, NULL, 0, NULL, 0))
+		return -EPROTO;
+	counters__mark(COUNTERS_T_RELEASED);
+	return 0;
 }
 
 static const struct mon_req mon_reqs[] = {

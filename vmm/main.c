@@ -259,6 +259,7 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 	struct msg m;
 	int ret;
 
+	stats__time(STATS_T_FILTER, stats__now_ns());
 	ret = seccomp__install();
 	if (ret)
 		die("cannot install the seccomp filter: %s", strerror(-ret));
@@ -274,6 +275,7 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 
 int main(void)
 {
+	uint64_t exec_ns = stats__now_ns(), config_ns;
 	struct msg_config cfg;
 	struct kvm_boot boot;
 	struct msg m;
@@ -285,11 +287,14 @@ int main(void)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 	vmm__get_config(&cfg, &m);
+	config_ns = stats__now_ns();
 	ret = kvm__init(&kvm, m.fds[CONFIG_FD_KVM], m.fds[CONFIG_FD_RAM], cfg.mem_size, cfg.vcpu_mmap_size);
 	if (ret)
 		die("cannot create the VM, its memory and interrupt controllers: %s", strerror(-ret));
 	close(m.fds[CONFIG_FD_KVM]);
 	vmm__map_stats(m.fds[CONFIG_FD_STATS]);
+	stats__time(STATS_T_EXEC, exec_ns);
+	stats__time(STATS_T_CONFIG, config_ns);
 	vmm__acpi(&cfg);
 	vmm__load(&cfg, m.fds, &boot);
 	close(m.fds[CONFIG_FD_RAM]);	/* the mapping stays */
@@ -303,6 +308,7 @@ int main(void)
 		ret = kvm_cpu__start_all(&kvm);
 	if (ret)
 		die("cannot create %u vCPUs: %s", cfg.vcpus, strerror(-ret));
+	stats__time(STATS_T_BUILT, stats__now_ns());
 	/* COM1's input thread, like the vCPUs', starts before the seccomp filter. */
 	ret = (cfg.flags & CONFIG_F_COM1_CONSOLE) ? serial__start_input(&com1, STDIN_FILENO) : 0;
 	if (ret)

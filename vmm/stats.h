@@ -25,4 +25,10 @@ static inline void stats__exit(uint32_t reason)
 	stats__inc(&vmm_stats->exits[stats__exit_slot(reason)]);
 }
 
+/* The VMM reached step 'which' (enum stats_time) at ns; before the seccomp filter only. */
+static inline void stats__time(unsigned int which, uint64_t ns)
+{
+	__atomic_store_n(&vmm_stats->times[which], ns, __ATOMIC_RELAXED);
+}
+
 #endif

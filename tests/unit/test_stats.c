@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The VMM's counters: the VMM's helpers, and the broker's snapshot and JSON line. */
+/* The VMM's counters: the VMM's helpers, and the broker's snapshot, JSON line and start-up line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -114,6 +114,7 @@ static void test_snapshot(void **state)
 	s.input_wakeups = 7;
 	s.irq_wakeups = 8;
 	s.dev[CONFIG_DEVICES_MAX - 1].cfg = 9;
+	s.times[STATS_TIMES - 1] = 10;
 	counters__snapshot(&s, &copy);
 	assert_memory_equal(&copy, &s, sizeof(s));
 }
@@ -145,6 +146,78 @@ static void test_vmm_counts(void **state)
 		  "\"devices\":[{\"name\":\"0000:00:04.0\",\"mmio\":1,\"io\":0,\"cfg\":0}]}");
 }
 
+static uint64_t marks[COUNTERS_MARKS];
+
+static void startup_is(uint64_t dma_bytes, const char *want)
+{
+	int n = counters__format_startup(marks, &s, dma_bytes, buf, sizeof(buf));
+
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+}
+
+/* Every step as nanoseconds since the start, the broker's and the VMM's interleaved in boot order. */
+static void test_startup(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < COUNTERS_MARKS; i++)
+		marks[i] = 1000000 + i * 10;
+	marks[COUNTERS_T_LOCKED] = 1000500;
+	marks[COUNTERS_T_RELEASED] = 1000600;
+	for (unsigned int i = 0; i < STATS_TIMES; i++)
+		s.times[i] = 1000100 + i * 100;
+	startup_is(256 << 20, "{\"start_ns\":1000000,\"ns\":{\"authorized\":10,\"boot\":20,\"checked\":30,"
+		   "\"ram\":40,\"dma_begin\":50,\"dma_end\":60,\"prepared\":70,\"spawned\":80,"
+		   "\"vmm_exec\":100,\"vmm_config\":200,\"vmm_built\":300,\"vmm_filter\":400,"
+		   "\"locked\":500,\"released\":600},\"dma_bytes\":268435456}");
+}
+
+/* No assigned device: no DMA steps; a step not reached (0) is left out, whoever keeps it. */
+static void test_startup_partial(void **state)
+{
+	(void)state;
+	memset(marks, 0, sizeof(marks));
+	marks[COUNTERS_T_START] = 5000;
+	marks[COUNTERS_T_AUTHORIZED] = 5001;
+	marks[COUNTERS_T_DMA_BEGIN] = 5002;
+	marks[COUNTERS_T_DMA_END] = 5003;
+	s.times[STATS_T_EXEC] = 5004;
+	startup_is(0, "{\"start_ns\":5000,\"ns\":{\"authorized\":1,\"vmm_exec\":4}}");
+}
+
+/* The VMM's times are its own to write: before the start they show negative, and any value fits. */
+static void test_startup_untrusted(void **state)
+{
+	char small[40];
+	int n;
+
+	(void)state;
+	memset(marks, 0, sizeof(marks));
+	marks[COUNTERS_T_START] = 5000;
+	s.times[STATS_T_EXEC] = 4000;
+	s.times[STATS_T_CONFIG] = UINT64_MAX;
+	startup_is(0, "{\"start_ns\":5000,\"ns\":{\"vmm_exec\":-1000,\"vmm_config\":-5001}}");
+	memset(marks, 0xff, sizeof(marks));
+	memset(s.times, 0xff, sizeof(s.times));
+	n = counters__format_startup(marks, &s, UINT64_MAX, buf, sizeof(buf));
+	assert_true(n > 0 && n < COUNTERS_LINE_MAX);
+	assert_int_equal(counters__format_startup(marks, &s, 0, small, sizeof(small)), -ENOSPC);
+}
+
+/* What the VMM's helper stamps is what the broker shows. */
+static void test_vmm_times(void **state)
+{
+	struct airlock_stats *unshared = vmm_stats;
+
+	(void)state;
+	memset(marks, 0, sizeof(marks));
+	marks[COUNTERS_T_START] = 1;
+	vmm_stats = &s;
+	stats__time(STATS_T_FILTER, 43);
+	vmm_stats = unshared;
+	startup_is(0, "{\"start_ns\":1,\"ns\":{\"vmm_filter\":42}}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +229,10 @@ int main(void)
 		cmocka_unit_test_setup(test_snapshot, setup),
 		cmocka_unit_test_setup(test_exit_slot, setup),
 		cmocka_unit_test_setup(test_vmm_counts, setup),
+		cmocka_unit_test_setup(test_startup, setup),
+		cmocka_unit_test_setup(test_startup_partial, setup),
+		cmocka_unit_test_setup(test_startup_untrusted, setup),
+		cmocka_unit_test_setup(test_vmm_times, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
