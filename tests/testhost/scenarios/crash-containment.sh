@@ -91,20 +91,25 @@ exec 3>&-
 # Dead means every thread gone: the leader turns zombie first, and the
 # vCPU threads, which share its descriptors (the VFIO device's among
 # them), follow.
-tries=25
-while [ "$(ls "/proc/$vmm/task" 2>/dev/null | wc -l)" -gt 1 ] ||
-	grep -q '^State:.*[RSD]' "/proc/$vmm/status" 2>/dev/null; do
-	[ "$tries" -gt 0 ] || fail "the VMM $vmm outlived its broker by 5 s"
-	tries=$((tries - 1))
-	sleep 0.2
-done
+vmm_alive() {
+	[ "$(ls "/proc/$vmm/task" 2>/dev/null | wc -l)" -gt 1 ] ||
+		grep -q '^State:.*[RSD]' "/proc/$vmm/status" 2>/dev/null
+}
+group_held() {
+	[ -n "$(vfio_holders)" ]
+}
+# within SECONDS WHAT CHECK: until CHECK fails, for at most SECONDS.
+within() {
+	tries=$(($1 * 5))
+	while $3; do
+		[ "$tries" -gt 0 ] || fail "$2 after $1 s"
+		tries=$((tries - 1))
+		sleep 0.2
+	done
+}
+within 5 "the VMM $vmm outlived its broker" vmm_alive
 echo "the VMM died with its broker"
-tries=25
-while [ -n "$(vfio_holders)" ]; do
-	[ "$tries" -gt 0 ] || fail "still open after the broker died: $(vfio_holders)"
-	tries=$((tries - 1))
-	sleep 0.2
-done
+within 5 "a /dev/vfio file is still open after the broker died" group_held
 
 step "the controller can be had again"
 status=0

@@ -38,8 +38,8 @@ run() {
 	[ "$status" -eq 0 ] || fail "airlock $* exited with status $status"
 }
 
-# refuse TEXT ARGS...: airlock ARGS exits 1 saying TEXT.
-refuse() {
+# refuse_cmd TEXT ARGS...: airlock ARGS (any command) exits 1 saying TEXT.
+refuse_cmd() {
 	says=$1
 	shift
 	status=0
@@ -104,7 +104,7 @@ expect_driver "$xbar" vfio-pci
 step "a group with a device the host holds: $fn0 beside $fn1 on pvpanic-pci"
 run out unbind "$fn1"
 expect_driver "$fn1" pvpanic-pci
-refuse "airlock bind --group $fn0" bind "$fn0"
+refuse_cmd "airlock bind --group $fn0" bind "$fn0"
 expect_driver "$fn1" pvpanic-pci
 run out bind --group "$fn0"
 expect_line out "warning: binding IOMMU group $(vfio_group edu-fn0) whole: $fn1"
@@ -119,7 +119,7 @@ run out unbind "$e1000e"
 expect_driver "$e1000e" e1000e
 nic=$(ls "/sys/bus/pci/devices/$e1000e/net")
 ip link set "$nic" up
-refuse "is in use by the host" bind "$e1000e"
+refuse_cmd "is in use by the host" bind "$e1000e"
 expect_line out "$nic"
 expect_driver "$e1000e" e1000e
 run out bind --force "$e1000e"

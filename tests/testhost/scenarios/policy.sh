@@ -29,22 +29,6 @@ write_policy() {
 write_policy "audit-log $log" "deny user * device $nvme" "allow user root device 1234:11e8 memory 256M devices 1"
 cat -n "$pol"
 
-# refuse TEXT ARGS...: airlock run ARGS exits 1 with one line on stderr
-# containing TEXT, and the bindings are as they were.
-refuse() {
-	says=$1
-	shift
-	bindings >before
-	status=0
-	"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/hello.elf" --memory 16M "$@" >out 2>err || status=$?
-	cat err
-	[ "$status" -eq 1 ] || fail "airlock run $* exited $status, not 1"
-	[ "$(wc -l <err)" -eq 1 ] || fail "airlock printed $(wc -l <err) lines on stderr, not one"
-	grep -qF -- "$says" err || fail "airlock did not say '$says'"
-	bindings >after
-	cmp -s before after || fail "driver bindings changed"
-}
-
 # audit_has VM EVENT [JQ-ARGS...] FILTER: the VM's last EVENT line satisfies FILTER.
 # (One line into jq -e: jq 1.6's -e misreads a stream whose last input gave no output.)
 audit_has() {

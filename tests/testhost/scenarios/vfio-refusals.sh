@@ -19,14 +19,6 @@ pair_group=$(vfio_group edu-fn0)
 	fail "edu-fn0 and pvpanic-fn1 are not in one IOMMU group (groups $pair_group and $(vfio_group pvpanic-fn1))"
 PORTS="--pcie-root-complex rc0 --pcie-root-port rc0:rp0 --pcie-root-port rc0:rp1"
 
-# "/proc/PID /dev/vfio/..." for each open /dev/vfio file.
-vfio_holders() {
-	for fd in /proc/[0-9]*/fd/*; do
-		target=$(readlink "$fd" 2>/dev/null) || continue
-		case $target in /dev/vfio/*) echo "${fd%%/fd/*} $target" ;; esac
-	done
-}
-
 # bind BDF DRIVER: what the broker's messages tell a user to do.
 bind() {
 	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
@@ -44,26 +36,6 @@ restore() {
 	done
 }
 trap restore EXIT
-
-# refuse TEXT ARGS...: airlock run ARGS exits non-zero with one line on
-# stderr containing TEXT, nothing on stdout, and changes nothing.
-refuse() {
-	says=$1
-	shift
-	bindings >before
-	status=0
-	"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/hello.elf" --memory 16M "$@" >out 2>err || status=$?
-	cat err
-	[ "$status" -ne 0 ] || fail "airlock run $* exited 0"
-	[ "$(wc -l <err)" -eq 1 ] || fail "airlock printed $(wc -l <err) lines on stderr, not one"
-	grep -qF -- "$says" err || fail "airlock did not say '$says'"
-	[ ! -s out ] || fail "airlock printed on stdout: $(head -c 200 out)"
-	bindings >after
-	cmp -s before after || fail "driver bindings changed: $(diff before after | grep '^[-+][0-9]' | tr '\n' ' ')"
-	holders=$(vfio_holders)
-	[ -z "$holders" ] || fail "still open after the refusal: $holders"
-	echo "exit status $status; bindings unchanged; no /dev/vfio file open"
-}
 
 step "a device with no driver: $edu unbound from vfio-pci"
 echo "$edu" >"/sys/bus/pci/devices/$edu/driver/unbind"

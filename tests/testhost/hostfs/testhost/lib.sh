@@ -159,3 +159,31 @@ bindings() {
 		echo "$bdf $(driver_of "$bdf")"
 	done
 }
+
+# "/proc/PID /dev/vfio/..." for each open /dev/vfio file.
+vfio_holders() {
+	for fd in /proc/[0-9]*/fd/*; do
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		case $target in /dev/vfio/*) echo "${fd%%/fd/*} $target" ;; esac
+	done
+}
+
+# refuse TEXT ARGS...: airlock run ARGS exits non-zero with one line on
+# stderr containing TEXT, nothing on stdout, and changes nothing.
+refuse() {
+	says=$1
+	shift
+	bindings >before
+	status=0
+	"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/hello.elf" --memory 16M "$@" >out 2>err || status=$?
+	cat err
+	[ "$status" -ne 0 ] || fail "airlock run $* exited 0"
+	[ "$(wc -l <err)" -eq 1 ] || fail "airlock printed $(wc -l <err) lines on stderr, not one"
+	grep -qF -- "$says" err || fail "airlock did not say '$says'"
+	[ ! -s out ] || fail "airlock printed on stdout: $(head -c 200 out)"
+	bindings >after
+	cmp -s before after || fail "driver bindings changed: $(diff before after | grep '^[-+][0-9]' | tr '\n' ' ')"
+	holders=$(vfio_holders)
+	[ -z "$holders" ] || fail "still open after the refusal: $holders"
+	echo "exit status $status; bindings unchanged; no /dev/vfio file open"
+}
