@@ -36,7 +36,7 @@ GUEST_CHECK_TIMEOUT=${TESTHOST_GUEST_CHECK_TIMEOUT:-150}
 STALL_TIMEOUT=${TESTHOST_STALL_TIMEOUT:-120}
 # Boots of the test host in all, the first and those for scenarios a
 # frozen or crashed test host left without a result.
-MAX_BOOTS=${TESTHOST_BOOTS:-3}
+MAX_BOOTS=${TESTHOST_BOOTS:-5}
 # Checks run on the build host rather than inside the test host.
 HOST_SIDE_SCENARIOS=(guest-image)
 
