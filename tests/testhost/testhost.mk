@@ -6,6 +6,8 @@
 #   make e2e DEVICES=edu,nvme     attach only these devices (devices.conf)
 #   make demo                     boot the test host and show airlock at work
 #   make testhost-selftest        the runner's own tests, no QEMU needed
+#   make bench                    the benchmark suite (docs/performance.md): figures, never a failure
+#                                 on a slow machine; results in build/bench/
 #
 # Logs go to build/testhost/logs/; the kernel package is cached in
 # build/testhost/cache/.
@@ -15,7 +17,7 @@ TESTHOST_ARGS = $(strip $(if $(SCENARIO),--scenario '$(SCENARIO)') \
 	$(if $(DEVICES),--devices '$(DEVICES)') \
 	$(if $(filter 1,$(V)),--verbose))
 
-.PHONY: e2e demo testhost-deps testhost-selftest
+.PHONY: e2e demo bench testhost-deps testhost-selftest
 
 # After deps: two apt-get runs at once would fight over dpkg's lock.
 testhost-deps: deps
@@ -26,6 +28,9 @@ e2e: all deps testhost-deps
 
 demo: all deps testhost-deps
 	$(TESTHOST_DIR)/run.sh --demo $(if $(DEVICES),--devices '$(DEVICES)')
+
+bench: all deps testhost-deps
+	$(TESTHOST_DIR)/bench.sh
 
 testhost-selftest:
 	$(TESTHOST_DIR)/selftest.sh
