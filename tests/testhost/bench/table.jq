@@ -14,6 +14,7 @@ def head($cols): ($cols | row), ([$cols[] | "---"] | row);
 head(["", ""]),
 (["build host", "\($m.cpu), \($m.cores) cores, Linux \($m.kernel)"] | row),
 (["test host", "\($m.qemu): \($m.testhost); Linux \($m.testhost_kernel // "—"), clocksource \($m.clocksource // "—")"] | row),
+(["Linux guest", "the same kernel under airlock in the test host; clocksource \($m.guest_clocksource // "—")"] | row),
 (["airlock", "\($m.commit), \($m.date)"] | row),
 "",
 "## Interrupts (test host; counts over the baseline's, port I/O apart)",
