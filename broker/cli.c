@@ -29,8 +29,9 @@ const char cli_usage[] =
 	"  --name NAME                the VM's name in the audit log (default vm-PID)\n"
 	"  --policy FILE              the device policy (default /etc/airlock/policy.conf)\n"
 	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n"
-	"  --stats                    print the VMM's counters on stderr when the VM ends\n"
-	"                             (SIGUSR1 to airlock prints them while it runs)\n";
+	"  --stats                    print the VMM's counters and the start-up's times\n"
+	"                             on stderr when the VM ends\n"
+	"                             (SIGUSR1 to airlock prints the counters while it runs)\n";
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
