@@ -18,6 +18,8 @@ const char cli_usage[] =
 	"  --initrd FILE              initial ramdisk\n"
 	"  --cmdline STRING           kernel command line\n"
 	"  --memory SIZE              guest RAM, e.g. 256M or 2G (default 256M)\n"
+	"  --hugepages                guest RAM in 2 MiB huge pages (reserved beforehand\n"
+	"                             in /proc/sys/vm/nr_hugepages)\n"
 	"  --processors N             virtual CPUs (default 1)\n"
 	"  --com1 console|none        connect COM1 to this terminal (default none)\n"
 	"  --pcie-root-complex NAME   add a PCIe root complex\n"
@@ -35,7 +37,7 @@ const char cli_usage[] =
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
-	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_NAME, OPT_POLICY, OPT_HELP,
+	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_NAME, OPT_POLICY, OPT_HUGEPAGES, OPT_HELP,
 };
 
 static const struct option cli_options[] = {
@@ -52,6 +54,7 @@ static const struct option cli_options[] = {
 	{ "stats",		no_argument,       NULL, OPT_STATS },
 	{ "name",		required_argument, NULL, OPT_NAME },
 	{ "policy",		required_argument, NULL, OPT_POLICY },
+	{ "hugepages",		no_argument,       NULL, OPT_HUGEPAGES },
 	{ "help",		no_argument,       NULL, OPT_HELP },
 	{ 0 }
 };
@@ -384,6 +387,7 @@ static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err
 	case OPT_STATS:		cli->stats = true; return 0;
 	case OPT_NAME:		return cli__set_name(cli, arg, e);
 	case OPT_POLICY:	cli->policy = arg; return 0;
+	case OPT_HUGEPAGES:	cli->hugepages = true; return 0;
 	}
 	return -EINVAL;
 }

@@ -50,6 +50,7 @@ struct cli {
 	bool com1_console;
 	bool sandbox_id_set;
 	bool stats;		/* --stats: print the VMM's counters when the VM ends */
+	bool hugepages;		/* --hugepages: guest RAM in 2 MiB pages from the hugetlb pool */
 	uid_t sandbox_uid;
 	gid_t sandbox_gid;
 

@@ -83,20 +83,39 @@ int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_su
 /*
  * Guest RAM is a memfd sealed against resizing: the VMM maps it, and a
  * VMM that could shrink it would pull pages from under the broker's own
- * mapping (and, with VFIO, from under pinned DMA).
+ * mapping (and, with VFIO, from under pinned DMA). In huge pages, every
+ * page is taken now: the VMM maps RAM without a reservation, and a huge
+ * page missing later would be a SIGBUS in the middle of the guest.
  */
-int vm__create_ram(struct vm *vm, uint64_t size)
+static int vm__ram_fd(uint64_t size, bool hugepages)
 {
-	vm->ram_fd = memfd_create("airlock-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)size) ||
-	    fcntl(vm->ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+	int fd = memfd_create("airlock-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING | (hugepages ? MFD_HUGETLB : 0));
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) || (hugepages && fallocate(fd, 0, 0, (off_t)size)) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
 		int err = errno;
 
-		pr_err("cannot create %llu MiB of guest RAM: %s; try a smaller --memory",
-		       (unsigned long long)(size >> 20), strerror(err));
+		if (fd >= 0)
+			close(fd);
 		return -err;
 	}
-	return 0;
+	return fd;
+}
+
+int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages)
+{
+	unsigned long long mib = (unsigned long long)(size >> 20);
+
+	vm->ram_fd = vm__ram_fd(size, hugepages);
+	if (vm->ram_fd >= 0)
+		return 0;
+	if (hugepages && (vm->ram_fd == -ENOSPC || vm->ram_fd == -ENOMEM))
+		pr_err("cannot take %llu MiB of guest RAM in 2 MiB huge pages: it needs %llu free (HugePages_Free in /proc/meminfo); reserve them with echo N > /proc/sys/vm/nr_hugepages, or leave out --hugepages",
+		       mib, mib / 2);
+	else
+		pr_err("cannot create %llu MiB of guest RAM%s: %s; try a smaller --memory", mib,
+		       hugepages ? " in huge pages" : "", strerror(-vm->ram_fd));
+	return vm->ram_fd;
 }
 
 /*

@@ -2,6 +2,7 @@
 #ifndef AIRLOCK_VM_H
 #define AIRLOCK_VM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli.h"
@@ -25,7 +26,8 @@ struct vm {
 /* Each prints one line saying what failed and what to do, and returns -errno. */
 /* The images, opened as the user who asked for them (who). */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who);
-int vm__create_ram(struct vm *vm, uint64_t size);
+/* hugepages: in 2 MiB pages from the hugetlb pool, all taken at once. */
+int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages);
 int vm__create_stats(struct vm *vm);
 int vm__open_kvm(struct vm *vm, unsigned int vcpus);
 void vm__close(struct vm *vm);

@@ -314,6 +314,29 @@ t_broker_killed() {
 	fi
 }
 
+# Guest RAM in huge pages: refused with the fix while none are free, then
+# the guest runs in them; the pool is put back as it was.
+t_hugepages() {
+	local pool
+	pool=$(cat /proc/sys/vm/nr_hugepages)
+	echo 0 >/proc/sys/vm/nr_hugepages
+	run nohuge 30 "$AIRLOCK" run --kernel "$B/guest/hello.elf" --memory 16M --com1 console --hugepages
+	if [ "$rc" = 1 ] && grep -q 'it needs 8 free (HugePages_Free' "$TMP/nohuge.err"; then
+		ok "--hugepages without free huge pages: refused, saying how many to reserve"
+	else
+		not_ok "--hugepages without huge pages" "exit $rc" "$(cat "$TMP/nohuge.err")"
+	fi
+	echo 8 >/proc/sys/vm/nr_hugepages
+	run huge 60 "$AIRLOCK" run --kernel "$B/guest/hello.elf" --memory 16M --com1 console --hugepages
+	if [ "$rc" = 0 ] && grep -q 'hello from' "$TMP/huge.out"; then
+		ok "--hugepages: the guest runs in 2 MiB pages"
+	else
+		not_ok "--hugepages" "exit $rc (HugePages_Free $(awk '/HugePages_Free/ { print $2 }' /proc/meminfo))" \
+			"$(cat "$TMP/huge.err")"
+	fi
+	echo "$pool" >/proc/sys/vm/nr_hugepages
+}
+
 t_sigsys() {
 	run sigsys 60 "$B/test/airlock" run --kernel "$B/guest/sigsys.elf" --memory 16M --com1 console
 	if [ "$rc" = 159 ] && grep -q 'killed by signal SIGSYS' "$TMP/sigsys.err" && grep -q 'hello from' "$TMP/sigsys.out"; then
@@ -567,6 +590,7 @@ t_two_vms
 t_sigterm
 t_broker_killed
 t_sigsys
+t_hugepages
 t_sandbox_id
 t_vmm_binary_checked
 t_robustness

@@ -185,6 +185,9 @@ static void test_vfio_filter(void **state)
 	assert_int_equal(cli.vfio[2].filter.class, 0x0c03);
 	assert_string_equal(cli.name, "gpu-1");
 	assert_string_equal(cli.policy, "/p");
+	assert_false(cli.hugepages);
+	assert_int_equal(parse(&cli, "--kernel", "k", "--hugepages", "--memory", "2G", NULL), 0);
+	assert_true(cli.hugepages);
 	/* The longest filter, every field given, is longer than an address. */
 	assert_int_equal(parse(&cli, "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:a",
 			       "--vfio", "a:1af4:1044:ff00,trap", NULL), 0);

@@ -6,6 +6,7 @@
 def median: sort | length as $n
 	| if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
 def round2: if . == null then null else . * 100 | round / 100 end;
+def mib: if endswith("G") then (.[:-1] | tonumber) * 1024 else (.[:-1] | tonumber) end;	# "256M", "2G"
 def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b | round2 end;
 
 . as $all
@@ -93,12 +94,15 @@ def sessions: ["mapped", "trap"];
 		   guest: [sessions[] as $s | guest($s; "read-" + $bs) | {session: $s} + (.line | read_line)]}
 		| .guest |= map(. + {over_native: ratio(.mb_s; $native.mb_s)})]),
 
-	dma: ([recs("dma"; "testhost") | group_by(.memory)[] | {
+	dma: ([recs("dma"; "testhost") | group_by([.pages // "4K", .memory])[] | {
+		pages: (.[0].pages // "4K"),
 		memory: .[0].memory,
 		bytes: .[0].startup.dma_bytes,
 		runs: length,
 		ns: ([.[].startup | .ns.dma_end - .ns.dma_begin] | median)
-	} | . + {gib_s: (.bytes / .ns * 1e9 / 1073741824 | round2)}] | sort_by(.bytes)),
+	} | . + {gib_s: (.bytes / .ns * 1e9 / 1073741824 | round2)}]
+	+ [recs("dma-skipped"; "testhost")[] | . + {runs: 0, ns: null, gib_s: null}]
+	| sort_by(.pages == "2M", (.memory | mib))),
 
 	startup: {
 		build_host: (recs("startup"; "host") | {runs: length, guest: "hello.elf, 16M, no device", median_ns: (map(.startup) | median_phases)}),
