@@ -58,22 +58,6 @@ for mem in 256M 512M 1G 2G; do
 	dma_runs 4K "$mem"
 done
 
-# As many 2 MiB pages as the guest needs go into the pool for its runs,
-# when the test host can find them, and back out after.
-step "the same in 2 MiB huge pages (--hugepages), where the test host has them"
-for mem in 256M 512M 1G 2G; do
-	case $mem in *G) mib=$((${mem%G} * 1024)) ;; *) mib=${mem%M} ;; esac
-	echo $((mib / 2)) >/proc/sys/vm/nr_hugepages
-	got=$(cat /proc/sys/vm/nr_hugepages)
-	if [ "$got" -lt $((mib / 2)) ]; then
-		echo "only $got of $((mib / 2)) huge pages to be had: no $mem run in huge pages"
-		bench dma-skipped "{\"memory\":\"$mem\",\"pages\":\"2M\",\"needed\":$((mib / 2)),\"got\":$got}"
-		continue
-	fi
-	dma_runs 2M "$mem" --hugepages
-done
-echo 0 >/proc/sys/vm/nr_hugepages
-
 # within SECONDS WHY COMMAND...: until COMMAND succeeds; fails with WHY
 # after SECONDS, or as soon as airlock has ended.
 within() {
@@ -299,3 +283,20 @@ done
 [ "$(driver_of "$nvme")" = vfio-pci ] || fail "$nvme did not go back to vfio-pci"
 guest_clock=$(grep -a '^GUEST-CLOCK ' console-mapped | tail -n 1 | tr -d '\r' | cut -d' ' -f2)
 bench machine "{\"guest_clocksource\":\"$guest_clock\",\"testhost_kernel\":\"$(uname -r)\",\"testhost_cpus\":$(grep -c '^processor' /proc/cpuinfo),\"testhost_mem_kb\":$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo),\"clocksource\":\"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\"}"
+
+# Last, since it moves up to 2 GiB of the test host's memory into the
+# huge page pool and out again: as many 2 MiB pages as each guest needs go
+# into the pool for its runs, when the test host can find them.
+step "DMA mapping again, in 2 MiB huge pages (--hugepages), where the test host has them"
+for mem in 256M 512M 1G 2G; do
+	case $mem in *G) mib=$((${mem%G} * 1024)) ;; *) mib=${mem%M} ;; esac
+	echo $((mib / 2)) >/proc/sys/vm/nr_hugepages
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$got" -lt $((mib / 2)) ]; then
+		echo "only $got of $((mib / 2)) huge pages to be had: no $mem run in huge pages"
+		bench dma-skipped "{\"memory\":\"$mem\",\"pages\":\"2M\",\"needed\":$((mib / 2)),\"got\":$got}"
+		continue
+	fi
+	dma_runs 2M "$mem" --hugepages
+done
+echo 0 >/proc/sys/vm/nr_hugepages
