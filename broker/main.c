@@ -68,7 +68,8 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
 	counters__mark(COUNTERS_T_CHECKED);
-	if (vm__open_images(vm, cli, &who) || vm__create_ram(vm, cli->mem_size, cli->hugepages) || vm__create_stats(vm))
+	if (vm__open_images(vm, cli, &who) || vm__create_ram(vm, cli->mem_size, cli->hugepages) ||
+	    vm__create_stats(vm))
 		return -1;
 	counters__mark(COUNTERS_T_RAM);
 	if (vfio__open(vfio, &vfio_host, cli->mem_size))
