@@ -4,6 +4,7 @@
 #   make e2e      scenarios in the nested test host (real VFIO)
 #   make fuzz     libFuzzer on the parsers, FUZZ_TIME seconds each (clang)
 #   make check SANITIZE=1   the same checks with ASan and UBSan, in build/san
+#   make lint     shellcheck on every shell script, and the build with clang
 #   make deps     install the Debian packages all of this needs
 
 CC      := gcc
@@ -16,12 +17,18 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 else
 BUILD   := build
 endif
+# Another compiler (make CC=clang all unit-tests) builds a tree of its own.
+ifneq ($(CC),gcc)
+BUILD   := $(BUILD)/$(notdir $(CC))
+endif
 
 # Debian packages the build and `make check` need; `make deps` installs what is missing.
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
            linux-libc-dev pkg-config libpci-dev pci.ids
-# And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes.
+# And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes;
+# `make lint`: shellcheck, and clang for a second compiler's warnings.
 FUZZ_DEPS := clang libclang-rt-dev
+LINT_DEPS := shellcheck clang
 
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(HARDEN) -Ishared -MMD -MP
@@ -47,7 +54,7 @@ GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/s
                $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps fuzz-deps check unit-tests fuzz clean
+.PHONY: all deps fuzz-deps lint-deps lint check unit-tests fuzz clean
 all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm \
      $(BUILD)/fake/airlock $(BUILD)/fake/airlock-vmm $(BUILD)/host/at-exit
 
@@ -68,15 +75,24 @@ deps:
 fuzz-deps: deps
 	$(call apt-install,$(FUZZ_DEPS))
 
-$(BUILD)/obj/%.o: %.c | deps
+lint-deps: deps
+	$(call apt-install,$(LINT_DEPS))
+
+# Every shell script through shellcheck, and the whole build through clang
+# with -Werror (its own tree, build/clang).
+lint: lint-deps
+	tests/lint-shell.sh
+	@$(MAKE) --no-print-directory CC=clang all unit-tests
+
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj-test/%.o: %.c | deps
+$(BUILD)/obj-test/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DAIRLOCK_TEST_HOOKS -I$(BUILD)/gen -c -o $@ $<
 
-$(BUILD)/obj-san/%.o: %.c | deps
+$(BUILD)/obj-san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 # Kept: with SANITIZE=1 some are only ever made on the way to a unit test.
@@ -85,7 +101,7 @@ $(BUILD)/obj-san/%.o: %.c | deps
 $(call obj,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
 $(call obj,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
 
-$(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk | deps
+$(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk
 	@mkdir -p $(@D)
 	awk -f vmm/seccomp-gen.awk $< > $@.tmp && mv $@.tmp $@
 
@@ -95,7 +111,7 @@ $(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk | deps
 SECCOMP_NAMES := $(BUILD)/gen/syscall-names.h
 SECCOMP_DEBUG := $(BUILD)/obj-debug/vmm/seccomp.o
 
-$(SECCOMP_NAMES): | deps
+$(SECCOMP_NAMES):
 	@mkdir -p $(@D)
 	echo '#include <asm/unistd_64.h>' | $(CC) -E -dM -x c - | \
 		awk '$$2 ~ /^__NR_/ { printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' > $@.tmp && mv $@.tmp $@
@@ -147,7 +163,7 @@ $(BUILD)/guest/sigsys.elf: GUEST := -DGUEST_SIGSYS
 $(BUILD)/guest/echo.elf:   GUEST := -DGUEST_ECHO
 $(BUILD)/guest/reset.elf:  GUEST := -DGUEST_RESET
 $(BUILD)/guest/triple.elf: GUEST := -DGUEST_TRIPLE
-$(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld | deps
+$(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 		-Wl,-T,tests/guest/guest.ld $(GUEST) -o $@ $<
@@ -196,14 +212,17 @@ $(BUILD)/tests/test_seccomp_debug: $(SECCOMP_DEBUG)
 test-obj = $(if $(TEST_NOSAN_$(1)),$(call obj,$(TEST_OBJ_$(1))),$(call obj-san,$(TEST_OBJ_$(1))))
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $$(call test-obj,$$*) | deps
+$(BUILD)/tests/%: tests/unit/%.c $$(call test-obj,$$*)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(if $(TEST_NOSAN_$*),,$(SAN)) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call test-obj,$*) \
 		-lcmocka -lpthread $(TEST_LIBS_$*)
 
 unit-tests: $(UNIT_TESTS)
 
-check: all unit-tests
+# The test commands install what they need first; a build never does
+# (deps queries dpkg, and would make every object out of date).
+check: deps
+	@$(MAKE) --no-print-directory all unit-tests
 	@BUILD=$(BUILD) tests/run-check.sh $(UNIT_TESTS)
 
 # Fuzz targets: clang's libFuzzer with ASan and UBSan, over the objects each names.
@@ -217,15 +236,16 @@ FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 obj-fuzz  = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 
-$(BUILD)/fuzz/obj/%.o: %.c | fuzz-deps
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call obj-fuzz,$$(FUZZ_OBJ_%)) | fuzz-deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call obj-fuzz,$$(FUZZ_OBJ_%))
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(call obj-fuzz,$(FUZZ_OBJ_$*))
 
-fuzz: $(FUZZERS)
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
 	@FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZERS)
 
 clean:

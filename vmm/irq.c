@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -17,9 +18,17 @@ static struct {
 	unsigned int nr_msi;
 	bool routed[IRQ_MSI_MAX];
 	struct msi_msg msg[IRQ_MSI_MAX];
-	struct kvm_irq_routing table;
-	struct kvm_irq_routing_entry entries[IRQ_ROUTES_MAX];
 } irq = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * KVM_SET_GSI_ROUTING's argument, under irq.lock: the header and room for
+ * every route in its entries[]. A union of its own, since one holding a
+ * structure with a flexible array member may not be a member of another.
+ */
+static union {
+	struct kvm_irq_routing table;
+	uint8_t room[sizeof(struct kvm_irq_routing) + IRQ_ROUTES_MAX * sizeof(struct kvm_irq_routing_entry)];
+} routes;
 
 int irq__alloc_msi(unsigned int nr, unsigned int *first)
 {
@@ -37,7 +46,7 @@ int irq__alloc_msi(unsigned int nr, unsigned int *first)
 
 static void irq__add(unsigned int *n, struct kvm_irq_routing_entry e)
 {
-	irq.entries[(*n)++] = e;
+	routes.table.entries[(*n)++] = e;
 }
 
 /*
@@ -86,8 +95,8 @@ int irq__route_msi(const struct kvm *kvm, unsigned int gsi, const struct msi_msg
 	if (!irq.routed[i] || irq.msg[i].addr != msg->addr || irq.msg[i].data != msg->data) {
 		irq.routed[i] = true;
 		irq.msg[i] = *msg;
-		irq.table.nr = irq__build();
-		if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, &irq.table))
+		routes.table.nr = irq__build();
+		if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, &routes.table))
 			ret = -errno;
 	}
 	pthread_mutex_unlock(&irq.lock);

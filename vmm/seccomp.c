@@ -99,9 +99,14 @@ static int seccomp__deny_action(uint32_t *action)
 
 static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a)
 {
+	/* What SCMP_A1(SCMP_CMP_EQ, request) makes: all 64 bits of the request, argument 1. */
+	const struct scmp_arg_cmp cmp = {
+		.arg = 1, .op = SCMP_CMP_EQ, .datum_a = a->request, .datum_b = 0,
+	};
+
 	if (!a->is_ioctl)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 0);
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1, SCMP_A1(SCMP_CMP_EQ, a->request));
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1, cmp);
 }
 
 int seccomp__install(void)

@@ -138,24 +138,44 @@ static bool vfio_pci__in_bar(const struct vfio_pci *d, unsigned int bar, uint64_
 	       off <= d->bars[bar].size && len <= d->bars[bar].size - off;
 }
 
+/*
+ * d's VFIO_DEVICE_SET_IRQS argument for count vectors of index from start
+ * 0, with eventfds to come (efds) or none; NULL if it has no room for them.
+ */
+static struct vfio_irq_set *vfio_pci__irq_set(struct vfio_pci *d, unsigned int index, uint32_t action,
+					      unsigned int count, bool efds)
+{
+	struct vfio_irq_set *set = d->irqs.set;
+
+	if (!set || (efds && count > d->irqs.set_max))
+		return NULL;
+	*set = (struct vfio_irq_set){
+		.argsz = (uint32_t)(sizeof(*set) + (efds ? count * sizeof(int32_t) : 0)),
+		.flags = action | (efds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE),
+		.index = index,
+		.count = count,
+	};
+	return set;
+}
+
+/* The eventfd of the set's i-th vector (i below what vfio_pci__irq_set made room for). */
+static void vfio_pci__irq_set_fd(struct vfio_irq_set *set, unsigned int i, int fd)
+{
+	const int32_t v = fd;
+
+	memcpy(set->data + i * sizeof(v), &v, sizeof(v));
+}
+
 static int vfio_pci__set_irqs(struct vfio_pci *d, unsigned int index, uint32_t action,
 			      unsigned int count, const int *fds)
 {
-	struct {
-		struct vfio_irq_set set;
-		int32_t fds[MSIX_VECTORS_MAX];
-	} s = {
-		.set = {
-			.argsz = (uint32_t)(sizeof(s.set) + (fds ? count * sizeof(int32_t) : 0)),
-			.flags = action | (fds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE),
-			.index = index,
-			.count = count,
-		},
-	};
+	struct vfio_irq_set *set = vfio_pci__irq_set(d, index, action, count, fds != NULL);
 
-	for (unsigned int i = 0; fds && i < count && i < MSIX_VECTORS_MAX; i++)
-		s.fds[i] = fds[i];
-	return d->host.set_irqs(d->host.ctx, d->fd, &s.set);
+	if (!set)
+		return -EINVAL;
+	for (unsigned int i = 0; fds && i < count; i++)
+		vfio_pci__irq_set_fd(set, i, fds[i]);
+	return d->host.set_irqs(d->host.ctx, d->fd, set);
 }
 
 /* Whichever interrupt kind VFIO has on goes off. */
@@ -198,7 +218,7 @@ static int vfio_pci__intx_on(struct vfio_pci *d)
 static int vfio_pci__vectors_on(struct vfio_pci *d, unsigned int index, unsigned int nr)
 {
 	const char *kind = index == VFIO_PCI_MSIX_IRQ_INDEX ? "MSI-X" : "MSI";
-	int fds[MSIX_VECTORS_MAX];
+	struct vfio_irq_set *set;
 	int ret;
 
 	if (!nr) {
@@ -212,11 +232,14 @@ static int vfio_pci__vectors_on(struct vfio_pci *d, unsigned int index, unsigned
 			       strerror(-ret));
 		return ret;
 	}
-	for (unsigned int i = 0; i < nr && i < d->irqs.nr; i++)
-		fds[i] = d->irqs.vec[i].efd;
 	ret = nr > d->irqs.nr ? -EINVAL : vfio_pci__irqs_off(d);
-	if (!ret)
-		ret = vfio_pci__set_irqs(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, nr, fds);
+	if (!ret) {
+		/* Filled after the call above, which used the same argument. */
+		set = vfio_pci__irq_set(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, nr, true);
+		for (unsigned int i = 0; set && i < nr; i++)
+			vfio_pci__irq_set_fd(set, i, d->irqs.vec[i].efd);
+		ret = set ? d->host.set_irqs(d->host.ctx, d->fd, set) : -EINVAL;
+	}
 	if (!ret) {
 		d->irqs.active = index;
 		return 0;
@@ -324,6 +347,12 @@ static int vfio_pci__init_vectors(struct vfio_pci *d)
 	int ret;
 
 	nr = nr > msi ? nr : msi;
+	q->set_max = nr ? nr : 1;
+	q->set = calloc(1, sizeof(*q->set) + q->set_max * sizeof(int32_t));
+	if (!q->set) {
+		pr_err("%s: no memory for its interrupt vectors", d->info.name);
+		return -ENOMEM;
+	}
 	if (!nr)
 		return 0;
 	q->vec = calloc(nr, sizeof(*q->vec));
@@ -407,6 +436,9 @@ static void vfio_pci__exit_irqs(struct vfio_pci *d)
 	q->vec = NULL;
 	q->nr = 0;
 	vfio_pci__close_intx(d);
+	free(q->set);
+	q->set = NULL;
+	q->set_max = 0;
 	msix__exit(&d->msix.emu);
 }
 

@@ -77,6 +77,14 @@ struct vfio_pci_irqs {
 	unsigned int nr;	/* vectors: the MSI or the MSI-X ones, whichever are more */
 	unsigned int gsi;	/* vector i's is gsi + i */
 	struct vfio_pci_vector *vec;
+	/*
+	 * VFIO_DEVICE_SET_IRQS's argument, with room for set_max eventfds (nr,
+	 * at least INTx's one): made at set-up, since the guest turns
+	 * interrupts on and off when allocating is no longer allowed; used
+	 * under the PCIe topology's lock, like the rest of the device.
+	 */
+	struct vfio_irq_set *set;
+	unsigned int set_max;
 	int intx_efd;		/* -1: no INTx */
 	int intx_unmask_efd;	/* KVM signals it when the guest ends the interrupt */
 	unsigned int intx_gsi;

@@ -7,7 +7,7 @@
 # that caused it is kept in $BUILD/fuzz/crashes/. Exit status: 0 only when
 # no target failed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 time=${FUZZ_TIME:-60}
 out=${BUILD:-build}/fuzz

@@ -8,7 +8,7 @@ rm -rf corpus
 mkdir -p corpus/fuzz_ipc corpus/fuzz_policy corpus/fuzz_cli corpus/fuzz_bootimage
 
 # Little-endian integers as bytes.
-u8()  { printf "\\x$(printf %02x "$1")"; }
+u8()  { printf '%b' "\\x$(printf %02x "$1")"; }
 u16() { u8 $(($1 & 255)); u8 $(($1 >> 8 & 255)); }
 u32() { u16 $(($1 & 65535)); u16 $(($1 >> 16 & 65535)); }
 u64() { u32 $(($1 & 0xffffffff)); u32 $(($1 >> 32 & 0xffffffff)); }
@@ -84,7 +84,7 @@ pvh() {	# FILE NOTE-DESC-SIZE
 		u32 4; u32 4; u64 "$note"; u64 $((0x100000 + note)); u64 $((0x100000 + note))
 		u64 $((16 + $2)); u64 $((16 + $2)); u64 4
 		u32 4; u32 "$2"; u32 18; printf 'Xen\0'			# XEN_ELFNOTE_PHYS32_ENTRY
-		[ "$2" = 4 ] && u32 $((0x100000 + code)) || u64 $((0x100000 + code))
+		if [ "$2" = 4 ]; then u32 $((0x100000 + code)); else u64 $((0x100000 + code)); fi
 		printf '\xf4\xeb\xfd'					# hlt; jmp .-1
 	} >"$1"
 }

@@ -70,6 +70,29 @@ for elf in "$bindir"/guest/*.elf; do
 done
 install -m 0644 "$guestdir/vmlinuz" "$guestdir/initrd.img" "$root/opt/airlock/linux-guest/"
 
+# The host tier (scenario host-tier): tests/host/run.sh beside the build
+# tree's binaries in their places, and the Debian tools it uses, kept out
+# of the other scenarios' PATH.
+install_host_tier() {
+	local tier=$root/opt/airlock/host-tier f tool
+	install -D -m 0755 "$REPO_ROOT/tests/host/run.sh" "$tier/tests/host/run.sh"
+	for f in airlock airlock-vmm test/airlock test/airlock-vmm fake/airlock fake/airlock-vmm host/at-exit; do
+		if [ "${f##*/}" = airlock-vmm ]; then
+			install -D -m 0755 "$bindir/$f" "$tier/build/$f"
+		else
+			install_with_libs "$root" "$bindir/$f" "/opt/airlock/host-tier/build/$f"
+		fi
+	done
+	install -d -m 0755 "$tier/build/guest"
+	install -m 0644 "$bindir"/guest/*.elf "$tier/build/guest/"
+	for tool in bash setpriv script stty timeout pgrep cmp; do
+		install_with_libs "$root" "$(command -v "$tool")" "/opt/airlock/host-tier/bin/$tool"
+	done
+}
+for script in "$@"; do
+	[ "$(basename "$script")" != host-tier.sh ] || install_host_tier
+done
+
 mkdir -p "$outdir"
 pack_cpio "$root" "$outdir/initrd.img"
 cp "$kdir/boot/vmlinuz-$kver" "$outdir/vmlinuz"

@@ -17,6 +17,11 @@ HOST_TOOLS=(
 	"zstd zstd"
 	"timeout coreutils"
 	"jq jq"
+	# The host tier's tools, for the scenario host-tier.
+	"setpriv util-linux"
+	"script bsdutils"
+	"pgrep procps"
+	"cmp diffutils"
 )
 
 say() { printf '[testhost] %s\n' "$*" >&2; }
@@ -66,7 +71,7 @@ kernel_package() {
 	fi
 	if [ -z "$pkg" ]; then
 		# Offline: fall back to the newest kernel already in the cache.
-		pkg=$(ls -1 "$TESTHOST_CACHE/kernel" 2>/dev/null | sort -V | tail -n 1)
+		pkg=$(find "$TESTHOST_CACHE/kernel" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
 		[ -n "$pkg" ] || die "cannot find Debian's linux-image-amd64 package (apt-get update?)"
 		say "apt has no linux-image-amd64; using cached $pkg"
 	fi
@@ -83,7 +88,7 @@ fetch_kernel() {
 		return 0
 	fi
 	mkdir -p "$debs"
-	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	deb=$(find "$debs" -mindepth 1 -maxdepth 1 -name "${pkg}_*.deb" 2>/dev/null | sort | head -n 1 || true)
 	if [ -z "$deb" ]; then
 		say "downloading $pkg"
 		if ! download_deb "$pkg" "$debs"; then
@@ -92,7 +97,7 @@ fetch_kernel() {
 			apt-get update -q >/dev/null 2>&1 || true
 			download_deb "$pkg" "$debs" || die "apt-get download $pkg failed"
 		fi
-		deb=$(ls "$debs/${pkg}_"*.deb | head -n 1)
+		deb=$(find "$debs" -mindepth 1 -maxdepth 1 -name "${pkg}_*.deb" | sort | head -n 1)
 	fi
 	say "unpacking $(basename "$deb")"
 	rm -rf "$dir"
@@ -112,7 +117,7 @@ download_deb() {
 # KVER of an unpacked kernel tree.
 kernel_version() {
 	local v
-	v=$(ls -1 "$1/lib/modules" | head -n 1)
+	v=$(find "$1/lib/modules" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort | head -n 1)
 	[ -n "$v" ] || die "no lib/modules in $1"
 	printf '%s\n' "$v"
 }
@@ -335,4 +340,26 @@ backing_check() {
 		done <"$found"
 	fi
 	rm -f "$found"
+}
+
+# write_results PARSED LOG OUT SKIPPED: the counts of a run for
+# tests/total.sh, from parse-results.sh's output PARSED and the serial log
+# LOG, as "SUITE PASSED FAILED SKIPPED" lines: the scenarios but host-tier
+# (SKIPPED 1: host-tier left out), and the host tier's own tests (its TAP
+# lines), which count as many as they would in make check. A host-tier
+# that failed without a failing test line counts one failure.
+write_results() {
+	local parsed=$1 log=$2 out=$3 skipped=$4
+	mkdir -p "$(dirname "$out")"
+	awk -v skipped="$skipped" '
+		$2 == "host-tier" { next }
+		$1 == "PASS" { p++ } $1 == "FAIL" { f++ }
+		END { print "scenarios", p + 0, f + 0, skipped }' "$parsed" >"$out"
+	grep -q '^[A-Z]*  host-tier ' "$parsed" || return 0
+	clean_console <"$log" | awk '
+		$1 == "SCENARIO-BEGIN" && $2 == "host-tier" { p = f = 0; inside = 1; verdict = ""; next }
+		inside && $1 == "SCENARIO-RESULT" && $2 == "host-tier" { inside = 0; verdict = $3; next }
+		inside && /^ok / { p++ }
+		inside && /^not ok/ { f++ }
+		END { if (verdict != "PASS" && f == 0) f = 1; print "host-tier", p + 0, f + 0, 0 }' >>"$out"
 }

@@ -89,6 +89,7 @@ printf 'GUEST-IRQ 24 10 PCI-MSI 81920-edge nvme0q0\r\nGUEST-IRQ 25 125 PCI-MSI 8
 printf '[ 9.1] x GUEST-IRQ 26 7 IR-PCI-MSI 81922-edge nvme0q2\r\nGUEST-IRQ 20 101 IO-APIC 20-fasteoi airlock_edu\r\n' >>"$tmp/irqs"
 for shell in "${shells[@]}"; do
 	helper() {
+		# shellcheck disable=SC2016 # $1 and $@ expand in the inner shell
 		TESTHOST_DEVICES_CONF=$here/devices.conf $shell -c '. "$1"; shift; "$@"' sh "$scenario_lib" "$@"
 	}
 	check "$shell: irq_sum adds up the vectors whose name matches" \
@@ -184,10 +185,12 @@ check "disk-pattern: no write into the pattern" fails "$pattern" write "$tmp/cha
 check "disk-pattern: no unaligned write" fails "$pattern" write "$tmp/changed.img" $(((64 << 20) + 512)) tok-2
 
 # --- backing_check: BACKING-EXPECT lines against the disk images
-printf 'SCENARIO-BEGIN wrote\r\nBACKING-EXPECT nvme 67108864 tok-1\r\nSCENARIO-RESULT wrote PASS 3s\r\n' >"$tmp/backing.log"
-printf 'SCENARIO-BEGIN lost\r\nBACKING-EXPECT nvme 67112960 tok-2\r\nSCENARIO-RESULT lost PASS 2s\r\n' >>"$tmp/backing.log"
-printf 'SCENARIO-BEGIN broke\r\nBACKING-EXPECT nvmexbar 67108864 tok-3\r\nSCENARIO-RESULT broke FAIL 1s its own reason\r\n' >>"$tmp/backing.log"
-printf 'SCENARIO-BEGIN plain\r\nSCENARIO-RESULT plain PASS 1s\r\n' >>"$tmp/backing.log"
+{
+	printf 'SCENARIO-BEGIN wrote\r\nBACKING-EXPECT nvme 67108864 tok-1\r\nSCENARIO-RESULT wrote PASS 3s\r\n'
+	printf 'SCENARIO-BEGIN lost\r\nBACKING-EXPECT nvme 67112960 tok-2\r\nSCENARIO-RESULT lost PASS 2s\r\n'
+	printf 'SCENARIO-BEGIN broke\r\nBACKING-EXPECT nvmexbar 67108864 tok-3\r\nSCENARIO-RESULT broke FAIL 1s its own reason\r\n'
+	printf 'SCENARIO-BEGIN plain\r\nSCENARIO-RESULT plain PASS 1s\r\n'
+} >"$tmp/backing.log"
 mkdir -p "$tmp/backing"
 cp "$tmp/changed.img" "$tmp/backing/nvme.img"
 (backing_check "$tmp/backing.log" "$tmp/backing") >"$tmp/backing.out" 2>&1
@@ -208,6 +211,28 @@ printf 'SCENARIO-BEGIN plain\r\nSCENARIO-RESULT plain PASS 1s\r\n' >"$tmp/plain.
 cp "$tmp/plain.log" "$tmp/plain.orig"
 (backing_check "$tmp/plain.log" "$tmp/backing") >/dev/null 2>&1
 check "backing: a log without BACKING-EXPECT is left as it was" cmp "$tmp/plain.orig" "$tmp/plain.log"
+
+# --- the counts for make check e2e's total (write_results, tests/total.sh)
+{
+	printf 'SCENARIO-BEGIN host-tier\r\nok 1 - a\r\nok 2 - b\r\nnot ok 3 - c\r\n'
+	printf 'SCENARIO-RESULT host-tier FAIL 9s 1 of 3 host tests failed\r\n'
+	printf 'SCENARIO-BEGIN tiny\r\nok 1 - not a host test\r\nSCENARIO-RESULT tiny PASS 1s\r\n'
+} >"$tmp/tier.log"
+"$parser" "$tmp/tier.log" tiny host-tier >"$tmp/tier.parsed" 2>&1
+write_results "$tmp/tier.parsed" "$tmp/tier.log" "$tmp/results/e2e" 0
+check "results: the scenarios but host-tier" has "$tmp/results/e2e" '^scenarios 1 0 0$'
+check "results: host-tier's own test lines, and no other scenario's" has "$tmp/results/e2e" '^host-tier 2 1 0$'
+printf 'SCENARIO-BEGIN host-tier\r\nok 1 - a\r\n' >"$tmp/froze.log"
+"$parser" "$tmp/froze.log" host-tier >"$tmp/froze.parsed" 2>&1
+write_results "$tmp/froze.parsed" "$tmp/froze.log" "$tmp/froze/e2e" 1
+check "results: a host-tier without a result counts a failure" has "$tmp/froze/e2e" '^host-tier 1 1 0$'
+check "results: host-tier left out counts as skipped" has "$tmp/froze/e2e" '^scenarios 0 0 1$'
+printf 'unit:test_a 10 0 2\nhost:kvm 0 0 1\n' >"$tmp/results/check"
+check "total: a failure in either fails it" fails "$here/../total.sh" "$tmp/results" check e2e
+"$here/../total.sh" "$tmp/results" check e2e >"$tmp/total.out" 2>&1
+check "total: every test counted once, skips apart" has "$tmp/total.out" '^tests run in all: 14 \(make check 10; make e2e 4\), 3 skipped$'
+check "total: ends with the passed and failed line" has "$tmp/total.out" '^13 passed, 1 failed$'
+check "total: a make that left no results is named" fails "$here/../total.sh" "$tmp/results" check nope
 
 echo "1..$n"
 [ "$failures" -eq 0 ]

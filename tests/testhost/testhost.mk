@@ -1,5 +1,5 @@
 # The nested test host: `include tests/testhost/testhost.mk` from the
-# top-level Makefile, which provides `all` and `deps`.
+# top-level Makefile, which provides `all`, `check` and `deps`.
 #
 #   make e2e                      all scenarios; ends with "N passed, N failed"
 #   make e2e SCENARIO=tiny-guest  only these (comma-separated names or paths)
@@ -23,13 +23,24 @@ TESTHOST_ARGS = $(strip $(if $(SCENARIO),--scenario '$(SCENARIO)') \
 testhost-deps: deps
 	$(TESTHOST_DIR)/run.sh --deps
 
-e2e: all deps testhost-deps
-	$(TESTHOST_DIR)/run.sh $(TESTHOST_ARGS)
+# `make check e2e`: the test host after make check, and at the end the
+# number of tests both ran, to compare machines that run a tier in different places.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+e2e: check
+endif
 
-demo: all deps testhost-deps
+e2e: testhost-deps
+	@$(MAKE) --no-print-directory all
+	@status=0; RESULTS=$(BUILD)/results $(TESTHOST_DIR)/run.sh $(TESTHOST_ARGS) || status=$$?; \
+	$(if $(filter check,$(MAKECMDGOALS)),tests/total.sh $(BUILD)/results check e2e || status=1;) \
+	exit $$status
+
+demo: testhost-deps
+	@$(MAKE) --no-print-directory all
 	$(TESTHOST_DIR)/run.sh --demo $(if $(DEVICES),--devices '$(DEVICES)')
 
-bench: all deps testhost-deps
+bench: testhost-deps
+	@$(MAKE) --no-print-directory all
 	$(TESTHOST_DIR)/bench.sh
 
 testhost-selftest:

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Benchmarks of the passthrough paths, for `make bench` (tests/testhost/bench.sh),
 # never part of `make e2e`. It measures and prints, one "BENCH KIND JSON"
 # line per measurement, and fails only when a run breaks (a guest that

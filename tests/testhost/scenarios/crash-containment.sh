@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Crashes on either side of the trust boundary, during NVMe I/O in a Linux
 # guest. kill -9 of the VMM: the broker names the signal, exits 137, and on
 # the way out unmaps DMA, resets and releases the device and writes the
@@ -12,6 +13,7 @@
 nvme=$(device_bdf nvme)
 log=/var/log/airlock-audit.log
 head=4149524c4f434b2d4449534b206e766d
+pid=''	# the broker's, set by guest_shell (hostfs/testhost/lib.sh)
 
 vfio_holders() {
 	for fd in /proc/[0-9]*/fd/*; do
@@ -92,8 +94,8 @@ exec 3>&-
 # vCPU threads, which share its descriptors (the VFIO device's among
 # them), follow.
 vmm_alive() {
-	[ "$(ls "/proc/$vmm/task" 2>/dev/null | wc -l)" -gt 1 ] ||
-		grep -q '^State:.*[RSD]' "/proc/$vmm/status" 2>/dev/null
+	set -- /proc/"$vmm"/task/*
+	[ $# -gt 1 ] || grep -q '^State:.*[RSD]' "/proc/$vmm/status" 2>/dev/null
 }
 group_held() {
 	[ -n "$(vfio_holders)" ]

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # A guest that resets the machine gets a fresh VMM, fresh RAM and freshly
 # reset devices from the broker, again and again, until airlock is told to
 # stop: the tiny guest triple-faulting, and Linux's "reboot -f" (through
@@ -7,7 +8,7 @@
 # reset_loop NAME WANT PATTERN ARGS...: runs airlock ARGS in the background
 # until PATTERN has shown WANT times, then stops it with SIGTERM.
 reset_loop() {
-	local name=$1 want=$2 pattern=$3 broker seen=0 tries=1500 status
+	name=$1 want=$2 pattern=$3 seen=0 tries=1500
 	shift 3
 	: >"$name.out"
 	"$AIRLOCK" run "$@" >"$name.out" 2>&1 </dev/null &

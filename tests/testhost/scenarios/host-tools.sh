@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The host tooling on a real host. airlock list --json parses and shows
 # every attached device with its IOMMU group, driver and members. doctor
 # passes for a device on vfio-pci; after airlock unbind gives nvme-xbar to
@@ -70,8 +71,8 @@ members=$(jq -r --arg b "$fn0" '.devices[] | select(.bdf == $b) | .group_members
 grep "^$xbar" list.txt || fail "airlock list does not show $xbar"
 
 step "airlock doctor $xbar: every check passes"
-run doctor doctor "$xbar"
-expect_line doctor "assignment of $xbar would work"
+run doctor.out doctor "$xbar"
+expect_line doctor.out "assignment of $xbar would work"
 
 step "airlock unbind $xbar (no record): the kernel gives it to nvme"
 run out unbind "$xbar"
@@ -79,19 +80,19 @@ expect_driver "$xbar" nvme
 
 step "airlock doctor $xbar: not bound, and the fix"
 status=0
-"$AIRLOCK" doctor "$xbar" >doctor 2>&1 || status=$?
-cat doctor
+"$AIRLOCK" doctor "$xbar" >doctor.out 2>&1 || status=$?
+cat doctor.out
 [ "$status" -eq 1 ] || fail "doctor exited with status $status, not 1"
-grep -q "^problem" doctor || fail "doctor reported no problem"
-expect_line doctor "fix: airlock bind $xbar"
+grep -q "^problem" doctor.out || fail "doctor reported no problem"
+expect_line doctor.out "fix: airlock bind $xbar"
 
 step "airlock bind $xbar: on vfio-pci, nvme on record"
 run out bind "$xbar"
 expect_line out "bound $xbar to vfio-pci (was nvme)"
 expect_driver "$xbar" vfio-pci
 [ "$(cat "$records/$xbar")" = nvme ] || fail "the record of $xbar holds '$(cat "$records/$xbar")', not nvme"
-run doctor doctor "$xbar"
-expect_line doctor "assignment of $xbar would work"
+run doctor.out doctor "$xbar"
+expect_line doctor.out "assignment of $xbar would work"
 
 step "airlock unbind $xbar: nvme again, the record gone"
 run out unbind "$xbar"

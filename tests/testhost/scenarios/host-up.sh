@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The test host came up with hardware virtualisation, an IOMMU, and every
 # attached device bound to vfio-pci in an IOMMU group that holds attached
 # devices only (edu-fn0 and pvpanic-fn1 share one).
@@ -12,7 +13,7 @@ echo "/dev/kvm ok, kvm_amd nested paging: $(cat /sys/module/kvm_amd/parameters/n
 step "IOMMU"
 [ -n "$(ls /sys/class/iommu/)" ] || fail "no IOMMU in /sys/class/iommu (intel_iommu=on ignored?)"
 [ -c /dev/vfio/vfio ] || fail "/dev/vfio/vfio is missing (vfio not loaded?)"
-echo "IOMMUs: $(ls /sys/class/iommu | tr '\n' ' ')"
+echo "IOMMUs: $(for iommu in /sys/class/iommu/*; do printf '%s ' "${iommu##*/}"; done)"
 
 step "devices bound to vfio-pci"
 for name in $(attached_devices); do

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # airlock boots Debian's kernel (a bzImage) with the guest image's
 # initramfs, behind a PCIe root complex with two root ports; the guest
 # reports its CPUs and PCI devices, and powers off.

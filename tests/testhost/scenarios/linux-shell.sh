@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # An interactive shell in the Linux guest over COM1: airlock's stdin is a
 # fifo, and commands go in once the guest's shell shows its prompt. The
 # answers can only come from the shell having run them (the echoed command

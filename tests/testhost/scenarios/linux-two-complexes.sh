@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Two PCIe root complexes, each its own PCI segment with one root port.
 # timeout: 150
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The whole stack with glibc's MALLOC_PERTURB_ set: the broker's allocator
 # fills fresh and freed memory with a pattern, and the broker hands that
 # one variable (and no other) to the VMM, whose allocator does the same.
@@ -10,6 +11,7 @@
 nvme=$(device_bdf nvme)
 e1000e=$(device_bdf e1000e)
 export MALLOC_PERTURB_=165
+pid=''	# the broker's, set by guest_shell (hostfs/testhost/lib.sh)
 
 step "MALLOC_PERTURB_=165 airlock run ... --vfio rp0:$nvme --vfio rp1:$e1000e (guest shell)"
 guest_shell "" --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --pcie-root-port rc0:rp1 \

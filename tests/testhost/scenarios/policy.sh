@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The device policy and the audit log on a real host. A policy in
 # /etc/airlock/t denies nvme by address, lets root have edu-type devices
 # (filter 1234:11e8) with at most 256M and one device, and names nothing
@@ -32,9 +33,9 @@ cat -n "$pol"
 # audit_has VM EVENT [JQ-ARGS...] FILTER: the VM's last EVENT line satisfies FILTER.
 # (One line into jq -e: jq 1.6's -e misreads a stream whose last input gave no output.)
 audit_has() {
-	local vm=$1 event=$2
+	audit_vm=$1 audit_event=$2
 	shift 2
-	jq -c --arg vm "$vm" --arg ev "$event" 'select(.vm == $vm and .event == $ev)' "$log" | tail -n 1 |
+	jq -c --arg vm "$audit_vm" --arg ev "$audit_event" 'select(.vm == $vm and .event == $ev)' "$log" | tail -n 1 |
 		jq -e "$@" >/dev/null
 }
 
@@ -56,7 +57,9 @@ step "more memory than the rule allows: --memory 512M --vfio rp0:$edu"
 "$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/hello.elf" --memory 512M --policy "$pol" $PORTS --vfio "rp0:$edu" 2>err &&
 	fail "airlock ran with more memory than the policy allows"
 cat err
-grep -qF "$pol:3" err && grep -qF "256M" err || fail "the refusal does not name the rule and its memory cap"
+if ! grep -qF "$pol:3" err || ! grep -qF "256M" err; then
+	fail "the refusal does not name the rule and its memory cap"
+fi
 last_decision | jq -e '.allowed == false' >/dev/null || fail "no audit line for the refusal"
 
 step "more devices than the rule allows: --vfio rp0:$edu --vfio rp1:$fn0"
@@ -85,7 +88,9 @@ cp policy.good "$pol"
 step "airlock check-policy explains the policy"
 "$AIRLOCK" check-policy "$pol" >explain || fail "check-policy refused a good policy"
 cat explain
-grep -q "line 2" explain && grep -q "line 3" explain || fail "check-policy did not explain each rule"
+if ! grep -q "line 2" explain || ! grep -q "line 3" explain; then
+	fail "check-policy did not explain each rule"
+fi
 
 step "a filter picks a device: --vfio rp0:1234:11e8 (Linux guest)"
 linux_guest output "" --policy "$pol" --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio "rp0:1234:11e8"
@@ -100,11 +105,13 @@ echo "vm $vm: $events"
 boot="group-open dma-map device-reset vmm-start vmm-exit dma-unmap device-reset "
 echo "$events" | grep -Eqx "request decision ($boot)+teardown " ||
 	fail "the run's audit lines are not request, decision, then group-open, dma-map, reset, vmm-start, vmm-exit, dma-unmap, reset for each boot, then teardown"
+# shellcheck disable=SC2016 # $d and $r are jq's variables
 audit_has "$vm" decision --arg d "$edu" --arg r "$pol:3: allow user root device 1234:11e8 memory 256M devices 1" \
 	'.allowed and .device == $d and .rule == $r' || fail "the decision line does not name edu and the rule that allowed it"
 audit_has "$vm" vmm-start '.pid > 0 and .vmm_uid > 0' || fail "vmm-start does not give the VMM's pid and uid"
 audit_has "$vm" vmm-exit '.exit == 0' || fail "vmm-exit does not say the VMM exited 0"
 audit_has "$vm" dma-map '.bytes == 268435456' || fail "dma-map does not sum to the guest's 256 MiB"
+# shellcheck disable=SC2016 # $d is jq's variable
 audit_has "$vm" device-reset --arg d "$edu" '.device == $d and (.result | length) > 0' ||
 	fail "no device-reset line for edu"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # airlock runs its tiny test guest under the test host's real KVM.
 # timeout: 60
 

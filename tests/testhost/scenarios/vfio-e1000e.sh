@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # An e1000e assigned to a Linux guest that drives it with its own e1000e
 # driver: the guest brings the link up, sees the carrier and the MAC QEMU
 # gave the NIC, and its MSI-X vectors count interrupts (the link-state

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # edu assigned to a Linux guest whose airlock_edu module (guest.edu=) takes
 # one interrupt of edu's and checks it arrives: the factorial's completion
 # interrupt and 100 raised one at a time, each acknowledged by the handler.

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Two host devices bound to vfio-pci, edu and an NVMe controller, each
 # behind its own root port of one VM. The guest lists them with their real
 # IDs, and drives edu through BAR0: identification, liveness, factorial,

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # An e1000e assigned with no guest driver: the guest reaches its registers
 # through memory BAR0 (mapped into the guest) and through its I/O BAR (every
 # access forwarded by the VMM), and both paths agree, reads and writes.

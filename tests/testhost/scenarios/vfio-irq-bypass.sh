@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Device interrupts bypass the VMM. The guest reads 64 MiB from an assigned
 # NVMe controller (O_DIRECT, every sector checked) while the broker's
 # counters (SIGUSR1) are read before and after: the guest's nvme queue
@@ -8,6 +9,7 @@
 # timeout: 300
 
 nvme=$(device_bdf nvme)
+pid=''	# the broker's, set by guest_shell (hostfs/testhost/lib.sh)
 
 # counter NAME LINE: a number from a stats line; 0 when the key is absent
 # (exit reasons that never happened are left out).
@@ -50,7 +52,7 @@ read_with_counters() {
 	step "counters, then the guest reads 64 MiB with O_DIRECT, then counters again"
 	stats 1
 	before=$line
-	# shellcheck disable=SC2016
+	# shellcheck disable=SC2016 # the guest's shell expands it
 	printf '%s\n' 'irqs; disk-pattern check /dev/nvme0n1 nvme 64M; irqs; echo READ-$((6*7))-DONE' >&3
 	wait_for "READ-42-DONE" 120
 	stats 2
@@ -59,6 +61,7 @@ read_with_counters() {
 	expect_line output "GUEST-DISK nvme0n1 read 67108864 ok"
 
 	irqs=$(sed -n 's/^NVME-IRQS \([0-9]*\).*/\1/p' output | tr -d '\r')
+	# shellcheck disable=SC2086 # one word per NVME-IRQS line
 	set -- $irqs
 	[ $# -eq 2 ] || fail "expected two NVME-IRQS lines from the guest, got: $irqs"
 	delivered=$(($2 - $1))
@@ -75,8 +78,9 @@ read_with_counters() {
 }
 
 read_with_counters ""
-[ "$trapped" -eq 0 ] && [ "$mmio_exits" -eq 0 ] ||
+if [ "$trapped" -ne 0 ] || [ "$mmio_exits" -ne 0 ]; then
 	fail "mapped BAR0: $mmio_exits MMIO exits, $trapped trapped controller accesses during the read; expected none"
+fi
 
 read_with_counters ",trap"
 [ "$trapped" -ge "$delivered" ] ||

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # An NVMe controller assigned to a Linux guest that drives it with its own
 # nvme driver, through MSI-X: once with the MSI-X table in BAR0 beside the
 # registers (nvme), once in a BAR of its own (nvme-xbar). The guest sees

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The broker's refusals on a real host: a device bound to no driver, a
 # device bound to a host driver, a device whose IOMMU group holds one bound
 # to a host driver, a PCI address with no device, the same device twice, a

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Under the test host's kernel, airlock-vmm runs as the design says, while
 # it holds an assigned device: not root, no capabilities, no_new_privs, a
 # seccomp filter, mount/net/ipc/pid namespaces of its own, an empty root,
@@ -70,7 +71,7 @@ done
 # The leader turns zombie first; the descriptors, the VFIO device's
 # included, go with the last thread.
 tries=25
-while [ "$(ls "/proc/$vmm/task" 2>/dev/null | wc -l)" -gt 1 ]; do
+while set -- /proc/"$vmm"/task/* && [ $# -gt 1 ]; do
 	[ "$tries" -gt 0 ] || fail "airlock-vmm's threads still hold its descriptors 5 s after the broker died"
 	sleep 0.2
 	tries=$((tries - 1))

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Self-test fixture: a deliberately broken scenario. It fails with a
 # readable reason, the way a real scenario reports one.
 # timeout: 30

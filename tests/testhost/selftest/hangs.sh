@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Self-test fixture: a scenario that never ends, and leaves a process
 # behind that the harness must kill.
 # timeout: 2

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Self-test fixture: a scenario that passes. It starts in an empty
 # scratch directory, where it may write what it likes.
 step "checking the scratch directory"

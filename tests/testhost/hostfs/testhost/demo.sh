@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # What `make demo` shows: airlock on a KVM host with an IOMMU and devices
 # bound to vfio-pci, as a user at its shell would see it.
 

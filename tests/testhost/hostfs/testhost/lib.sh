@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by harness.sh before each scenario (busybox sh, in the test host).
 # Scenarios run with `set -eu`: any failing command fails the scenario.
 
