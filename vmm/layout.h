@@ -33,6 +33,13 @@
 
 #define LAYOUT_IOAPIC_BASE	0xfec00000ull
 #define LAYOUT_LAPIC_BASE	0xfee00000ull
+/*
+ * The chipset's range, up to 4 GiB: the I/O APIC, the HPET's place, the
+ * local APIC and MSI window (0xfee00000-0xfeefffff) and KVM's TSS pages.
+ * No BAR decodes there: the APICs are KVM's, and an MSI write must reach them.
+ */
+#define LAYOUT_CHIPSET_BASE	LAYOUT_IOAPIC_BASE
+#define LAYOUT_CHIPSET_END	0x100000000ull
 
 /* 64-bit MMIO windows, far above any RAM: LAYOUT_MMIO64_SIZE per root complex. */
 #define LAYOUT_MMIO64_BASE	0x8000000000ull	/* 512 GiB */

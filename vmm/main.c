@@ -193,7 +193,7 @@ static void vmm__devices(const struct msg_config *cfg)
 		ports[i] = cfg->rc_ports[i];
 	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1, vmm__com1_irq);
 	pm__init(&pm, vmm__poweroff, kvm__reset);
-	if (pcie__init(cfg->nr_rc, ports))
+	if (pcie__init(cfg->nr_rc, ports, cfg->mem_size))
 		die("cannot build the PCIe topology");
 	if (ioport__register(SERIAL_COM1_BASE, SERIAL_NR_REGS, serial__io, &com1) ||
 	    ioport__register(PM_PM1A_EVT, PM_NR_PORTS, pm__io, &pm) ||

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "guest-ram.h"
 #include "layout.h"
 #include "log.h"
 #include "pci.h"
@@ -62,6 +63,7 @@ struct pcie_addr {
 static struct {
 	pthread_mutex_t lock;
 	unsigned int nr_rc;	/* fixed before the vCPUs run */
+	uint64_t ram_size;
 	uint32_t cf8;
 	struct pcie_rc rc[LAYOUT_RC_MAX];
 } topo = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -169,7 +171,7 @@ static void pcie__rc_init(struct pcie_rc *rc, unsigned int seg, unsigned int nr_
 		pcie__port_init(&rc->ports[i], seg, i + 1);
 }
 
-int pcie__init(unsigned int nr_rc, const unsigned int *nr_ports)
+int pcie__init(unsigned int nr_rc, const unsigned int *nr_ports, uint64_t ram_size)
 {
 	if (nr_rc > LAYOUT_RC_MAX)
 		return -EINVAL;
@@ -178,11 +180,24 @@ int pcie__init(unsigned int nr_rc, const unsigned int *nr_ports)
 			return -EINVAL;
 	pthread_mutex_lock(&topo.lock);
 	topo.nr_rc = nr_rc;
+	topo.ram_size = ram_size;
 	topo.cf8 = 0;
 	for (unsigned int i = 0; i < nr_rc; i++)
 		pcie__rc_init(&topo.rc[i], i, nr_ports[i]);
 	pthread_mutex_unlock(&topo.lock);
 	return 0;
+}
+
+/* Called with the lock held: every device decides again where its BARs decode. */
+static void pcie__update_all(void)
+{
+	for (unsigned int i = 0; i < topo.nr_rc; i++)
+		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
+			const struct pcie_endpoint *ep = topo.rc[i].ports[k].ep;
+
+			if (ep && ep->update)
+				ep->update(ep->dev);
+		}
 }
 
 int pcie__attach(unsigned int rc, unsigned int port, const struct pcie_endpoint *ep)
@@ -193,6 +208,7 @@ int pcie__attach(unsigned int rc, unsigned int port, const struct pcie_endpoint 
 	if (rc < topo.nr_rc && port < topo.rc[rc].nr_ports) {
 		topo.rc[rc].ports[port].ep = ep;
 		pcie__port_update(&topo.rc[rc].ports[port]);
+		pcie__update_all();
 		ret = 0;
 	}
 	pthread_mutex_unlock(&topo.lock);
@@ -282,6 +298,8 @@ static void pcie__cfg(const struct pcie_addr *a, uint8_t *data, uint32_t len, bo
 	}
 	if (!done)
 		pcie__unclaimed(data, len, write);
+	else if (write)
+		pcie__update_all();
 }
 
 /*
@@ -309,13 +327,14 @@ static bool pcie__port_forwards(const struct pcie_port *p, uint16_t enable)
 	       (pci__get(&p->cfg, PCI_COMMAND, 2) & enable);
 }
 
-static bool pcie__in_window(uint64_t addr, uint32_t len, uint64_t base, uint64_t limit)
+/* len >= 1, and addr + len - 1 does not wrap: both hold for accesses and for BARs. */
+static bool pcie__in_window(uint64_t addr, uint64_t len, uint64_t base, uint64_t limit)
 {
-	return base <= limit && addr >= base && addr + len - 1 <= limit;
+	return base <= limit && addr >= base && addr + (len - 1) <= limit;
 }
 
 /* The memory window and the 64-bit prefetchable window, in 1 MiB granules. */
-static bool pcie__mem_window(const struct pcie_port *p, uint64_t gpa, uint32_t len)
+static bool pcie__mem_window(const struct pcie_port *p, uint64_t gpa, uint64_t len)
 {
 	const struct pci_cfg *c = &p->cfg;
 	uint64_t base = (uint64_t)(pci__get(c, PCI_MEMORY_BASE, 2) & PCI_MEMORY_RANGE_MASK) << 16;
@@ -329,7 +348,7 @@ static bool pcie__mem_window(const struct pcie_port *p, uint64_t gpa, uint32_t l
 }
 
 /* The 16-bit I/O window, in 4 KiB granules. */
-static bool pcie__io_window(const struct pcie_port *p, uint16_t port, uint32_t len)
+static bool pcie__io_window(const struct pcie_port *p, uint64_t port, uint64_t len)
 {
 	uint32_t base = (pci__get(&p->cfg, PCI_IO_BASE, 1) & PCI_IO_RANGE_MASK) << 8;
 	uint32_t limit = (pci__get(&p->cfg, PCI_IO_LIMIT, 1) & PCI_IO_RANGE_MASK) << 8 | 0xfff;
@@ -351,11 +370,89 @@ static const struct pcie_port *pcie__forwarding_port(uint16_t enable, uint64_t a
 			if (!pcie__port_forwards(p, enable))
 				continue;
 			if (enable == PCI_COMMAND_MEMORY ? pcie__mem_window(p, addr, len)
-							 : pcie__io_window(p, (uint16_t)addr, len))
+							 : pcie__io_window(p, addr, len))
 				return p;
 		}
 	}
 	return NULL;
+}
+
+static bool pcie__overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a <= b + (blen - 1) && b <= a + (alen - 1);
+}
+
+/* Memory no BAR may shadow: guest RAM, the ECAM windows, the chipset's range. */
+static enum pcie_place pcie__reserved(uint64_t addr, uint64_t size)
+{
+	struct guest_ram_region ram[GUEST_RAM_REGIONS];
+	unsigned int nr = guest_ram__regions(topo.ram_size, ram);
+
+	for (unsigned int i = 0; i < nr; i++)
+		if (ram[i].size && pcie__overlap(addr, size, ram[i].gpa, ram[i].size))
+			return PCIE_PLACE_RAM;
+	if (pcie__overlap(addr, size, LAYOUT_ECAM_BASE, LAYOUT_RC_MAX * LAYOUT_ECAM_SIZE))
+		return PCIE_PLACE_ECAM;
+	if (pcie__overlap(addr, size, LAYOUT_CHIPSET_BASE, LAYOUT_CHIPSET_END - LAYOUT_CHIPSET_BASE))
+		return PCIE_PLACE_CHIPSET;
+	return PCIE_PLACE_OK;
+}
+
+/* Called with the lock held: whether a BAR of any device but ep's bar claims the range. */
+static bool pcie__claimed(const struct pcie_endpoint *ep, int bar, bool io, uint64_t addr, uint64_t size)
+{
+	for (unsigned int i = 0; i < topo.nr_rc; i++)
+		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
+			const struct pcie_endpoint *e = topo.rc[i].ports[k].ep;
+
+			if (e && e->claims && e->claims(e->dev, io, addr, size, e == ep ? bar : -1))
+				return true;
+		}
+	return false;
+}
+
+static const struct pcie_port *pcie__port_of(const struct pcie_endpoint *ep)
+{
+	for (unsigned int i = 0; i < topo.nr_rc; i++)
+		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++)
+			if (topo.rc[i].ports[k].ep == ep)
+				return &topo.rc[i].ports[k];
+	return NULL;
+}
+
+enum pcie_place pcie__place(const struct pcie_endpoint *ep, int bar, bool io, uint64_t addr, uint64_t size)
+{
+	const struct pcie_port *p = pcie__port_of(ep);
+	enum pcie_place reserved;
+
+	if (!p)
+		return PCIE_PLACE_DETACHED;
+	if (!pcie__port_forwards(p, io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY))
+		return PCIE_PLACE_PORT_OFF;
+	reserved = io ? PCIE_PLACE_OK : pcie__reserved(addr, size);
+	if (reserved != PCIE_PLACE_OK)
+		return reserved;
+	if (!(io ? pcie__io_window(p, addr, size) : pcie__mem_window(p, addr, size)))
+		return PCIE_PLACE_OUTSIDE;
+	if (pcie__claimed(ep, bar, io, addr, size))
+		return PCIE_PLACE_OVERLAP;
+	return PCIE_PLACE_OK;
+}
+
+const char *pcie__place_name(enum pcie_place place)
+{
+	static const char *const names[] = {
+		[PCIE_PLACE_OK] = "where it decodes",
+		[PCIE_PLACE_DETACHED] = "behind no root port",
+		[PCIE_PLACE_PORT_OFF] = "behind a root port that forwards nothing",
+		[PCIE_PLACE_RAM] = "over guest RAM",
+		[PCIE_PLACE_ECAM] = "over the PCIe configuration (ECAM) windows",
+		[PCIE_PLACE_CHIPSET] = "over the I/O APIC, HPET, local APIC and MSI range (0xfec00000 up to 4 GiB)",
+		[PCIE_PLACE_OUTSIDE] = "outside its root port's window",
+		[PCIE_PLACE_OVERLAP] = "over another BAR",
+	};
+
+	return place < ARRAY_SIZE(names) ? names[place] : "nowhere known";
 }
 
 bool pcie__mmio(uint64_t gpa, uint8_t *data, uint32_t len, bool write)

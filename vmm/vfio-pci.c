@@ -669,36 +669,78 @@ static uint64_t vfio_pci__bar_addr(const struct vfio_pci *d, unsigned int i)
 	return addr;
 }
 
-/* Where memory BAR i may be mapped into the guest, or 0. */
-static uint64_t vfio_pci__map_addr(const struct vfio_pci *d, unsigned int i)
+/* Where BAR i claims addresses by the device's own registers: decoding, not half-written. */
+static uint64_t vfio_pci__claim_addr(const struct vfio_pci *d, unsigned int i)
 {
-	uint64_t addr = vfio_pci__bar_addr(d, i), size = d->bars[i].size;
-
-	if (!addr || d->bars[i].half)
-		return 0;
-	/* Two of the device's own BARs overlapping: leave both trapped rather than guess. */
-	for (unsigned int j = 0; j < VFIO_PCI_BARS; j++) {
-		uint64_t other = j == i || d->bars[j].io ? 0 : vfio_pci__bar_addr(d, j);
-
-		if (other && other < addr + size && addr < other + d->bars[j].size)
-			return 0;
-	}
-	return addr;
+	return d->asleep || d->bars[i].half ? 0 : vfio_pci__bar_addr(d, i);
 }
 
+static bool vfio_pci__claims(void *dev, bool io, uint64_t addr, uint64_t size, int skip)
+{
+	const struct vfio_pci *d = dev;
+
+	for (unsigned int j = 0; j < VFIO_PCI_BARS; j++) {
+		uint64_t at = (int)j == skip || d->bars[j].io != io ? 0 : vfio_pci__claim_addr(d, j);
+
+		if (at && at <= addr + (size - 1) && addr <= at + (d->bars[j].size - 1))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One line when the guest places a BAR where hardware would not route it
+ * (decoding turned off, or a port that forwards nothing, is no news), and
+ * only when that changes: at most VFIO_PCI_PLACE_LINES of them.
+ */
+static void vfio_pci__tell_place(struct vfio_pci *d, unsigned int i, uint64_t addr, enum pcie_place why)
+{
+	struct vfio_pci_bar *b = &d->bars[i];
+	bool news = why != PCIE_PLACE_OK && why != PCIE_PLACE_DETACHED && why != PCIE_PLACE_PORT_OFF;
+
+	if (news && b->refused == why && b->refused_at == addr)
+		return;
+	b->refused = why;
+	b->refused_at = addr;
+	if (!news || d->place_lines >= VFIO_PCI_PLACE_LINES)
+		return;
+	d->place_lines++;
+	pr_err("%s: the guest placed %s (0x%llx bytes) at 0x%llx, %s: it does not decode there%s",
+	       d->info.name, bar_name[i], (unsigned long long)b->size, (unsigned long long)addr,
+	       pcie__place_name(why),
+	       d->place_lines == VFIO_PCI_PLACE_LINES ? "; further such lines about this device are not shown" : "");
+}
+
+/* Where each BAR decodes now: its own registers, the device's power state, and the topology. */
+static void vfio_pci__place_bars(struct vfio_pci *d)
+{
+	for (unsigned int i = 0; i < VFIO_PCI_BARS; i++) {
+		struct vfio_pci_bar *b = &d->bars[i];
+		uint64_t addr = b->size ? vfio_pci__claim_addr(d, i) : 0;
+		enum pcie_place why = addr ? pcie__place(&d->ep, (int)i, b->io, addr, b->size) : PCIE_PLACE_OK;
+
+		b->live = why == PCIE_PLACE_OK ? addr : 0;
+		if (addr)
+			vfio_pci__tell_place(d, i, addr, why);
+	}
+}
+
+/*
+ * A piece is mapped while its BAR decodes. A memory slot KVM refuses
+ * leaves the piece trapped, which is slower but complete; one it will not
+ * remove stays on record, so the next update tries again.
+ */
 static void vfio_pci__update_maps(struct vfio_pci *d)
 {
 	uint64_t gpa[VFIO_PCI_SLOTS];
 
 	for (unsigned int s = 0; s < d->nr_pieces; s++) {
 		struct vfio_pci_piece *p = &d->pieces[s];
-		uint64_t base = vfio_pci__map_addr(d, p->bar);
+		uint64_t base = d->bars[p->bar].live;
 
 		gpa[s] = base ? base + p->off : 0;
-		if (p->gpa && p->gpa != gpa[s]) {
-			d->host.map(d->host.ctx, s, p->gpa, p->hva, 0);
+		if (p->gpa && p->gpa != gpa[s] && !d->host.map(d->host.ctx, s, p->gpa, p->hva, 0))
 			p->gpa = 0;
-		}
 	}
 	/* After every removal, so a BAR can move onto the place another one left. */
 	for (unsigned int s = 0; s < d->nr_pieces; s++) {
@@ -707,6 +749,14 @@ static void vfio_pci__update_maps(struct vfio_pci *d)
 		if (gpa[s] && !p->gpa && !d->host.map(d->host.ctx, s, gpa[s], p->hva, p->size))
 			p->gpa = gpa[s];
 	}
+}
+
+static void vfio_pci__update(void *dev)
+{
+	struct vfio_pci *d = dev;
+
+	vfio_pci__place_bars(d);
+	vfio_pci__update_maps(d);
 }
 
 static void vfio_pci__cfg_read(struct vfio_pci *d, uint16_t reg, uint8_t *data, uint32_t len)
@@ -725,6 +775,20 @@ static void vfio_pci__cfg_read(struct vfio_pci *d, uint16_t reg, uint8_t *data, 
 		msi__cfg_read(&d->msi, reg, data, len);
 	if (d->msix.emu.cap)
 		msix__cfg_read(&d->msix.emu, reg, data, len);
+}
+
+/*
+ * The power state as the device has it after a write to PMCSR (VFIO
+ * moves the device itself): outside D0 its BARs decode nothing. A failed
+ * read counts as asleep: nothing the device cannot answer is mapped.
+ */
+static void vfio_pci__read_power_state(struct vfio_pci *d)
+{
+	const uint64_t at = d->info.regions[VFIO_PCI_CONFIG_REGION_INDEX].offset + d->pm + PCI_PM_CTRL;
+	uint8_t pmcsr[2];
+
+	d->asleep = pread(d->fd, pmcsr, sizeof(pmcsr), (off_t)at) != (ssize_t)sizeof(pmcsr) ||
+		    (pmcsr[0] & PCI_PM_CTRL_STATE_MASK) != 0;
 }
 
 static void vfio_pci__cfg_write(struct vfio_pci *d, uint16_t reg, uint8_t *data, uint32_t len)
@@ -752,7 +816,8 @@ static void vfio_pci__cfg_write(struct vfio_pci *d, uint16_t reg, uint8_t *data,
 		if (d->bars[i].is64 && reg >= off && reg < off + 8)
 			d->bars[i].half = reg < off + 4;
 	}
-	vfio_pci__update_maps(d);
+	if (d->pm && reg < d->pm + PCI_PM_CTRL + 2 && reg + len > (uint32_t)d->pm + PCI_PM_CTRL)
+		vfio_pci__read_power_state(d);
 }
 
 static void vfio_pci__cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, uint32_t len, bool write)
@@ -821,7 +886,7 @@ static bool vfio_pci__access(struct vfio_pci *d, bool io, uint64_t addr, uint8_t
 			     uint32_t len, bool write)
 {
 	for (unsigned int i = 0; i < VFIO_PCI_BARS; i++) {
-		uint64_t base = d->bars[i].io == io ? vfio_pci__bar_addr(d, i) : 0;
+		uint64_t base = d->bars[i].io == io ? d->bars[i].live : 0;
 
 		if (!base || addr < base || addr - base >= d->bars[i].size ||
 		    len > d->bars[i].size - (addr - base))
@@ -902,6 +967,9 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	if (ret)
 		goto out;
 	vfio_pci__init_msi(d, raw);
+	d->pm = vfio_pci__find_cap(raw, PCI_CAP_ID_PM);
+	if (d->pm)
+		vfio_pci__read_power_state(d);
 	d->virt[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
 	d->cfg.wmask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
 	d->cfg.data[PCI_COMMAND] = raw[PCI_COMMAND] & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
@@ -921,7 +989,8 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	if (ret)
 		goto out;
 	d->ep = (struct pcie_endpoint){
-		.cfg = vfio_pci__cfg, .mmio = vfio_pci__mmio, .io = vfio_pci__io, .dev = d,
+		.cfg = vfio_pci__cfg, .update = vfio_pci__update, .claims = vfio_pci__claims,
+		.mmio = vfio_pci__mmio, .io = vfio_pci__io, .dev = d,
 	};
 	return 0;
 out:

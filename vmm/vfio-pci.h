@@ -40,11 +40,22 @@ struct vfio_pci_host {
 	void *ctx;
 };
 
+/*
+ * Lines a device may print about where the guest placed its BARs: a
+ * guest that keeps moving them must not flood the operator's log.
+ */
+#define VFIO_PCI_PLACE_LINES	8
+
 /* One BAR or the ROM as the guest sees it; its address lives in cfg. */
 struct vfio_pci_bar {
 	uint64_t size;		/* 0: the device has no such BAR */
 	bool io, is64;
 	bool half;		/* 64-bit: low dword written, high dword not yet */
+	/* Where it decodes now, as hardware would route it (pcie__place); 0: nowhere. */
+	uint64_t live;
+	/* The last refusal told, and where: a line only when it changes. */
+	enum pcie_place refused;
+	uint64_t refused_at;
 };
 
 /* An mmapped, page-aligned part of a memory BAR. */
@@ -108,6 +119,9 @@ struct vfio_pci {
 	unsigned int nr_pieces;
 	struct pcie_endpoint ep;
 	struct stats_device *stats;	/* its counters: trapped accesses */
+	unsigned int place_lines;	/* said so far, at most VFIO_PCI_PLACE_LINES */
+	uint8_t pm;		/* its power management capability; 0: none */
+	bool asleep;		/* out of D0 (PMCSR): it decodes nothing */
 };
 
 /*

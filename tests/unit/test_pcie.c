@@ -20,7 +20,7 @@ static int setup(void **state)
 	static const unsigned int nr_ports[] = { 2, 1 };
 
 	(void)state;
-	return pcie__init(2, nr_ports);
+	return pcie__init(2, nr_ports, 64ull << 20);
 }
 
 static uint64_t ecam(unsigned int rc, unsigned int bus, unsigned int dev, unsigned int fn, unsigned int reg)
@@ -394,9 +394,9 @@ static void test_init_limits(void **state)
 	(void)state;
 	assert_int_equal(pcie__attach(1, 1, &fake_endpoint), -ENODEV);
 	assert_int_equal(pcie__attach(2, 0, &fake_endpoint), -ENODEV);
-	assert_int_equal(pcie__init(LAYOUT_RC_MAX + 1, max), -EINVAL);
-	assert_int_equal(pcie__init(1, too_many), -EINVAL);
-	assert_int_equal(pcie__init(1, max), 0);
+	assert_int_equal(pcie__init(LAYOUT_RC_MAX + 1, max, 0), -EINVAL);
+	assert_int_equal(pcie__init(1, too_many, 0), -EINVAL);
+	assert_int_equal(pcie__init(1, max, 0), 0);
 	assert_int_equal(cfg_rd(0, 0, LAYOUT_PORTS_MAX, PCI_VENDOR_ID, 4), 0x000c1b36);
 	assert_int_equal(cfg_rd(0, 0, LAYOUT_PORTS_MAX, PCI_SUBORDINATE_BUS, 1), LAYOUT_PORTS_MAX);
 	assert_int_equal(cfg_rd(0, LAYOUT_PORTS_MAX, 0, PCI_VENDOR_ID, 4), 0xffffffff);
@@ -495,6 +495,128 @@ static void test_endpoint_without_bars(void **state)
 	assert_false(pcie__io(0x2000, d, 4, false));
 }
 
+/* Endpoints that count their updates and claim what they are told to, recording what they are asked. */
+struct claimer {
+	unsigned int updates;
+	uint64_t base, size;	/* the memory they decode; size 0: none */
+	int skip;		/* the last claims() call's */
+};
+
+static void claimer_update(void *dev)
+{
+	((struct claimer *)dev)->updates++;
+}
+
+static bool claimer_claims(void *dev, bool io, uint64_t addr, uint64_t size, int skip)
+{
+	struct claimer *c = dev;
+
+	c->skip = skip;
+	return !io && c->size && addr < c->base + c->size && c->base < addr + size;
+}
+
+/* Config space: all ones to read, writes dropped. */
+static void claimer_cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, uint32_t len, bool write)
+{
+	(void)dev, (void)fn, (void)reg;
+	if (!write)
+		memset(data, 0xff, len);
+}
+
+static struct claimer one, two;
+static const struct pcie_endpoint ep_one = {
+	.cfg = claimer_cfg, .update = claimer_update, .claims = claimer_claims, .dev = &one,
+};
+static const struct pcie_endpoint ep_two = {
+	.cfg = claimer_cfg, .update = claimer_update, .claims = claimer_claims, .dev = &two,
+};
+
+static void plug_claimers(void)
+{
+	memset(&one, 0, sizeof(one));
+	memset(&two, 0, sizeof(two));
+	open_windows();
+	assert_int_equal(pcie__attach(0, 0, &ep_one), 0);
+	assert_int_equal(pcie__attach(0, 1, &ep_two), 0);
+}
+
+/* Each reason a BAR does not decode where it was placed, in the order the checks run. */
+static void test_place(void **state)
+{
+	(void)state;
+	plug_claimers();
+	assert_int_equal(pcie__place(&fake_endpoint, 0, false, 0xc0000000, 0x1000), PCIE_PLACE_DETACHED);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xc0000000, 0x1000), PCIE_PLACE_PORT_OFF);
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xc0000000, 0x1000), PCIE_PLACE_OK);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xc0100000, 0x200000), PCIE_PLACE_OUTSIDE);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0x8000000000ull, 0x100000), PCIE_PLACE_OK);
+	assert_int_equal(pcie__place(&ep_one, 0, true, 0x2000, 0x100), PCIE_PLACE_PORT_OFF);
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+	assert_int_equal(pcie__place(&ep_one, 0, true, 0x2f00, 0x100), PCIE_PLACE_OK);
+	assert_int_equal(pcie__place(&ep_one, 0, true, 0x3000, 0x100), PCIE_PLACE_OUTSIDE);
+	/* A window over the whole 32-bit space: reserved memory still is not the device's. */
+	cfg_wr(0, 0, 1, PCI_MEMORY_BASE, 2, 0x0000);
+	cfg_wr(0, 0, 1, PCI_MEMORY_LIMIT, 2, 0xfff0);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0x03fff000, 0x1000), PCIE_PLACE_RAM);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0x04000000, 0x1000), PCIE_PLACE_OK);
+	assert_int_equal(pcie__place(&ep_one, 0, false, layout__ecam(LAYOUT_RC_MAX - 1), 0x1000), PCIE_PLACE_ECAM);
+	assert_int_equal(pcie__place(&ep_one, 0, false, LAYOUT_IOAPIC_BASE, 0x1000), PCIE_PLACE_CHIPSET);
+	assert_int_equal(pcie__place(&ep_one, 0, false, LAYOUT_LAPIC_BASE, 0x1000), PCIE_PLACE_CHIPSET);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xfebff000, 0x2000), PCIE_PLACE_CHIPSET);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0xfebff000, 0x1000), PCIE_PLACE_OK);
+	/* RAM above 4 GiB for a guest that has it. */
+	assert_int_equal(pcie__init(1, (const unsigned int[]){ 1 }, 4ull << 30), 0);
+	assert_int_equal(pcie__attach(0, 0, &ep_one), 0);
+	cfg_wr(0, 0, 1, PCI_PREF_BASE_UPPER32, 4, 1);
+	cfg_wr(0, 0, 1, PCI_PREF_LIMIT_UPPER32, 4, 1);
+	cfg_wr(0, 0, 1, PCI_PREF_MEMORY_BASE, 2, 0x0000);
+	cfg_wr(0, 0, 1, PCI_PREF_MEMORY_LIMIT, 2, 0xfff0);
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0x13ff00000ull, 0x100000), PCIE_PLACE_RAM);
+	assert_int_equal(pcie__place(&ep_one, 0, false, 0x140000000ull, 0x100000), PCIE_PLACE_OK);
+	assert_string_equal(pcie__place_name(PCIE_PLACE_RAM), "over guest RAM");
+}
+
+/* Any BAR that decodes, the device's own others or another device's, makes an overlap. */
+static void test_place_overlap(void **state)
+{
+	(void)state;
+	plug_claimers();
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	two.base = 0xc0100000, two.size = 0x1000;
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OVERLAP);
+	assert_int_equal(two.skip, -1);
+	two.size = 0;
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
+	assert_int_equal(one.skip, 3);		/* its own BARs but the one placed */
+	one.base = 0xc0180000, one.size = 0x1000;
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OVERLAP);
+}
+
+/* Every config write that lands, on a port or a device, makes every device look again; reads do not. */
+static void test_update_after_config_writes(void **state)
+{
+	(void)state;
+	plug_claimers();
+	one.updates = two.updates = 0;
+	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(one.updates, 1);
+	assert_int_equal(two.updates, 1);
+	cfg_wr(0, 2, 0, PCI_COMMAND, 2, 0);		/* the device behind port 1 */
+	assert_int_equal(one.updates, 2);
+	assert_int_equal(two.updates, 2);
+	cfg_wr(0, 0, 0, PCI_COMMAND, 2, 0);		/* the host bridge */
+	assert_int_equal(one.updates, 3);
+	(void)cfg_rd(0, 0, 1, PCI_COMMAND, 2);
+	cfg_wr(0, 7, 0, PCI_COMMAND, 2, 0);		/* nobody there */
+	assert_int_equal(one.updates, 3);
+	assert_int_equal(pcie__attach(0, 1, NULL), 0);
+	assert_int_equal(one.updates, 4);
+	assert_int_equal(two.updates, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +639,9 @@ int main(void)
 		cmocka_unit_test_setup(test_windows_need_link_and_d0, setup),
 		cmocka_unit_test_setup(test_io_window_routes_to_the_device, setup),
 		cmocka_unit_test_setup(test_endpoint_without_bars, setup),
+		cmocka_unit_test_setup(test_place, setup),
+		cmocka_unit_test_setup(test_place_overlap, setup),
+		cmocka_unit_test_setup(test_update_after_config_writes, setup),
 	};
 
 	return cmocka_run_group_tests_name("pcie", tests, NULL, NULL);

@@ -40,13 +40,15 @@ static int fd = -1;
 static struct map_call calls[64];
 static unsigned int nr_calls;
 
+static int map_ret;	/* what KVM_SET_USER_MEMORY_REGION returns for a new mapping */
+
 static int rec_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
 {
 	assert_ptr_equal(ctx, calls);
 	assert_true(slot < VFIO_PCI_SLOTS);
 	assert_true(nr_calls < ARRAY_SIZE(calls));
 	calls[nr_calls++] = (struct map_call){ slot, gpa, hva, size };
-	return 0;
+	return size ? map_ret : 0;
 }
 
 /* Interrupt calls, as text: "route 24 fee00000 4021", "irqfd 24 on", "set 2 trigger 65". */
@@ -104,10 +106,28 @@ static void region(unsigned int i, uint64_t size, uint32_t flags)
 		info.regions[i].nr_areas = 1, info.regions[i].areas[0].size = size;
 }
 
+/* The device's power management capability in config, or 0. */
+static unsigned int pm_cap(void)
+{
+	for (unsigned int pos = config[PCI_CAPABILITY_LIST], n = 0; pos && n < 48; pos = config[pos + 1], n++)
+		if (config[pos] == PCI_CAP_ID_PM)
+			return pos;
+	return 0;
+}
+
+/*
+ * The recorded spaces show the idle devices in D3hot, where vfio-pci
+ * keeps them; opening the device, as the broker does, brings it to D0.
+ */
 static void use_config(const uint8_t *cfg, uint64_t size)
 {
+	unsigned int pm;
+
 	memcpy(config, cfg, size);
 	region(CFG, size, RW);
+	pm = pm_cap();
+	if (pm)
+		config[pm + PCI_PM_CTRL] &= (uint8_t)~PCI_PM_CTRL_STATE_MASK;
 }
 
 static void edu(void)
@@ -141,6 +161,7 @@ static int reset(void **state)
 	nr_calls = 0;
 	nr_irq = 0;
 	set_irqs_ret = 0;
+	map_ret = 0;
 	fd = memfd_create("vfio-device", 0);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)REGION_OFF(DEVICE_REGIONS)), 0);
@@ -177,24 +198,69 @@ static int start(void)
 	return vfio_pci__init(&d, &info, fd, &mapper);
 }
 
-static uint32_t cfg_rd(uint16_t reg, uint32_t len)
+/* A config access through ECAM to device 0 of bus (1: behind root port 0, 2: port 1; 0: the ports). */
+static uint32_t ecam_rd(unsigned int bus, unsigned int dev, uint16_t reg, uint32_t len)
 {
-	const struct pcie_endpoint *ep = vfio_pci__endpoint(&d);
 	uint8_t b[4] = { 0xee, 0xee, 0xee, 0xee };
 	uint32_t v = 0;
 
-	ep->cfg(ep->dev, 0, reg, b, len, false);
+	assert_true(pcie__mmio(layout__ecam(0) + ((uint64_t)bus << 20 | dev << 15 | reg), b, len, false));
 	for (uint32_t i = 0; i < len; i++)
 		v |= (uint32_t)b[i] << (8 * i);
 	return v;
 }
 
-static void cfg_wr(uint16_t reg, uint32_t len, uint32_t v)
+static void ecam_wr(unsigned int bus, unsigned int dev, uint16_t reg, uint32_t len, uint32_t v)
 {
-	const struct pcie_endpoint *ep = vfio_pci__endpoint(&d);
 	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
 
-	ep->cfg(ep->dev, 0, reg, b, len, true);
+	assert_true(pcie__mmio(layout__ecam(0) + ((uint64_t)bus << 20 | dev << 15 | reg), b, len, true));
+}
+
+/* The device under test, behind root port 0. */
+static uint32_t cfg_rd(uint16_t reg, uint32_t len)
+{
+	return ecam_rd(1, 0, reg, len);
+}
+
+static void cfg_wr(uint16_t reg, uint32_t len, uint32_t v)
+{
+	ecam_wr(1, 0, reg, len, v);
+}
+
+/*
+ * Root port port (0 or 1) of a one-complex topology with 64 MiB of RAM:
+ * memory window [0xc0000000, 0xfebfffff], prefetchable window [4 GiB,
+ * 16 GiB), I/O window [0xc000, 0xffff], decoding both.
+ */
+static void open_port(unsigned int port)
+{
+	ecam_wr(0, port + 1, PCI_MEMORY_BASE, 2, 0xc000);
+	ecam_wr(0, port + 1, PCI_MEMORY_LIMIT, 2, 0xfeb0);
+	ecam_wr(0, port + 1, PCI_PREF_MEMORY_BASE, 2, 0x0000);
+	ecam_wr(0, port + 1, PCI_PREF_MEMORY_LIMIT, 2, 0xfff0);
+	ecam_wr(0, port + 1, PCI_PREF_BASE_UPPER32, 4, 1);
+	ecam_wr(0, port + 1, PCI_PREF_LIMIT_UPPER32, 4, 3);
+	ecam_wr(0, port + 1, PCI_IO_BASE, 1, 0xc0);
+	ecam_wr(0, port + 1, PCI_IO_LIMIT, 1, 0xf0);
+	ecam_wr(0, port + 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+}
+
+#define RAM_SIZE	(64ull << 20)
+
+/* start(), then the device plugged in behind root port 0, whose windows are open. */
+static int plugged(void)
+{
+	static const unsigned int ports[] = { 2 };
+	int ret = start();
+
+	if (ret)
+		return ret;
+	assert_int_equal(pcie__init(1, ports, RAM_SIZE), 0);
+	open_port(0);
+	open_port(1);
+	assert_int_equal(pcie__attach(0, 0, vfio_pci__endpoint(&d)), 0);
+	return 0;
 }
 
 /* What the device itself holds in its config space. */
@@ -246,7 +312,7 @@ static void test_identity_passes_through(void **state)
 {
 	(void)state;
 	edu();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(PCI_VENDOR_ID, 4), 0x11e81234);
 	assert_int_equal(cfg_rd(PCI_CLASS_REVISION, 4), 0x00ff0010);
 	assert_int_equal(cfg_rd(PCI_SUBSYSTEM_VENDOR_ID, 4), 0x11001af4);
@@ -271,7 +337,7 @@ static void test_other_functions_are_absent(void **state)
 	(void)state;
 	edu();
 	config[PCI_HEADER_TYPE] = 0x80;	/* multi-function */
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(PCI_HEADER_TYPE, 1), PCI_HEADER_TYPE_NORMAL);
 	assert_int_equal(cfg_rd(PCI_CACHE_LINE_SIZE, 4), 0);
 	ep = vfio_pci__endpoint(&d);
@@ -286,7 +352,7 @@ static void test_bar_sizing_32bit(void **state)
 {
 	(void)state;
 	edu();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	/* The host's address never shows: the guest's BAR starts unprogrammed. */
 	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xfff00000);
@@ -302,7 +368,7 @@ static void test_bar_sizing_64bit(void **state)
 {
 	(void)state;
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0, 4), PCI_BASE_ADDRESS_MEM_TYPE_64);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xffffc004);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xffffffff);
@@ -323,7 +389,7 @@ static void test_bar_sizing_prefetchable_large(void **state)
 	info.regions[0].size = 8ull << 30;
 	info.regions[0].flags = RW;
 	info.regions[0].nr_areas = 0;
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0x0000000c);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xfffffffe);
 	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0x00000003);
@@ -334,7 +400,7 @@ static void test_bar_sizing_io_and_mixed(void **state)
 {
 	(void)state;
 	e1000e();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xfffe0000);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_1, 0xffffffff), 0xfffe0000);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_2, 0xffffffff), 0xffffffe1);
@@ -355,7 +421,7 @@ static void test_rom(void **state)
 	(void)state;
 	edu();
 	region(VFIO_PCI_ROM, 64 << 10, VFIO_REGION_INFO_FLAG_READ);
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xfffff800), 0xffff0000);
 	assert_int_equal(size_bar(PCI_ROM_ADDRESS, 0xffffffff), 0xffff0001);
 	cfg_wr(PCI_ROM_ADDRESS, 4, 0xfd000000);
@@ -382,7 +448,7 @@ static void test_command_register(void **state)
 {
 	(void)state;
 	edu();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(PCI_COMMAND, 2), 0x0103);
 	/* Everything, decode and bus master included, reaches the device. */
 	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
@@ -404,7 +470,7 @@ static void test_access_sizes_merge(void **state)
 {
 	(void)state;
 	e1000e();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfeb00000);
 	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0 + 3, 1), 0xfe);
 	assert_int_equal(cfg_rd(PCI_BASE_ADDRESS_0 + 2, 2), 0xfeb0);
@@ -457,7 +523,7 @@ static void test_hidden_extended_capabilities(void **state)
 	put_ecap(0x210, PCI_EXT_CAP_ID_REBAR, 0x304, 20);
 	config[0x210 + PCI_REBAR_CTRL] = 2 << PCI_REBAR_CTRL_NBAR_SHIFT;
 	put_ecap(0x304, PCI_EXT_CAP_ID_DSN, 0, 12);
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	/* The first header stays, with ID 0, so the chain starts at 0x100. */
 	assert_int_equal(cfg_rd(0x100, 4), 0x140u << 20);
 	assert_int_equal(cfg_rd(0x140, 4), 0x304u << 20 | 1 << 16 | PCI_EXT_CAP_ID_ERR);
@@ -479,7 +545,7 @@ static void test_hidden_last_and_only(void **state)
 	e1000e();
 	config[0x143] = 0x18;	/* DSN -> SR-IOV at 0x180 */
 	put_ecap(0x180, PCI_EXT_CAP_ID_SRIOV, 0, PCI_EXT_CAP_SRIOV_SIZEOF);
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(0x100, 4), 0x14020001);
 	assert_int_equal(cfg_rd(0x140, 4), 0x00010003);
 	assert_int_equal(cfg_rd(0x180, 4), 0);
@@ -490,7 +556,7 @@ static void test_hidden_last_and_only(void **state)
 	e1000e();
 	memset(config + PCI_CFG_SPACE_SIZE, 0, PCI_CFG_SIZE - PCI_CFG_SPACE_SIZE);
 	put_ecap(0x100, PCI_EXT_CAP_ID_ARI, 0, PCI_EXT_CAP_ARI_SIZEOF);
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(cfg_rd(0x100, 4), 0);
 	assert_hidden(0x100, PCI_EXT_CAP_ARI_SIZEOF);
 }
@@ -499,7 +565,7 @@ static void test_msix_found(void **state)
 {
 	(void)state;
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.msix.emu.cap, 0x40);
 	assert_int_equal(d.msix.emu.nr, 65);
 	assert_int_equal(d.msix.table_bar, 0);
@@ -514,7 +580,7 @@ static void test_msix_pages_stay_trapped(void **state)
 {
 	(void)state;
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 1);
 	assert_int_equal(d.pieces[0].off, 0);
 	assert_int_equal(d.pieces[0].size, 0x2000);
@@ -523,7 +589,7 @@ static void test_msix_pages_stay_trapped(void **state)
 	/* MSI-X in BAR3 beside registers: its table page at 0 and PBA page at 0x2000 cut it in two. */
 	reset(state);
 	e1000e();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.msix.table_bar, 3);
 	assert_int_equal(d.msix.emu.nr, 5);
 	assert_int_equal(d.nr_pieces, 4);
@@ -547,7 +613,7 @@ static void test_sparse_areas(void **state)
 	info.regions[3].nr_areas = 2;
 	info.regions[3].areas[0] = (struct msg_area){ 0x1000, 0x1000 };
 	info.regions[3].areas[1] = (struct msg_area){ 0x2000, 0x2000 };
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 4);
 	assert_int_equal(d.pieces[2].off, 0x1000);
 	assert_int_equal(d.pieces[3].off, 0x3000);
@@ -558,7 +624,7 @@ static void test_mapping_follows_the_bar(void **state)
 {
 	(void)state;
 	edu();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 1);
 	assert_int_equal(((uint8_t *)d.pieces[0].hva)[0x1234], pattern(0, 0x1234));
 	/* Decoding on, address 0: nothing. */
@@ -601,7 +667,7 @@ static void test_mapping_waits_for_both_halves(void **state)
 {
 	(void)state;
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	cfg_wr(PCI_COMMAND, 2, MEM);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
 	assert_int_equal(nr_calls, 0);
@@ -627,7 +693,7 @@ static void test_overlapping_bars_stay_trapped(void **state)
 {
 	(void)state;
 	e1000e();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	cfg_wr(PCI_COMMAND, 2, 0);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
 	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0xfe000000);
@@ -639,13 +705,251 @@ static void test_overlapping_bars_stay_trapped(void **state)
 	assert_call(1, 1, 0xfe020000, 128 << 10);
 }
 
+/* stderr into a memfd from here, until stderr_lines(). */
+static int stderr_saved = -1;
+
+static void stderr_capture(void)
+{
+	int m = memfd_create("stderr", 0);
+
+	assert_true(m >= 0);
+	stderr_saved = dup(STDERR_FILENO);
+	assert_true(stderr_saved >= 0);
+	assert_int_equal(dup2(m, STDERR_FILENO), STDERR_FILENO);
+	close(m);
+}
+
+/* What was written since stderr_capture(), in buf; returns its number of lines. */
+static unsigned int stderr_lines(char *buf, size_t size)
+{
+	unsigned int lines = 0;
+	ssize_t n = pread(STDERR_FILENO, buf, size - 1, 0);
+
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	assert_int_equal(dup2(stderr_saved, STDERR_FILENO), STDERR_FILENO);
+	close(stderr_saved);
+	for (ssize_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	return lines;
+}
+
+/* edu's BAR0 (1 MiB) at gpa, decoding: where it lands. */
+static void edu_at(uint32_t gpa)
+{
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, gpa);
+	cfg_wr(PCI_COMMAND, 2, MEM);
+}
+
+static bool decodes(uint64_t gpa)
+{
+	uint8_t b[4];
+
+	return mmio(gpa, b, 4, false);
+}
+
+/*
+ * Over the local APIC (the window stretched over it: a guest can do that
+ * too), guest RAM and ECAM, a BAR is neither mapped nor trapped; moved
+ * back, it is both at once. One line for each new place.
+ */
+static void test_bar_over_reserved_memory(void **state)
+{
+	char err[2048];
+	unsigned int lines;
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	ecam_wr(0, 1, PCI_MEMORY_BASE, 2, 0x0000);
+	ecam_wr(0, 1, PCI_MEMORY_LIMIT, 2, 0xfff0);
+	stderr_capture();
+	edu_at(LAYOUT_LAPIC_BASE);
+	assert_int_equal(nr_calls, 0);
+	assert_false(decodes(LAYOUT_LAPIC_BASE));
+	edu_at(LAYOUT_IOAPIC_BASE);
+	edu_at(0x00100000);				/* guest RAM */
+	assert_false(decodes(0x00100000));
+	edu_at(0x03f00000);				/* its last MiB */
+	edu_at((uint32_t)layout__ecam(0));
+	assert_false(decodes(layout__ecam(0) + 0x1000));
+	edu_at((uint32_t)layout__ecam(0));		/* the same again: no new line */
+	assert_int_equal(nr_calls, 0);
+	edu_at(0x04000000);				/* just past RAM */
+	lines = stderr_lines(err, sizeof(err));
+	assert_int_equal(nr_calls, 1);
+	assert_call(0, 0, 0x04000000, 1 << 20);
+	assert_true(decodes(0x04000000));
+	assert_int_equal(lines, 5);
+	assert_non_null(strstr(err, "the guest placed BAR0 (0x100000 bytes) at 0xfee00000, over the I/O APIC, HPET, "
+				    "local APIC and MSI range"));
+	assert_non_null(strstr(err, "at 0x100000, over guest RAM: it does not decode there"));
+	assert_non_null(strstr(err, "at 0xe0000000, over the PCIe configuration (ECAM) windows"));
+}
+
+/* A BAR outside its port's windows decodes when the window grows over it, at once. */
+static void test_bar_follows_the_port_window(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	stderr_capture();
+	edu_at(0xbff00000);
+	assert_int_equal(nr_calls, 0);
+	assert_false(decodes(0xbff00000));
+	ecam_wr(0, 1, PCI_MEMORY_BASE, 2, 0xbff0);
+	assert_int_equal(stderr_lines(err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "at 0xbff00000, outside its root port's window"));
+	assert_int_equal(nr_calls, 1);
+	assert_call(0, 0, 0xbff00000, 1 << 20);
+	assert_true(decodes(0xbff00000));
+	/* Half in the window is not in it. */
+	ecam_wr(0, 1, PCI_MEMORY_LIMIT, 2, 0xbff0);
+	edu_at(0xbfe00000);
+	ecam_wr(0, 1, PCI_MEMORY_BASE, 2, 0xbff0);
+	assert_false(decodes(0xbff00000));
+	/* The prefetchable window takes a non-prefetchable BAR too: hardware routes by address. */
+	ecam_wr(0, 1, PCI_PREF_BASE_UPPER32, 4, 0);
+	ecam_wr(0, 1, PCI_PREF_MEMORY_BASE, 2, 0xbfe0);
+	assert_true(decodes(0xbfe00000));
+}
+
+/* The port's decoding, link and power state, each on its own, take the mapping away and give it back. */
+static void test_port_state_controls_the_mapping(void **state)
+{
+	static const struct { uint16_t reg, off, on; } ctl[] = {
+		{ PCI_COMMAND, 0, PCI_COMMAND_MEMORY | PCI_COMMAND_IO },
+		{ 0x48 + PCI_EXP_LNKCTL, PCI_EXP_LNKCTL_LD, 0 },	/* Link Disable */
+		{ 0x40 + PCI_PM_CTRL, 3, 0 },				/* D3hot */
+	};
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	edu_at(0xfe000000);
+	assert_int_equal(nr_calls, 1);
+	for (unsigned int i = 0; i < ARRAY_SIZE(ctl); i++) {
+		nr_calls = 0;
+		ecam_wr(0, 1, ctl[i].reg, 2, ctl[i].off);
+		assert_int_equal(nr_calls, 1);
+		assert_call(0, 0, 0xfe000000, 0);
+		assert_false(decodes(0xfe000000));
+		ecam_wr(0, 1, ctl[i].reg, 2, ctl[i].on);
+		assert_int_equal(nr_calls, 2);
+		assert_call(1, 0, 0xfe000000, 1 << 20);
+		assert_true(decodes(0xfe000000));
+	}
+}
+
+/* The device itself in D3hot decodes nothing; back in D0 it does again. */
+static void test_device_power_state(void **state)
+{
+	unsigned int pm;
+
+	(void)state;
+	nvme();
+	assert_int_equal(plugged(), 0);
+	pm = pm_cap();
+	assert_int_not_equal(pm, 0);
+	edu_at(0xfe000000);
+	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);	/* the upper half: only now is the 64-bit BAR whole */
+	assert_int_equal(nr_calls, 1);
+	cfg_wr((uint16_t)(pm + PCI_PM_CTRL), 2, 3);
+	assert_int_equal(dev_rd((uint16_t)(pm + PCI_PM_CTRL), 2) & 3, 3);	/* the write reached the device */
+	assert_int_equal(nr_calls, 2);
+	assert_call(1, 0, 0xfe000000, 0);
+	assert_false(decodes(0xfe003000));
+	cfg_wr((uint16_t)(pm + PCI_PM_CTRL), 2, 0);
+	assert_int_equal(nr_calls, 3);
+	assert_call(2, 0, 0xfe000000, 0x2000);
+	assert_true(decodes(0xfe003000));
+}
+
+/* Another device that decodes the same addresses: neither BAR is used until they part. */
+static bool other_claims;
+
+static bool fake_claims(void *dev, bool io, uint64_t addr, uint64_t size, int skip)
+{
+	(void)dev;
+	assert_int_equal(skip, -1);
+	return other_claims && !io && addr <= 0xfe0fffff && 0xfe000000 <= addr + (size - 1);
+}
+
+static void fake_cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *data, uint32_t len, bool write)
+{
+	(void)dev, (void)fn, (void)reg;
+	if (!write)
+		memset(data, 0xff, len);
+}
+
+static void test_bar_over_another_device(void **state)
+{
+	static const struct pcie_endpoint other = { .cfg = fake_cfg, .claims = fake_claims };
+	char err[1024];
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	assert_int_equal(pcie__attach(0, 1, &other), 0);
+	other_claims = true;
+	stderr_capture();
+	edu_at(0xfe000000);
+	assert_int_equal(stderr_lines(err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "at 0xfe000000, over another BAR"));
+	assert_int_equal(nr_calls, 0);
+	assert_false(decodes(0xfe000000));
+	/* The other one moves away: any config write makes every device look again. */
+	other_claims = false;
+	ecam_wr(2, 0, PCI_COMMAND, 2, 0);
+	assert_int_equal(nr_calls, 1);
+	assert_true(decodes(0xfe000000));
+}
+
+/* A memory slot KVM refuses leaves the BAR trapped, which still works; the next change tries again. */
+static void test_refused_slot_falls_back_to_trapping(void **state)
+{
+	uint8_t b[4];
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	cfg_wr(PCI_COMMAND, 2, 0);
+	map_ret = -EEXIST;
+	edu_at(0xfe000000);
+	assert_int_equal(nr_calls, 1);
+	assert_int_equal(d.pieces[0].gpa, 0);
+	assert_true(mmio(0xfe000010, b, 4, false));
+	assert_int_equal(b[0], pattern(0, 0x10));
+	map_ret = 0;
+	cfg_wr(PCI_COMMAND, 2, MEM | PCI_COMMAND_MASTER);
+	assert_int_equal(nr_calls, 2);
+	assert_int_equal(d.pieces[0].gpa, 0xfe000000);
+}
+
+/* A guest that keeps moving a BAR to bad places gets VFIO_PCI_PLACE_LINES lines, no more. */
+static void test_placement_lines_are_limited(void **state)
+{
+	char err[4096];
+
+	(void)state;
+	edu();
+	assert_int_equal(plugged(), 0);
+	stderr_capture();
+	for (unsigned int i = 0; i < 4 * VFIO_PCI_PLACE_LINES; i++)
+		edu_at(i & 1 ? LAYOUT_LAPIC_BASE : 0x00100000);
+	assert_int_equal(stderr_lines(err, sizeof(err)), VFIO_PCI_PLACE_LINES);
+	assert_non_null(strstr(err, "further such lines about this device are not shown\n"));
+}
+
 static void test_trapped_mmio(void **state)
 {
 	uint8_t b[8], back[4];
 
 	(void)state;
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	cfg_wr(PCI_COMMAND, 2, 0);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
 	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
@@ -674,7 +978,7 @@ static void test_trapped_io(void **state)
 
 	(void)state;
 	e1000e();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	ep = vfio_pci__endpoint(&d);
 	cfg_wr(PCI_COMMAND, 2, 0);
 	cfg_wr(PCI_BASE_ADDRESS_2, 4, 0xc040);
@@ -702,7 +1006,7 @@ static void test_trap_option_maps_nothing(void **state)
 	(void)state;
 	e1000e();
 	info.opts = DEVICE_O_TRAP;
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 0);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
 	cfg_wr(PCI_COMMAND, 2, MEM);
@@ -716,7 +1020,7 @@ static void test_unmappable_regions(void **state)
 	(void)state;
 	edu();
 	info.regions[0].flags = RW;
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 0);
 	teardown(state);
 
@@ -724,7 +1028,7 @@ static void test_unmappable_regions(void **state)
 	reset(state);
 	edu();
 	region(0, 256, RWM);
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.nr_pieces, 0);
 	assert_int_equal(size_bar(PCI_BASE_ADDRESS_0, 0xffffffff), 0xffffff00);
 }
@@ -789,7 +1093,7 @@ static void msix_wr(uint64_t gpa, uint32_t len, uint64_t v)
 static void nvme_msix_on(void)
 {
 	nvme();
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.irqs.nr, 65);
 	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xfe000000);
 	cfg_wr(PCI_BASE_ADDRESS_1, 4, 0);
@@ -887,7 +1191,7 @@ static void test_intx_then_msi(void **state)
 	edu();
 	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
 	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	gsi = d.irqs.gsi;
 	assert_int_equal(cfg_rd(PCI_INTERRUPT_PIN, 1), 1);
 	assert_int_equal(nr_irq, 3);
@@ -919,7 +1223,7 @@ static void test_intx_refused(void **state)
 	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
 	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
 	set_irqs_ret = -EBUSY;
-	assert_int_equal(start(), 0);
+	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.irqs.intx_efd, -1);
 	assert_int_equal(cfg_rd(PCI_INTERRUPT_PIN, 1), 0);
 	assert_int_equal(nr_irq, 3);
@@ -948,6 +1252,13 @@ int main(void)
 		T(test_mapping_follows_the_bar),
 		T(test_mapping_waits_for_both_halves),
 		T(test_overlapping_bars_stay_trapped),
+		T(test_bar_over_reserved_memory),
+		T(test_bar_follows_the_port_window),
+		T(test_port_state_controls_the_mapping),
+		T(test_device_power_state),
+		T(test_bar_over_another_device),
+		T(test_refused_slot_falls_back_to_trapping),
+		T(test_placement_lines_are_limited),
 		T(test_trapped_mmio),
 		T(test_trapped_io),
 		T(test_trap_option_maps_nothing),
