@@ -132,6 +132,25 @@ static uint8_t vfio_pci__find_cap(const uint8_t *raw, uint8_t id)
 	return 0;
 }
 
+/*
+ * The standard capability chain reads as the device has it and ignores
+ * writes, whatever vfio-pci would let through: the guest cannot redirect
+ * it, nor turn an ID into one the VMM emulates.
+ */
+static void vfio_pci__pin_caps(struct vfio_pci *d, const uint8_t *raw)
+{
+	uint8_t pos = raw[PCI_CAPABILITY_LIST];
+
+	d->virt[PCI_CAPABILITY_LIST] = 0xff;
+	d->cfg.data[PCI_CAPABILITY_LIST] = pos;
+	for (unsigned int n = 0; n < 48 && pos >= PCI_STD_HEADER_SIZEOF; n++) {
+		pos &= (uint8_t)~3;
+		memset(d->virt + pos, 0xff, 2);
+		memcpy(d->cfg.data + pos, raw + pos, 2);
+		pos = raw[pos + PCI_CAP_LIST_NEXT];
+	}
+}
+
 static bool vfio_pci__in_bar(const struct vfio_pci *d, unsigned int bar, uint64_t off, uint64_t len)
 {
 	return bar < PCI_STD_NUM_BARS && d->bars[bar].size && !d->bars[bar].io &&
@@ -980,6 +999,7 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	d->cfg.wmask[PCI_INTERRUPT_LINE] = 0xff;
 	if (!d->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count)
 		d->virt[PCI_INTERRUPT_PIN] = 0xff;
+	vfio_pci__pin_caps(d, raw);
 	vfio_pci__hide_ecaps(d, raw);
 	ret = vfio_pci__map_bars(d);
 	if (!ret)

@@ -943,6 +943,32 @@ static void test_placement_lines_are_limited(void **state)
 	assert_non_null(strstr(err, "further such lines about this device are not shown\n"));
 }
 
+/*
+ * What the guest sees of the header as on hardware: the capability chain
+ * fixed whatever it writes (the fake device would take the write), INTx
+ * Disable and the other command bits the device's, Interrupt Status from
+ * the device.
+ */
+static void test_header_semantics(void **state)
+{
+	unsigned int pm;
+
+	(void)state;
+	nvme();
+	assert_int_equal(plugged(), 0);
+	pm = pm_cap();
+	cfg_wr(PCI_CAPABILITY_LIST, 1, 0x44);
+	assert_int_equal(cfg_rd(PCI_CAPABILITY_LIST, 1), config[PCI_CAPABILITY_LIST]);
+	assert_int_equal(dev_rd(PCI_CAPABILITY_LIST, 1), config[PCI_CAPABILITY_LIST]);
+	cfg_wr((uint16_t)pm, 2, 0x4005);		/* MSI's ID, a pointer of its own */
+	assert_int_equal(cfg_rd((uint16_t)pm, 2), config[pm] | config[pm + 1] << 8);
+	cfg_wr(PCI_COMMAND, 2, MEM | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(dev_rd(PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(cfg_rd(PCI_COMMAND, 2), MEM | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	dev_wr(PCI_STATUS, 2, dev_rd(PCI_STATUS, 2) | PCI_STATUS_INTERRUPT);
+	assert_true(cfg_rd(PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+}
+
 static void test_trapped_mmio(void **state)
 {
 	uint8_t b[8], back[4];
@@ -1259,6 +1285,7 @@ int main(void)
 		T(test_bar_over_another_device),
 		T(test_refused_slot_falls_back_to_trapping),
 		T(test_placement_lines_are_limited),
+		T(test_header_semantics),
 		T(test_trapped_mmio),
 		T(test_trapped_io),
 		T(test_trap_option_maps_nothing),
