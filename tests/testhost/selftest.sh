@@ -56,9 +56,10 @@ shells=(sh)
 command -v busybox >/dev/null && shells+=("busybox sh")
 for shell in "${shells[@]}"; do
 	out=$tmp/harness-${shell// /-}.log
-	printf '%s\n' passes broken errexit hangs missing >"$tmp/list"
+	printf '%s\n' passes broken errexit hangs missing hung-boot hung-twice >"$tmp/list"
+	rm -f "$tmp"/hung-*.tried
 	status=0
-	SELFTEST_PIDFILE=$tmp/leftover.pid HARNESS_TIMEOUT=20 \
+	SELFTEST_PIDFILE=$tmp/leftover.pid SELFTEST_MARKS=$tmp HARNESS_TIMEOUT=20 \
 		$shell "$harness" "$scenario_lib" "$tmp/list" "$here/selftest" >"$out" 2>&1 || status=$?
 	echo "$status" >"$tmp/status"
 
@@ -78,8 +79,15 @@ for shell in "${shells[@]}"; do
 		process_gone "$tmp/leftover.pid"
 	check "$shell: a missing scenario fails" \
 		has "$out" '^SCENARIO-RESULT missing FAIL 0s no such scenario: '
+	check "$shell: a guest kernel stopped in its boot gets one more run, said as it starts" \
+		has "$out" '^SCENARIO-RETRY hung-boot: a guest kernel stopped in its boot, before its init ran; running it once more$'
+	check "$shell: which then passes" has "$out" '^SCENARIO-RESULT hung-boot PASS [0-9]+s$'
+	check "$shell: a second such failure stands" \
+		has "$out" "^SCENARIO-RESULT hung-twice FAIL [0-9]+s no 'GUEST-PROMPT# ' from the guest within 1 s$"
+	check "$shell: a failure with the guest's init on its console gets no second run" \
+		hasnt "$out" '^SCENARIO-RETRY (broken|errexit|hangs|missing)'
 	check "$shell: the harness counts results" \
-		has "$out" '^SCENARIOS-DONE 1 passed, 4 failed$'
+		has "$out" '^SCENARIOS-DONE 2 passed, 5 failed$'
 	check "$shell: the harness exits non-zero on failure" \
 		status_is "$tmp/status" 1
 done
