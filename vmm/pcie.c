@@ -327,33 +327,48 @@ static bool pcie__port_forwards(const struct pcie_port *p, uint16_t enable)
 	       (pci__get(&p->cfg, PCI_COMMAND, 2) & enable);
 }
 
-/* len >= 1, and addr + len - 1 does not wrap: both hold for accesses and for BARs. */
-static bool pcie__in_window(uint64_t addr, uint64_t len, uint64_t base, uint64_t limit)
-{
-	return base <= limit && addr >= base && addr + (len - 1) <= limit;
-}
+/* A bridge window, [base, limit]; closed while base > limit. */
+struct pcie_window {
+	uint64_t base, limit;
+};
 
-/* The memory window and the 64-bit prefetchable window, in 1 MiB granules. */
-static bool pcie__mem_window(const struct pcie_port *p, uint64_t gpa, uint64_t len)
+/*
+ * The port's windows for a space, as the guest programmed them: the
+ * memory window and the 64-bit prefetchable one (1 MiB granules), or the
+ * 16-bit I/O window (4 KiB granules). Returns how many.
+ */
+static unsigned int pcie__windows(const struct pcie_port *p, bool io, struct pcie_window w[2])
 {
 	const struct pci_cfg *c = &p->cfg;
-	uint64_t base = (uint64_t)(pci__get(c, PCI_MEMORY_BASE, 2) & PCI_MEMORY_RANGE_MASK) << 16;
-	uint64_t limit = (uint64_t)(pci__get(c, PCI_MEMORY_LIMIT, 2) & PCI_MEMORY_RANGE_MASK) << 16 | 0xfffff;
-	uint64_t pbase = (uint64_t)pci__get(c, PCI_PREF_BASE_UPPER32, 4) << 32 |
-			 (uint64_t)(pci__get(c, PCI_PREF_MEMORY_BASE, 2) & PCI_PREF_RANGE_MASK) << 16;
-	uint64_t plimit = (uint64_t)pci__get(c, PCI_PREF_LIMIT_UPPER32, 4) << 32 |
-			  (uint64_t)(pci__get(c, PCI_PREF_MEMORY_LIMIT, 2) & PCI_PREF_RANGE_MASK) << 16 | 0xfffff;
 
-	return pcie__in_window(gpa, len, base, limit) || pcie__in_window(gpa, len, pbase, plimit);
+	if (io) {
+		w[0].base = (uint64_t)(pci__get(c, PCI_IO_BASE, 1) & PCI_IO_RANGE_MASK) << 8;
+		w[0].limit = (uint64_t)(pci__get(c, PCI_IO_LIMIT, 1) & PCI_IO_RANGE_MASK) << 8 | 0xfff;
+		return 1;
+	}
+	w[0].base = (uint64_t)(pci__get(c, PCI_MEMORY_BASE, 2) & PCI_MEMORY_RANGE_MASK) << 16;
+	w[0].limit = (uint64_t)(pci__get(c, PCI_MEMORY_LIMIT, 2) & PCI_MEMORY_RANGE_MASK) << 16 | 0xfffff;
+	w[1].base = (uint64_t)pci__get(c, PCI_PREF_BASE_UPPER32, 4) << 32 |
+		    (uint64_t)(pci__get(c, PCI_PREF_MEMORY_BASE, 2) & PCI_PREF_RANGE_MASK) << 16;
+	w[1].limit = (uint64_t)pci__get(c, PCI_PREF_LIMIT_UPPER32, 4) << 32 |
+		     (uint64_t)(pci__get(c, PCI_PREF_MEMORY_LIMIT, 2) & PCI_PREF_RANGE_MASK) << 16 | 0xfffff;
+	return 2;
 }
 
-/* The 16-bit I/O window, in 4 KiB granules. */
-static bool pcie__io_window(const struct pcie_port *p, uint64_t port, uint64_t len)
+/*
+ * Whether [addr, addr + len) lies wholly inside one of the port's windows
+ * for the space. len >= 1, and addr + len - 1 does not wrap: both hold
+ * for accesses and for BARs.
+ */
+static bool pcie__in_windows(const struct pcie_port *p, bool io, uint64_t addr, uint64_t len)
 {
-	uint32_t base = (pci__get(&p->cfg, PCI_IO_BASE, 1) & PCI_IO_RANGE_MASK) << 8;
-	uint32_t limit = (pci__get(&p->cfg, PCI_IO_LIMIT, 1) & PCI_IO_RANGE_MASK) << 8 | 0xfff;
+	struct pcie_window w[2];
+	unsigned int n = pcie__windows(p, io, w);
 
-	return pcie__in_window(port, len, base, limit);
+	for (unsigned int i = 0; i < n; i++)
+		if (w[i].base <= w[i].limit && addr >= w[i].base && addr + (len - 1) <= w[i].limit)
+			return true;
+	return false;
 }
 
 /*
@@ -369,8 +384,7 @@ static const struct pcie_port *pcie__forwarding_port(uint16_t enable, uint64_t a
 
 			if (!pcie__port_forwards(p, enable))
 				continue;
-			if (enable == PCI_COMMAND_MEMORY ? pcie__mem_window(p, addr, len)
-							 : pcie__io_window(p, addr, len))
+			if (pcie__in_windows(p, enable == PCI_COMMAND_IO, addr, len))
 				return p;
 		}
 	}
@@ -398,15 +412,32 @@ static enum pcie_place pcie__reserved(uint64_t addr, uint64_t size)
 	return PCIE_PLACE_OK;
 }
 
-/* Called with the lock held: whether a BAR of any device but ep's bar claims the range. */
+/*
+ * Called with the lock held: whether a BAR of another device, or of ep
+ * but bar, decodes part of [addr, addr + size) that its own port routes
+ * to it. A BAR behind a port whose windows keep that part away never sees
+ * it, as on hardware; one that does is a conflict, and neither decodes.
+ */
 static bool pcie__claimed(const struct pcie_endpoint *ep, int bar, bool io, uint64_t addr, uint64_t size)
 {
+	const uint64_t last = addr + (size - 1);
+
 	for (unsigned int i = 0; i < topo.nr_rc; i++)
 		for (unsigned int k = 0; k < topo.rc[i].nr_ports; k++) {
-			const struct pcie_endpoint *e = topo.rc[i].ports[k].ep;
+			const struct pcie_port *p = &topo.rc[i].ports[k];
+			struct pcie_window w[2];
+			unsigned int n;
 
-			if (e && e->claims && e->claims(e->dev, io, addr, size, e == ep ? bar : -1))
-				return true;
+			if (!p->ep || !p->ep->claims || !pcie__port_forwards(p, io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY))
+				continue;
+			n = pcie__windows(p, io, w);
+			for (unsigned int j = 0; j < n; j++) {
+				uint64_t from = w[j].base > addr ? w[j].base : addr;
+				uint64_t to = w[j].limit < last ? w[j].limit : last;
+
+				if (from <= to && p->ep->claims(p->ep->dev, io, from, to - from + 1, p->ep == ep ? bar : -1))
+					return true;
+			}
 		}
 	return false;
 }
@@ -432,7 +463,7 @@ enum pcie_place pcie__place(const struct pcie_endpoint *ep, int bar, bool io, ui
 	reserved = io ? PCIE_PLACE_OK : pcie__reserved(addr, size);
 	if (reserved != PCIE_PLACE_OK)
 		return reserved;
-	if (!(io ? pcie__io_window(p, addr, size) : pcie__mem_window(p, addr, size)))
+	if (!pcie__in_windows(p, io, addr, size))
 		return PCIE_PLACE_OUTSIDE;
 	if (pcie__claimed(ep, bar, io, addr, size))
 		return PCIE_PLACE_OVERLAP;

@@ -579,15 +579,28 @@ static void test_place(void **state)
 	assert_string_equal(pcie__place_name(PCIE_PLACE_RAM), "over guest RAM");
 }
 
-/* Any BAR that decodes, the device's own others or another device's, makes an overlap. */
+/*
+ * Another BAR that its own port routes there, the device's own or another
+ * device's, makes an overlap; one its port keeps away (not forwarding, or
+ * outside its windows) never sees the addresses, as on hardware.
+ */
 static void test_place_overlap(void **state)
 {
 	(void)state;
 	plug_claimers();
 	cfg_wr(0, 0, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	two.base = 0xc0100000, two.size = 0x1000;
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
+	cfg_wr(0, 0, 2, PCI_MEMORY_BASE, 2, 0xc010);	/* port 1's window over the same MiB, */
+	cfg_wr(0, 0, 2, PCI_MEMORY_LIMIT, 2, 0xc010);
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
+	cfg_wr(0, 0, 2, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);	/* forwarding */
 	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OVERLAP);
 	assert_int_equal(two.skip, -1);
+	cfg_wr(0, 0, 2, PCI_MEMORY_BASE, 2, 0xc020);	/* port 1's window elsewhere */
+	cfg_wr(0, 0, 2, PCI_MEMORY_LIMIT, 2, 0xc020);
+	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
+	cfg_wr(0, 0, 2, PCI_MEMORY_BASE, 2, 0xc010);
 	two.size = 0;
 	assert_int_equal(pcie__place(&ep_one, 3, false, 0xc0100000, 0x100000), PCIE_PLACE_OK);
 	assert_int_equal(one.skip, 3);		/* its own BARs but the one placed */
