@@ -233,6 +233,7 @@ FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c shared/proto.c sha
 FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
 FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
+FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/stats.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 obj-fuzz  = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 

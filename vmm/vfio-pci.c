@@ -550,8 +550,13 @@ static void vfio_pci__hide_ecaps(struct vfio_pci *d, const uint8_t *raw)
 {
 	unsigned int pos = PCI_CFG_SPACE_SIZE, prev = PCI_CFG_SPACE_SIZE;
 
-	if (d->cfg_size <= PCI_CFG_SPACE_SIZE || !le32(raw + pos))
+	if (d->cfg_size <= PCI_CFG_SPACE_SIZE)
 		return;
+	/* No extended capabilities: the empty header at 0x100 stays empty, whatever the guest writes. */
+	if (!le32(raw + pos)) {
+		memset(d->virt + pos, 0xff, 4);
+		return;
+	}
 	/* Bounded: a looping chain must not hang the VMM. */
 	for (unsigned int n = 0; pos && n < (PCI_CFG_SIZE - PCI_CFG_SPACE_SIZE) / 4; n++) {
 		unsigned int len = vfio_pci__ecap_hidden_len(raw, pos);

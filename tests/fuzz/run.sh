@@ -3,9 +3,10 @@
 # seconds, from a copy of its seed corpus (tests/fuzz/corpus/NAME, never
 # written to) and its dictionary (tests/fuzz/NAME.dict) if it has one.
 # One line a target, "fuzz NAME: N executions in S s, 0 crashes", then
-# "N passed, N failed". A crash, leak or hang fails its target; the input
-# that caused it is kept in $BUILD/fuzz/crashes/. Exit status: 0 only when
-# no target failed.
+# "N passed, N failed". A crash, leak or hang fails its target, with the
+# first line that says why (a sanitizer's, or the target's own "NAME: ..."
+# for a broken invariant); the input that caused it is kept in
+# $BUILD/fuzz/crashes/. Exit status: 0 only when no target failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -34,7 +35,7 @@ for bin in "$@"; do
 		passed=$((passed + 1))
 	else
 		echo "fuzz $name: ${runs:-0} executions, 1 crash (exit $rc): input in ${artifact:-none}, log in $work/log"
-		grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$work/log" | sed 's/^/  /'
+		grep -m1 -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error|$name: )" "$work/log" | sed 's/^/  /'
 		failed=$((failed + 1))
 	fi
 done

@@ -24,7 +24,7 @@ make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${modules[@]}"
 install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
 # The guest's own tools, static: the initramfs has no C library.
-for tool in edu-test e1000e-io disk-pattern bench; do
+for tool in edu-test e1000e-io disk-pattern bench bar-move; do
 	gcc -static -O2 -Wall -Werror -o "$root/bin/$tool" "$TESTHOST_SRC/guestfs/$tool.c"
 done
 # Not in load.list: init loads it only when asked to (guest.edu=).

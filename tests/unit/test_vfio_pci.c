@@ -539,6 +539,18 @@ static void test_hidden_extended_capabilities(void **state)
 	assert_int_equal(dev_rd(0x228, 4), 0x11111111);
 }
 
+/* Found by fuzz_pcie: no extended capabilities, and a guest write gave the empty header a next pointer. */
+static void test_empty_extended_list_stays_empty(void **state)
+{
+	(void)state;
+	nvme();
+	assert_int_equal(plugged(), 0);
+	assert_int_equal(cfg_rd(PCI_CFG_SPACE_SIZE, 4), 0);
+	cfg_wr(PCI_CFG_SPACE_SIZE, 4, 0x10000000);
+	assert_int_equal(cfg_rd(PCI_CFG_SPACE_SIZE, 4), 0);
+	assert_int_equal(dev_rd(PCI_CFG_SPACE_SIZE, 4), 0);
+}
+
 static void test_hidden_last_and_only(void **state)
 {
 	(void)state;
@@ -1271,6 +1283,7 @@ int main(void)
 		T(test_command_register),
 		T(test_access_sizes_merge),
 		T(test_hidden_extended_capabilities),
+		T(test_empty_extended_list_stays_empty),
 		T(test_hidden_last_and_only),
 		T(test_msix_found),
 		T(test_msix_pages_stay_trapped),

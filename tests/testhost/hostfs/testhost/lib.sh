@@ -58,13 +58,14 @@ expect_line() {
 	grep -qF -- "$2" "$1" || fail "expected a line containing '$2' in the output"
 }
 
-# wait_for TEXT SECONDS: until ./output holds TEXT; fails if the process
-# $pid (airlock, started in the background) ends first.
+# wait_for TEXT SECONDS [WHEN]: until ./output holds TEXT; fails if the
+# process $pid (airlock, started in the background) ends first. WHEN, for
+# the reason: "after the guest moved its BAR".
 wait_for() {
 	tries=$(($2 * 5))
 	until grep -qF -- "$1" output; do
-		kill -0 "$pid" 2>/dev/null || { cat output; fail "airlock ended before the guest printed '$1'"; }
-		[ "$tries" -gt 0 ] || { cat output; fail "no '$1' from the guest within $2 s"; }
+		kill -0 "$pid" 2>/dev/null || { cat output; fail "airlock ended before the guest printed '$1'${3:+ $3}"; }
+		[ "$tries" -gt 0 ] || { cat output; fail "no '$1' from the guest within $2 s${3:+ $3}"; }
 		tries=$((tries - 1))
 		sleep 0.2
 	done
