@@ -8,12 +8,14 @@
 #
 # Usage: build-guest-image.sh [OUTDIR]   (default build/testhost/linux-guest)
 # Output: OUTDIR/vmlinuz, OUTDIR/initrd.img
-# Env: GUEST_MODULES, the modules to include (default "nvme e1000e").
+# Env: GUEST_MODULES, the modules to include (default "nvme e1000e
+# uio_pci_generic"; uio_pci_generic has no ID table, so loading it binds
+# nothing until a scenario hands it a device through driver_override).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 outdir=${1:-$TESTHOST_BUILD/linux-guest}
-read -r -a modules <<<"${GUEST_MODULES:-nvme e1000e}"
+read -r -a modules <<<"${GUEST_MODULES:-nvme e1000e uio_pci_generic}"
 
 ensure_host_tools
 kdir=$(fetch_kernel "$(kernel_package)")
@@ -24,7 +26,7 @@ make_busybox_root "$root"
 install_modules "$kdir" "$kver" "$root" "${modules[@]}"
 install -m 0755 "$TESTHOST_SRC/guestfs/init" "$root/init"
 # The guest's own tools, static: the initramfs has no C library.
-for tool in edu-test e1000e-io disk-pattern bench bar-move; do
+for tool in edu-test e1000e-io disk-pattern bench bar-move uio-intx; do
 	gcc -static -O2 -Wall -Werror -o "$root/bin/$tool" "$TESTHOST_SRC/guestfs/$tool.c"
 done
 # Not in load.list: init loads it only when asked to (guest.edu=).
