@@ -22,9 +22,10 @@ ifneq ($(CC),gcc)
 BUILD   := $(BUILD)/$(notdir $(CC))
 endif
 
-# Debian packages the build and `make check` need; `make deps` installs what is missing.
+# Debian packages the build and `make check` need; `make deps` installs what is missing
+# (sudo and opendoas for the identity tests, which use them in a private /etc).
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
-           linux-libc-dev pkg-config libpci-dev pci.ids
+           linux-libc-dev pkg-config libpci-dev pci.ids sudo opendoas jq
 # And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes;
 # `make lint`: shellcheck, and clang for a second compiler's warnings.
 FUZZ_DEPS := clang libclang-rt-dev
@@ -187,15 +188,20 @@ TEST_OBJ_test_msix    := vmm/msix.c shared/log.c
 TEST_OBJ_test_msi     := vmm/msi.c shared/log.c
 TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
 TEST_OBJ_test_pcifilter := broker/pcifilter.c
-TEST_OBJ_test_policy  := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
+TEST_OBJ_test_policy  := broker/policy.c broker/subject.c broker/pcifilter.c broker/cli.c shared/log.c
+TEST_OBJ_test_subject := broker/subject.c broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
+TEST_OBJ_test_pinned  := broker/pinned.c shared/log.c
 TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
-TEST_OBJ_test_grant   := broker/grant.c broker/policy.c broker/audit.c broker/json.c broker/hostpci.c broker/sysfs.c \
+TEST_OBJ_test_grant   := broker/grant.c broker/policy.c broker/subject.c broker/audit.c broker/json.c broker/hostpci.c broker/sysfs.c \
                          broker/cli.c broker/pcifilter.c shared/log.c
-TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
+TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c \
+                         broker/subject.c broker/policy.c shared/log.c
 TEST_LIBS_test_hostpci := -lpci
-TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c shared/log.c
+TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c \
+                         broker/subject.c broker/policy.c shared/log.c
 TEST_LIBS_test_doctor := -lcap-ng
-TEST_OBJ_test_bind    := broker/bind.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c shared/log.c
+TEST_OBJ_test_bind    := broker/bind.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c \
+                         broker/subject.c broker/policy.c shared/log.c
 # The filter as build/airlock-vmm has it, and the debug build's; never sanitized
 # (TEST_NOSAN): the sanitizers' runtime makes calls the filter forbids.
 TEST_NOSAN_test_seccomp := 1
@@ -230,7 +236,7 @@ FUZZ_TIME   := 60
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishared -Ibroker -Ivmm \
                -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
-FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
+FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/cli.c shared/log.c
 FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
 FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/stats.c

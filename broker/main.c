@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,15 +18,17 @@
 #include "grant.h"
 #include "log.h"
 #include "monitor.h"
+#include "pinned.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "subject.h"
 #include "vfio.h"
 #include "vm.h"
 
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	bool audited;	/* a privileged act outside a run: on record in the default policy's audit log */
+	bool privileged;	/* root's alone, and on record in the default policy's audit log */
 	const char *usage;
 } commands[] = {
 	{ "run",	  cmd_run,	    false, "run --kernel IMAGE [options]     start a VM" },
@@ -57,7 +61,6 @@ static int broker__signals(sigset_t *mask)
 
 static const struct vfio_host vfio_host = { .sysfs = "/sys", .dev = "/dev" };
 static struct policy policy;
-static struct policy_subject who;
 
 /*
  * Everything that can fail on the user's input fails here, before the VMM
@@ -68,7 +71,7 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 	if (vfio__check(vfio, &vfio_host, cli))
 		return -1;
 	counters__mark(COUNTERS_T_CHECKED);
-	if (vm__open_images(vm, cli, &who) || vm__create_ram(vm, cli->mem_size, cli->hugepages) ||
+	if (vm__open_images(vm, cli, subject__self()) || vm__create_ram(vm, cli->mem_size, cli->hugepages) ||
 	    vm__create_stats(vm))
 		return -1;
 	counters__mark(COUNTERS_T_RAM);
@@ -206,21 +209,19 @@ static void broker__audit_request(const struct cli *cli)
  */
 static int broker__authorize(struct cli *cli)
 {
+	const struct policy_subject *who = subject__self();
 	const char *path = cli->policy ? cli->policy : POLICY_DEFAULT;
 	char err[512];
 	int ret;
 
-	/* A setuid-root broker reads as root: the caller must not pick what it reads (or quotes in errors). */
-	if (cli->policy && getuid() != 0) {
-		pr_err("--policy is for root; airlock run as you uses %s", POLICY_DEFAULT);
+	/* The broker reads as root: the caller must not pick what it reads (or quotes in errors). */
+	if (cli->policy && subject__need_root("--policy FILE"))
 		return -1;
-	}
-	if (policy__subject(&who, err, sizeof(err))) {
-		pr_err("%s", err);
+	/* Root's sandbox ids are the only ones that no user's own processes may hold. */
+	if (cli->sandbox_id_set && subject__need_root("--sandbox-id"))
 		return -1;
-	}
 	ret = policy__load(&policy, path, err, sizeof(err));
-	if (audit__open(who.name, who.uid, ret ? NULL : policy.audit_log))
+	if (audit__open(who->name, who->uid, ret ? NULL : policy.audit_log))
 		return -1;
 	audit__new_vm();
 	broker__audit_request(cli);
@@ -230,7 +231,17 @@ static int broker__authorize(struct cli *cli)
 		grant__refuse(err);
 		return -1;
 	}
-	return grant__devices(cli, &policy, &who, vfio_host.sysfs, vfio_host.dev);
+	return grant__devices(cli, &policy, who, vfio_host.sysfs, vfio_host.dev);
+}
+
+/* Guest RAM is pinned only for devices; root's VMs are counted, not capped. */
+static int broker__claim_memory(const struct cli *cli)
+{
+	const struct policy_subject *who = subject__self();
+
+	if (!cli->nr_vfio)
+		return 0;
+	return pinned__claim(PINNED_DIR, who->uid, cli->mem_size, who->root ? 0 : policy.user_memory);
 }
 
 static void broker__audit_teardown(int status)
@@ -260,10 +271,11 @@ int cmd_run(int argc, char **argv)
 		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
 		return 1;
 	}
-	if (broker__authorize(&cli))
+	if (broker__authorize(&cli) || broker__claim_memory(&cli))
 		return 1;
 	counters__mark(COUNTERS_T_AUTHORIZED);
 	ret = broker__run(&cli);
+	pinned__release();
 	broker__audit_teardown(ret);
 	audit__close();
 	return ret;
@@ -285,33 +297,82 @@ static int broker__guard_stdio(void)
 	return 0;
 }
 
+
 /*
- * The audit log of the default policy, or syslog alone when there is none
- * to read. Not for --help, nor for a caller the command refuses anyway.
+ * A command that is root's alone: refused to anyone else, whatever uid
+ * the process has, and on record in the audit log of the default policy
+ * (or syslog alone when there is none to read).
  */
-static int broker__audit_open(int argc, char **argv)
+static int broker__privileged(const char *name)
 {
-	char err[512];
+	const struct policy_subject *who = subject__self();
+	char what[32], err[512];
 
-	if (getuid() != 0 || geteuid() != 0)
-		return 0;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help"))
-			return 0;
-
-	if (policy__subject(&who, err, sizeof(err))) {
-		pr_err("%s", err);
+	snprintf(what, sizeof(what), "airlock %s", name);
+	if (subject__need_root(what))
+		return -1;
+	if (geteuid() != 0) {
+		pr_err("%s must run as root; try sudo %s ...", what, what);
 		return -1;
 	}
 	if (policy__load(&policy, POLICY_DEFAULT, err, sizeof(err)))
 		policy.audit_log[0] = '\0';
-	return audit__open(who.name, who.uid, policy.audit_log);
+	return audit__open(who->name, who->uid, policy.audit_log);
+}
+
+/*
+ * A setuid-root broker inherits its caller's limits, signal dispositions
+ * and umask: a small RLIMIT_FSIZE with SIGXFSZ ignored cuts an audit line
+ * in half, an ignored SIGTERM outlives the teardown, umask 0 leaves files
+ * root creates writable by all. Put back what root would start with. A
+ * host may deny root CAP_SYS_RESOURCE: then a limit goes up to its hard
+ * value only, and a file-size or CPU limit left would cut the audit or
+ * the teardown short, so that run is refused.
+ */
+static int broker__sanitize(void)
+{
+	static const struct { int res; const char *what; } limits[] = {
+		{ RLIMIT_FSIZE, "file size (ulimit -f)" }, { RLIMIT_CPU, "CPU time (ulimit -t)" },
+		{ RLIMIT_AS, NULL }, { RLIMIT_DATA, NULL }, { RLIMIT_NPROC, NULL }, { RLIMIT_MEMLOCK, NULL },
+		{ RLIMIT_LOCKS, NULL }, { RLIMIT_SIGPENDING, NULL }, { RLIMIT_MSGQUEUE, NULL },
+	};
+	const struct rlimit none = { 0, 0 }, files = { 1024, 4096 };
+	sigset_t all;
+
+	if (getuid() == geteuid() && getgid() == getegid())
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+		struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+		if (!setrlimit(limits[i].res, &r))
+			continue;
+		getrlimit(limits[i].res, &r);
+		r.rlim_cur = r.rlim_max;
+		setrlimit(limits[i].res, &r);
+		if (limits[i].what) {
+			pr_err("started with a %s limit that it cannot lift, which would cut the audit log or the teardown short; "
+			       "run airlock with that limit unlimited", limits[i].what);
+			return -1;
+		}
+	}
+	setrlimit(RLIMIT_NOFILE, &files);
+	setrlimit(RLIMIT_CORE, &none);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);	/* fails harmlessly for SIGKILL, SIGSTOP and glibc's own */
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	umask(022);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	char err[512];
+
 	counters__mark(COUNTERS_T_START);
 	log_prog = "airlock";
+	if (broker__sanitize())
+		return 1;
 	if (broker__guard_stdio()) {
 		pr_err("standard input, output or error is closed and /dev/null cannot take its place: %s",
 		       strerror(errno));
@@ -324,7 +385,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (commands[i].audited && broker__audit_open(argc - 1, argv + 1))
+		/* "airlock COMMAND --help" alone needs no subject; anything else that asks for one without it dies. */
+		if (argc == 3 && !strcmp(argv[2], "--help"))
+			return commands[i].run(argc - 1, argv + 1);
+		if (subject__identify(err, sizeof(err))) {
+			pr_err("%s", err);
+			return 1;
+		}
+		if (commands[i].privileged && broker__privileged(commands[i].name))
 			return 1;
 		return commands[i].run(argc - 1, argv + 1);
 	}

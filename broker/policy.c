@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "log.h"
 #include "policy.h"
+#include "subject.h"
 
 #define POLICY_SYNTAX "a rule is: allow|deny user NAME|group NAME device BDF|FILTER [memory SIZE] [devices N]"
 
@@ -30,6 +31,7 @@ struct policy_parser {
 	struct policy *p;
 	unsigned int line;
 	unsigned int audit_line;	/* where audit-log was given, 0: not yet */
+	unsigned int default_memory_line, user_memory_line;
 	char *err;
 	size_t errlen;
 };
@@ -69,6 +71,15 @@ static bool policy__all_digits(const char *s)
 	return *s && !s[strspn(s, "0123456789")];
 }
 
+/* A failed lookup: no such name, or a user database that cannot answer (which must not pass as "no one"). */
+static int policy__unknown(struct policy_parser *ps, const char *what, const char *val, const char *id)
+{
+	if (errno && errno != ENOENT && errno != ESRCH)
+		return policy__fail(ps, "cannot look up %s '%s': %s; check /etc/nsswitch.conf and its services",
+				    what, val, strerror(errno));
+	return policy__fail(ps, "no %s '%s' on this host; create it or name a %s", what, val, id);
+}
+
 /* A user or group by name or number. */
 static int policy__set_id(struct policy_parser *ps, struct policy_rule *r, const char *val, bool group)
 {
@@ -85,16 +96,20 @@ static int policy__set_id(struct policy_parser *ps, struct policy_rule *r, const
 					    id, val);
 		r->id = (uint32_t)v;
 	} else if (group) {
-		struct group *gr = getgrnam(val);
+		struct group *gr;
 
+		errno = 0;
+		gr = getgrnam(val);
 		if (!gr)
-			return policy__fail(ps, "no group '%s' on this host; create it or name a gid", val);
+			return policy__unknown(ps, what, val, id);
 		r->id = gr->gr_gid;
 	} else {
-		struct passwd *pw = getpwnam(val);
+		struct passwd *pw;
 
+		errno = 0;
+		pw = getpwnam(val);
 		if (!pw)
-			return policy__fail(ps, "no user '%s' on this host; create it or name a uid", val);
+			return policy__unknown(ps, what, val, id);
 		r->id = pw->pw_uid;
 	}
 	r->group = group;
@@ -273,6 +288,40 @@ static int policy__audit_log(struct policy_parser *ps, char **pos)
 	return 0;
 }
 
+/* default-memory SIZE, user-memory SIZE: once each. */
+static int policy__size_setting(struct policy_parser *ps, const char *name, char **pos, uint64_t *out,
+				unsigned int *line)
+{
+	const char *val = policy__word(pos);
+
+	if (*line)
+		return policy__fail(ps, "%s is given again (first at line %u); keep one", name, *line);
+	if (!val || cli__parse_size(val, out) || !*out || policy__word(pos))
+		return policy__fail(ps, "%s takes one size, e.g. %s 16G (suffix K, M, G or T)", name, name);
+	*line = ps->line;
+	return 0;
+}
+
+/* admin user NAME, admin group NAME: who counts as root when they come through sudo or doas. */
+static int policy__admin(struct policy_parser *ps, char **pos)
+{
+	struct policy_rule a = { .line = ps->line };
+	const char *kind = policy__word(pos), *name = policy__word(pos);
+	int ret;
+
+	if (!kind || !name || policy__word(pos) || (strcmp(kind, "user") && strcmp(kind, "group")))
+		return policy__fail(ps, "an admin line is: admin user NAME, or admin group NAME");
+	if (!strcmp(name, "*"))
+		return policy__fail(ps, "'admin %s *' would make everyone root; name the admins", kind);
+	if (ps->p->nr_admins == POLICY_ADMINS_MAX)
+		return policy__fail(ps, "more than %d admin lines; name a group instead", POLICY_ADMINS_MAX);
+	ret = policy__set_id(ps, &a, name, kind[0] == 'g');
+	if (ret)
+		return ret;
+	ps->p->admins[ps->p->nr_admins++] = a;
+	return 0;
+}
+
 static int policy__line(struct policy_parser *ps, const char *s, size_t len)
 {
 	char buf[POLICY_LINE_MAX + 1], *pos = buf, *word;
@@ -297,7 +346,14 @@ static int policy__line(struct policy_parser *ps, const char *s, size_t len)
 		return policy__rule(ps, word[0] == 'a', &pos);
 	if (!strcmp(word, "audit-log"))
 		return policy__audit_log(ps, &pos);
-	return policy__fail(ps, "unknown statement '%.64s'; a line is a rule (allow|deny ...), audit-log PATH, or a # comment", word);
+	if (!strcmp(word, "admin"))
+		return policy__admin(ps, &pos);
+	if (!strcmp(word, "default-memory"))
+		return policy__size_setting(ps, word, &pos, &ps->p->default_memory, &ps->default_memory_line);
+	if (!strcmp(word, "user-memory"))
+		return policy__size_setting(ps, word, &pos, &ps->p->user_memory, &ps->user_memory_line);
+	return policy__fail(ps, "unknown statement '%.64s'; a line is a rule (allow|deny ...), admin, audit-log, "
+			    "default-memory, user-memory, or a # comment", word);
 }
 
 int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen)
@@ -456,38 +512,6 @@ int policy__load(struct policy *p, const char *path, char *err, size_t errlen)
 	return policy__parse(p, path, text, len, err, errlen);
 }
 
-int policy__subject(struct policy_subject *s, char *err, size_t errlen)
-{
-	const char *sudo = getenv("SUDO_UID");
-	uid_t uid = getuid();
-	struct passwd *pw;
-	uint64_t v;
-	int n = POLICY_GIDS_MAX;
-
-	/*
-	 * A real uid of 0 means whoever started airlock was root already, and
-	 * could as well rewrite the policy: believing its SUDO_UID gives
-	 * nothing away. Under a setuid-root install the caller sets its own
-	 * environment, so there the real uid alone counts.
-	 */
-	if (uid == 0 && sudo) {
-		if (policy__number(sudo, UINT32_MAX - 1, &v))
-			return policy__say(err, errlen, -EINVAL, "SUDO_UID '%.32s' is not a uid; unset it, or run airlock through sudo",
-					   sudo);
-		uid = (uid_t)v;
-	}
-	*s = (struct policy_subject){ .uid = uid };
-	pw = getpwuid(uid);
-	if (!pw)
-		return 0;	/* no name, no groups: only uid rules and user * apply */
-	snprintf(s->name, sizeof(s->name), "%s", pw->pw_name);
-	if (getgrouplist(pw->pw_name, pw->pw_gid, s->gids, &n) < 0)
-		return policy__say(err, errlen, -E2BIG, "user %s is in more than %d groups; "
-				   "airlock cannot tell which group rules apply", s->name, POLICY_GIDS_MAX);
-	s->nr_gids = (unsigned int)n;
-	return 0;
-}
-
 static bool policy__subject_matches(const struct policy_rule *r, const struct policy_subject *who)
 {
 	if (r->any)
@@ -558,16 +582,27 @@ static void __attribute__((format(printf, 2, 3))) policy__reason(struct policy_v
 	va_end(ap);
 }
 
-/* The rule's cap on the VM that the request exceeds, said as reason; false when none. */
-static bool policy__over_cap(const struct policy *p, const struct policy_rule *r, const char *bdf,
-			     uint64_t mem_size, unsigned int nr_devices, struct policy_verdict *v)
+/*
+ * The rule's cap on the VM that the request exceeds, said as reason; false
+ * when none. Guest RAM of a VM with devices is pinned: a user's VM without
+ * a cap could pin all of the host's memory, so only root goes without one.
+ */
+static bool policy__over_cap(const struct policy *p, const struct policy_rule *r, const struct policy_subject *who,
+			     const char *bdf, uint64_t mem_size, unsigned int nr_devices, struct policy_verdict *v)
 {
+	uint64_t cap = r->max_memory ? r->max_memory : p->default_memory;
 	char mem[24];
 
-	if (r->max_memory && mem_size > r->max_memory) {
-		policy__size_text(r->max_memory, mem);
-		policy__reason(v, "%s:%u allows %s with at most %s of memory; ask for less --memory",
-			       p->path, r->line, bdf, mem);
+	if (!cap && !who->root) {
+		policy__reason(v, "%s:%u allows %s but caps no memory, and the policy has no default-memory: guest RAM "
+			       "is pinned for devices; root must add memory SIZE to the rule, or a default-memory line",
+			       p->path, r->line, bdf);
+		return true;
+	}
+	if (cap && mem_size > cap) {
+		policy__size_text(cap, mem);
+		policy__reason(v, "%s:%u allows %s with at most %s of memory%s; ask for less --memory",
+			       p->path, r->line, bdf, mem, r->max_memory ? "" : " (default-memory)");
 		return true;
 	}
 	if (r->max_devices && nr_devices > r->max_devices) {
@@ -596,7 +631,7 @@ void policy__decide(const struct policy *p, const struct policy_subject *who, co
 			policy__reason(v, "denied by %s:%u: %s", p->path, r->line, text);
 			return;
 		}
-		if (policy__over_cap(p, r, bdf, mem_size, nr_devices, v))
+		if (policy__over_cap(p, r, who, bdf, mem_size, nr_devices, v))
 			return;
 		v->allowed = true;
 		policy__reason(v, "allowed by %s:%u: %s", p->path, r->line, text);
@@ -646,20 +681,40 @@ static void policy__explain_device(const struct policy_rule *r, FILE *out)
 	fputc(')', out);
 }
 
-static void policy__explain_caps(const struct policy_rule *r, FILE *out)
+static void policy__explain_caps(const struct policy *p, const struct policy_rule *r, FILE *out)
 {
+	uint64_t cap = r->max_memory ? r->max_memory : p->default_memory;
 	char mem[24];
 
-	if (!r->max_memory && !r->max_devices)
+	if (!r->allow)
+		return;
+	if (!cap)
+		fputs(" (root only: no memory cap)", out);
+	if (!cap && !r->max_devices)
 		return;
 	fputs(", up to ", out);
-	if (r->max_memory) {
-		policy__size_text(r->max_memory, mem);
+	if (cap) {
+		policy__size_text(cap, mem);
 		fprintf(out, "%s of memory%s", mem, r->max_devices ? " and " : "");
 	}
 	if (r->max_devices)
 		fprintf(out, "%u device%s", r->max_devices, r->max_devices == 1 ? "" : "s");
 	fputs(" per VM", out);
+}
+
+static void policy__explain_settings(const struct policy *p, FILE *out)
+{
+	char mem[24];
+
+	for (unsigned int i = 0; i < p->nr_admins; i++) {
+		fprintf(out, "  line %u: ", p->admins[i].line);
+		policy__explain_subject(&p->admins[i], out);
+		fputs(" counts as root through sudo or doas\n", out);
+	}
+	if (p->user_memory) {
+		policy__size_text(p->user_memory, mem);
+		fprintf(out, "  one user's VMs with devices pin at most %s of guest RAM together\n", mem);
+	}
 }
 
 void policy__explain(const struct policy *p, FILE *out)
@@ -669,6 +724,7 @@ void policy__explain(const struct policy *p, FILE *out)
 		fprintf(out, "audit log %s\n", p->audit_log);
 	else
 		fputs("no audit-log file, decisions go to syslog only\n", out);
+	policy__explain_settings(p, out);
 	for (unsigned int i = 0; i < p->nr_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
@@ -676,7 +732,7 @@ void policy__explain(const struct policy *p, FILE *out)
 		policy__explain_subject(r, out);
 		fputs(r->allow || r->any ? " may assign " : " may not assign ", out);
 		policy__explain_device(r, out);
-		policy__explain_caps(r, out);
+		policy__explain_caps(p, r, out);
 		fputc('\n', out);
 	}
 	fputs(p->nr_rules ? "  anything else is denied\n" : "  nothing may be assigned: there are no rules\n", out);
@@ -708,12 +764,9 @@ int cmd_check_policy(int argc, char **argv)
 		}
 		path = argv[i];
 	}
-	/* A setuid-root broker reads as root: naming any file would leak its first words in errors. */
-	if (path && getuid() != 0) {
-		pr_err("check-policy FILE is for root, who may read any file; as yourself, check-policy checks %s",
-		       POLICY_DEFAULT);
+	/* The broker reads as root: naming any file would leak its first words in errors. */
+	if (path && subject__need_root("check-policy FILE"))
 		return 1;
-	}
 	if (policy__load(&p, path ? path : POLICY_DEFAULT, err, sizeof(err))) {
 		pr_err("%s", err);
 		return 1;

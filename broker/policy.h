@@ -9,6 +9,9 @@
  *   allow user alice device 0000:01:00.0
  *   allow group kvm device 10de:* memory 16G devices 2
  *   deny user * device 8086::0c03
+ *   admin group wheel
+ *   default-memory 8G
+ *   user-memory 32G
  * Rules are tried in file order; for each device the first rule whose
  * subject and device match decides; no match denies. A missing file
  * allows nothing. Every error is one line "PATH:LINE: what; what to do".
@@ -30,6 +33,7 @@
 #define POLICY_NAME_MAX		33		/* a user or group name and its NUL */
 #define POLICY_GIDS_MAX		64
 #define POLICY_DEVICES_MAX	CLI_VFIO_MAX	/* the largest "devices N" */
+#define POLICY_ADMINS_MAX	32
 
 struct policy_rule {
 	unsigned int line;
@@ -50,14 +54,20 @@ struct policy {
 	char audit_log[PATH_MAX];	/* "" when none */
 	struct policy_rule rules[POLICY_RULES_MAX];
 	unsigned int nr_rules;
+	struct policy_rule admins[POLICY_ADMINS_MAX];	/* "admin user|group NAME": count as root */
+	unsigned int nr_admins;
+	uint64_t default_memory;	/* the cap of allow rules without "memory"; 0: none */
+	uint64_t user_memory;		/* guest RAM one user's VMs with devices may pin together; 0: no cap */
 };
 
-/* Who runs airlock, as the rules see them. */
+/* Who runs airlock, as the rules see them (broker/subject.h decides). */
 struct policy_subject {
 	uid_t uid;
-	char name[POLICY_NAME_MAX];	/* "" when the uid has no user entry */
+	char name[POLICY_NAME_MAX];
 	gid_t gids[POLICY_GIDS_MAX];	/* primary and supplementary */
 	unsigned int nr_gids;
+	bool root;			/* root, or an admin: root-only options are theirs */
+	const char *via;		/* how they came: "root", "login", "sudo", "doas", "setuid", "user" */
 };
 
 struct policy_verdict {
@@ -77,13 +87,6 @@ struct policy_verdict {
 int policy__load(struct policy *p, const char *path, char *err, size_t errlen);
 /* Parse len bytes of text read from path. Only looks up user and group names. */
 int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen);
-
-/*
- * The invoking user: the real uid when not 0 (a setuid-root install);
- * when it is 0 and SUDO_UID names a uid, that user (root acting for
- * them); else root. Groups from the user database. 0 or -EINVAL.
- */
-int policy__subject(struct policy_subject *s, char *err, size_t errlen);
 
 /*
  * Whether who may assign the device bdf (canonical, "0000:01:00.0") with

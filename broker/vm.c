@@ -6,16 +6,24 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "vm.h"
 
-static int vm__open_image(const char *opt, const char *path)
+static bool vm__is_image(int fd)
 {
 	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size;
+}
+
+static int vm__open_image(const char *opt, const char *path)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0) {
@@ -24,7 +32,7 @@ static int vm__open_image(const char *opt, const char *path)
 		pr_err("%s %s: %s; give the path of a readable file", opt, path, strerror(err));
 		return -err;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+	if (!vm__is_image(fd)) {
 		pr_err("%s %s: not a regular, non-empty file; give the path of an image file", opt, path);
 		close(fd);
 		return -EINVAL;
@@ -32,51 +40,121 @@ static int vm__open_image(const char *opt, const char *path)
 	return fd;
 }
 
-#define VM_OVERFLOW_GID	65534	/* "nogroup", as /proc/sys/kernel/overflowgid has it by default */
-
-static int vm__open_all(struct vm *vm, const struct cli *cli)
+static int vm__open_all(int fds[2], const struct cli *cli)
 {
-	vm->kernel_fd = vm__open_image("--kernel", cli->kernel);
-	if (vm->kernel_fd < 0)
-		return vm->kernel_fd;
-	if (cli->initrd) {
-		vm->initrd_fd = vm__open_image("--initrd", cli->initrd);
-		if (vm->initrd_fd < 0)
-			return vm->initrd_fd;
+	fds[0] = vm__open_image("--kernel", cli->kernel);
+	if (fds[0] < 0)
+		return fds[0];
+	if (!cli->initrd)
+		return 1;
+	fds[1] = vm__open_image("--initrd", cli->initrd);
+	return fds[1] < 0 ? fds[1] : 2;
+}
+
+/*
+ * The opener child: fully the user (uids, gids, groups, and with them no
+ * capabilities), so that permissions, /proc magic links and other mount
+ * namespaces treat its opens as the user's own. It holds nothing but the
+ * socket: a user who could ptrace it would find no broker descriptor.
+ */
+static void __attribute__((noreturn)) vm__opener(int sock, const struct cli *cli, const struct policy_subject *who)
+{
+	gid_t gid = who->gids[0];
+	int fds[2], n;
+	char one = 1;
+	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} u = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf };
+	struct cmsghdr *c;
+
+	if (dup2(sock, 3) < 0 || close_range(4, ~0U, 0) ||
+	    prctl(PR_SET_DUMPABLE, 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    setgroups(who->nr_gids, who->gids) || setresgid(gid, gid, gid) ||
+	    setresuid(who->uid, who->uid, who->uid)) {
+		pr_err("cannot become uid %u to open the images: %s", (unsigned int)who->uid, strerror(errno));
+		_exit(1);
 	}
+	n = vm__open_all(fds, cli);
+	if (n < 0)
+		_exit(1);
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	_exit(sendmsg(3, &mh, 0) == 1 ? 0 : 1);
+}
+
+/* The opener's descriptors: exactly want of them, on one byte; anything else is refused. */
+static int vm__receive_images(int sock, struct vm *vm, int want)
+{
+	int fds[2] = { -1, -1 }, n = 0;
+	char one;
+	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t len = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	c = len == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+		n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+	}
+	if (n != want || (mh.msg_flags & MSG_CTRUNC) || CMSG_NXTHDR(&mh, c) || !vm__is_image(fds[0]) ||
+	    (want == 2 && !vm__is_image(fds[1]))) {
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		return -EPROTO;
+	}
+	vm->kernel_fd = fds[0];
+	vm->initrd_fd = want == 2 ? fds[1] : -1;
 	return 0;
 }
 
 /*
- * The guest reads whatever it boots, so images are opened with the
- * invoking user's file-system identity: root's powers must not let a user
- * boot /etc/shadow as an initrd. setfsuid() to a non-zero uid also drops
- * the file capabilities (CAP_DAC_OVERRIDE...) until it is set back.
+ * The guest reads whatever it boots, so the images are opened by a child
+ * that is the user who asked (who), and handed back: root's powers must
+ * not let a user boot /etc/shadow as an initrd, or another user's file
+ * through /proc/PID/cwd.
  */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who)
 {
-	/* A uid without a user entry has no groups: it gets the kernel's overflow gid, no one's group. */
-	gid_t gid = who->nr_gids ? who->gids[0] : VM_OVERFLOW_GID;
-	gid_t saved[POLICY_GIDS_MAX];
-	int nsaved = getgroups(POLICY_GIDS_MAX, saved), ret;
+	int sv[2], status, ret;
+	pid_t pid;
 
-	if (nsaved < 0 || setgroups(who->nr_gids, who->gids)) {
-		pr_err("cannot take on the groups of uid %u to open the images: %s", (unsigned int)who->uid,
-		       strerror(errno));
-		return -EPERM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		pr_err("cannot open the images: socketpair: %s", strerror(errno));
+		return -errno;
 	}
-	setfsgid(gid);
-	setfsuid(who->uid);
-	if ((uid_t)setfsuid((uid_t)-1) != who->uid || (gid_t)setfsgid((gid_t)-1) != gid) {
-		pr_err("cannot take on uid %u and gid %u to open the images", (unsigned int)who->uid, (unsigned int)gid);
-		ret = -EPERM;
-	} else {
-		ret = vm__open_all(vm, cli);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		vm__opener(sv[1], cli, who);
 	}
-	setfsuid(0);
-	setfsgid(0);
-	if (setgroups((size_t)nsaved, saved))
-		die("cannot restore the broker's groups: %s", strerror(errno));
+	close(sv[1]);
+	ret = pid < 0 ? -errno : vm__receive_images(sv[0], vm, cli->initrd ? 2 : 1);
+	close(sv[0]);
+	if (pid < 0) {
+		pr_err("cannot open the images: fork: %s", strerror(-ret));
+		return ret;
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("cannot wait for the process opening the images: %s", strerror(errno));
+	/* The child said why it failed, unless it was killed; vm__close() closes what came. */
+	if (!WIFEXITED(status))
+		pr_err("the process opening the images as uid %u was killed; try again", (unsigned int)who->uid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return -EACCES;
+	if (ret)
+		pr_err("the process opening the images sent no images; this is a bug in airlock");
 	return ret;
 }
 

@@ -24,7 +24,7 @@ struct vm {
 #define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .stats_fd = -1 }
 
 /* Each prints one line saying what failed and what to do, and returns -errno. */
-/* The images, opened as the user who asked for them (who). */
+/* The images, opened by a child that is the user who asked for them (who), and handed back. */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who);
 /* hugepages: in 2 MiB pages from the hugetlb pool, all taken at once. */
 int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages);

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "fake-sysfs.h"
 #include "log.h"
+#include "as-root.h"
 
 #define BDF "0000:00:04.0"
 
@@ -247,5 +248,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("doctor", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("doctor", tests, as_root, NULL);
 }

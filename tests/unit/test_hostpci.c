@@ -14,6 +14,7 @@
 #include "fake-sysfs.h"
 #include "hostpci.h"
 #include "log.h"
+#include "as-root.h"
 
 static char sys_dir[PATH_MAX + 8];
 
@@ -276,10 +277,13 @@ static void test_root_refused(void **state)
 	if (getuid() != 0)
 		skip();
 	assert_int_equal(setresuid(65534, 0, 0), 0);
+	assert_int_equal(as_root(NULL), -1);
 	status = run_cmd(cmd_list, "list --root %s", root);
 	assert_int_equal(setresuid(0, 0, 0), 0);
+	assert_int_equal(as_root(NULL), 0);
 	assert_int_equal(status, 2);
-	assert_string_equal(err, "airlock: --root points airlock at a fake host tree for tests; only root may use it\n");
+	assert_string_equal(err, "airlock: --root (a fake host tree for tests) is for root, and you are nobody (uid 65534, "
+			    "through setuid); an admin line in /etc/airlock/policy.conf makes a user count as root\n");
 	assert_string_equal(out, "");
 }
 
@@ -297,5 +301,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_refused, setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("hostpci", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("hostpci", tests, as_root, NULL);
 }

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "log.h"
 #include "policy.h"
+#include "subject.h"
 
 static struct policy pol;
 static char err[512];
@@ -166,7 +167,8 @@ static const struct {
 	const char *says;	/* the whole message after "P:" */
 } rejects[] = {
 	{ "alow user root device 0000:01:00.0",
-	  "1: unknown statement 'alow'; a line is a rule (allow|deny ...), audit-log PATH, or a # comment" },
+	  "1: unknown statement 'alow'; a line is a rule (allow|deny ...), admin, audit-log, default-memory, "
+	  "user-memory, or a # comment" },
 	{ "\nallow user root devcie 0000:01:00.0",
 	  "2: unknown key 'devcie'; a rule is: allow|deny user NAME|group NAME device BDF|FILTER [memory SIZE] [devices N]" },
 	{ "allow user root device 0000:01:00.0 to-vm 3",
@@ -242,6 +244,19 @@ static const struct {
 	{ "audit-log var/log/a",
 	  "1: audit-log 'var/log/a' is not an absolute path; write it from /, e.g. /var/log/airlock/audit.log" },
 	{ "audit-log /a\n# two\naudit-log /a", "3: audit-log is given again (first at line 1); keep one" },
+	{ "admin", "1: an admin line is: admin user NAME, or admin group NAME" },
+	{ "admin user", "1: an admin line is: admin user NAME, or admin group NAME" },
+	{ "admin root", "1: an admin line is: admin user NAME, or admin group NAME" },
+	{ "admin user root root", "1: an admin line is: admin user NAME, or admin group NAME" },
+	{ "admin user *", "1: 'admin user *' would make everyone root; name the admins" },
+	{ "admin group *", "1: 'admin group *' would make everyone root; name the admins" },
+	{ "admin group no-such-group-here", "1: no group 'no-such-group-here' on this host; create it or name a gid" },
+	{ "admin user 4294967295", "1: bad uid '4294967295'" },
+	{ "default-memory", "1: default-memory takes one size, e.g. default-memory 16G (suffix K, M, G or T)" },
+	{ "default-memory 0", "1: default-memory takes one size" },
+	{ "default-memory 4G 8G", "1: default-memory takes one size" },
+	{ "user-memory lots", "1: user-memory takes one size, e.g. user-memory 16G (suffix K, M, G or T)" },
+	{ "user-memory 8G\nuser-memory 8G", "2: user-memory is given again (first at line 1); keep one" },
 	{ "allow user root device 0000:01:00.0\r\n",
 	  "1: control character 0x0d; a policy is plain text (from Windows? convert it with dos2unix)" },
 	{ "# \x1b[2J\n", "1: control character 0x1b" },
@@ -377,7 +392,7 @@ static const char decide_policy[] =
 	"allow user 1000 device *:*\n"
 	"allow group root device 0000:05:00.0 devices 1\n";
 
-static const struct policy_subject root = { .uid = 0, .name = "root", .gids = { 0 }, .nr_gids = 1 };
+static const struct policy_subject root = { .uid = 0, .name = "root", .gids = { 0 }, .nr_gids = 1, .root = true };
 static const struct policy_subject nobody = { .uid = 65534, .name = "nobody", .gids = { 65534, 100 }, .nr_gids = 2 };
 static const struct policy_subject nogroups = { .uid = 65534, .name = "nobody" };
 static const struct policy_subject unnamed = { .uid = 1000 };
@@ -405,12 +420,11 @@ static const struct {
 	{ &root, "0000:01:00.0", &edu, 1ull << 30, 32, true, 2, NULL },
 	{ &root, "0000:01:00.0", &edu, (1ull << 30) + (2 << 20), 1, false, 2,
 	  "P:2 allows 0000:01:00.0 with at most 1G of memory; ask for less --memory" },
-	/* Group rules match any of the user's groups. */
-	{ &nobody, "0000:02:00.0", &gpu, 64ull << 30, 2, true, 3,
-	  "allowed by P:3: allow group 65534 device 10de:* devices 2" },
-	{ &nobody, "0000:02:00.0", &gpu, 1ull << 30, 3, false, 3,
-	  "P:3 allows 0000:02:00.0 in a VM with at most 2 devices; assign fewer with --vfio" },
-	{ &unnamed, "0000:09:00.0", &edu, 1ull << 30, 32, true, 4, NULL },
+	/* Group rules match any of the user's groups; a rule without a memory cap is root's alone. */
+	{ &nobody, "0000:02:00.0", &gpu, 64ull << 30, 2, false, 3,
+	  "P:3 allows 0000:02:00.0 but caps no memory, and the policy has no default-memory: guest RAM is pinned "
+	  "for devices; root must add memory SIZE to the rule, or a default-memory line" },
+	{ &unnamed, "0000:09:00.0", &edu, 1ull << 30, 32, false, 4, NULL },
 	{ &root, "0000:05:00.0", &edu, 1ull << 30, 1, true, 5, NULL },
 	{ &root, "0000:05:00.0", &edu, 1ull << 30, 2, false, 5,
 	  "P:5 allows 0000:05:00.0 in a VM with at most 1 device; assign fewer with --vfio" },
@@ -439,6 +453,47 @@ static void test_decide(void **state)
 		if (decisions[i].reason)
 			assert_string_equal(v.reason, decisions[i].reason);
 	}
+}
+
+/* default-memory caps the rules that name no memory; a rule's own cap comes first. */
+static void test_decide_default_memory(void **state)
+{
+	struct policy_verdict v;
+
+	(void)state;
+	assert_int_equal(parse("default-memory 2G\nallow user 1000 device 0000:01:00.0\n"
+			       "allow user 1000 device 10de:* memory 4G\n"), 0);
+	assert_int_equal(pol.default_memory, 2ull << 30);
+	policy__decide(&pol, &unnamed, "0000:01:00.0", &edu, 2ull << 30, 1, &v);
+	assert_true(v.allowed);
+	policy__decide(&pol, &unnamed, "0000:01:00.0", &edu, (2ull << 30) + 4096, 1, &v);
+	assert_false(v.allowed);
+	assert_string_equal(v.reason, "P:2 allows 0000:01:00.0 with at most 2G of memory (default-memory); ask for less --memory");
+	policy__decide(&pol, &unnamed, "0000:02:00.0", &gpu, 4ull << 30, 1, &v);
+	assert_true(v.allowed);
+}
+
+static void test_admins(void **state)
+{
+	char out[1024];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	(void)state;
+	assert_int_equal(parse("admin user root\nadmin group 65534\nuser-memory 32G\n"), 0);
+	assert_int_equal(pol.nr_admins, 2);
+	assert_false(pol.admins[0].group);
+	assert_int_equal(pol.admins[0].id, 0);
+	assert_true(pol.admins[1].group);
+	assert_int_equal(pol.admins[1].id, 65534);
+	assert_int_equal(pol.user_memory, 32ull << 30);
+	assert_int_equal(pol.nr_rules, 0);
+	policy__explain(&pol, f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(out, "P: 0 rules; no audit-log file, decisions go to syslog only\n"
+			    "  line 1: user root (uid 0) counts as root through sudo or doas\n"
+			    "  line 2: gid 65534 counts as root through sudo or doas\n"
+			    "  one user's VMs with devices pin at most 32G of guest RAM together\n"
+			    "  nothing may be assigned: there are no rules\n");
 }
 
 static void test_decide_nothing(void **state)
@@ -508,9 +563,12 @@ static void says(const char *fmt, ...)
 	assert_string_equal(err, want);
 }
 
+/* As root, and known as root: check-policy FILE is root's. */
 static void need_root(void)
 {
-	if (geteuid())
+	char why[512];
+
+	if (geteuid() || subject__identify(why, sizeof(why)) || !subject__self()->root)
 		skip();
 }
 
@@ -756,76 +814,6 @@ static void test_example(void **state)
 	assert_string_equal(pol.audit_log, "/var/log/airlock/audit.log");
 }
 
-/* ---- the invoking user ---- */
-
-static int subject(struct policy_subject *s, const char *sudo_uid)
-{
-	int ret;
-
-	if (sudo_uid)
-		setenv("SUDO_UID", sudo_uid, 1);
-	else
-		unsetenv("SUDO_UID");
-	err[0] = '\0';
-	ret = policy__subject(s, err, sizeof(err));
-	unsetenv("SUDO_UID");
-	return ret;
-}
-
-static bool in_groups(const struct policy_subject *s, gid_t gid)
-{
-	for (unsigned int i = 0; i < s->nr_gids; i++)
-		if (s->gids[i] == gid)
-			return true;
-	return false;
-}
-
-static void test_subject(void **state)
-{
-	struct policy_subject s;
-	struct passwd *pw;
-
-	(void)state;
-	if (getuid())
-		skip();
-	assert_int_equal(subject(&s, NULL), 0);
-	assert_int_equal(s.uid, 0);
-	assert_string_equal(s.name, "root");
-	assert_true(in_groups(&s, 0));
-	assert_int_equal(subject(&s, "0"), 0);
-	assert_int_equal(s.uid, 0);
-	assert_int_equal(subject(&s, "65534"), 0);
-	assert_int_equal(s.uid, 65534);
-	pw = getpwuid(65534);
-	if (pw) {
-		assert_string_equal(s.name, pw->pw_name);
-		assert_true(in_groups(&s, pw->pw_gid));
-		assert_false(in_groups(&s, 0));
-	}
-	/* A uid with no user entry: no name, no groups. */
-	assert_null(getpwuid(3999999));
-	assert_int_equal(subject(&s, "3999999"), 0);
-	assert_int_equal(s.uid, 3999999);
-	assert_string_equal(s.name, "");
-	assert_int_equal(s.nr_gids, 0);
-}
-
-static void test_subject_bad_sudo(void **state)
-{
-	static const char *const bad[] = { "", "abc", "-1", "+1", " 1", "1 ", "0100", "4294967295", "99999999999" };
-	struct policy_subject s;
-	char want[128];
-
-	(void)state;
-	if (getuid())
-		skip();
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(subject(&s, bad[i]), -EINVAL);
-		snprintf(want, sizeof(want), "SUDO_UID '%s' is not a uid; unset it, or run airlock through sudo", bad[i]);
-		assert_string_equal(err, want);
-	}
-}
-
 /* ---- explanation and airlock check-policy ---- */
 
 static const char explain_policy[] =
@@ -841,15 +829,16 @@ static const char explain_policy[] =
 
 static const char explain_text[] =
 	"P: 7 rules; audit log /var/log/airlock/audit.log\n"
-	"  line 3: user root (uid 0) may assign 0000:01:00.0\n"
+	"  line 3: user root (uid 0) may assign 0000:01:00.0 (root only: no memory cap)\n"
 	"  line 4: group root (gid 0) may assign any device matching 10de:* (vendor 10de, any device), "
 	"up to 16G of memory and 2 devices per VM\n"
 	"  line 5: no one may assign any device matching 8086:*:0c03 (vendor 8086, any device, class 0c03)\n"
 	"  line 6: uid 1000 may not assign 0000:02:00.0\n"
-	"  line 7: gid 65534 may assign any device matching *:10d3 (any vendor, device 10d3), up to 1 device per VM\n"
+	"  line 7: gid 65534 may assign any device matching *:10d3 (any vendor, device 10d3) (root only: no memory cap), "
+	"up to 1 device per VM\n"
 	"  line 8: anyone may assign any device matching *:*:0300 (any vendor, any device, class 0300), "
 	"up to 1536M of memory per VM\n"
-	"  line 9: uid 0 may assign any device matching *:* (every PCI device)\n"
+	"  line 9: uid 0 may assign any device matching *:* (every PCI device) (root only: no memory cap)\n"
 	"  anything else is denied\n";
 
 static void explain(const char *text, char *out, size_t len)
@@ -961,7 +950,7 @@ static void test_check_policy_not_root(void **state)
 	put("secret.conf", "a-secret-word\n", 0600, path);
 	pid = fork();
 	if (!pid) {
-		if (setresuid(65534, 0, 0))
+		if (setresuid(65534, 0, 0) || subject__identify(errs, sizeof(errs)))
 			_exit(3);
 		_exit(check_policy(out, errs, sizeof(out), path, NULL) == 1 && !strstr(errs, "a-secret-word") &&
 		      strstr(errs, "check-policy FILE is for root") ? 0 : 4);
@@ -990,6 +979,8 @@ int main(void)
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_decide_nothing),
+		cmocka_unit_test(test_decide_default_memory),
+		cmocka_unit_test(test_admins),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_relative),
 		cmocka_unit_test(test_load_missing),
@@ -1002,8 +993,6 @@ int main(void)
 		cmocka_unit_test(test_load_odd_names),
 		cmocka_unit_test(test_load_deep),
 		cmocka_unit_test(test_example),
-		cmocka_unit_test(test_subject),
-		cmocka_unit_test(test_subject_bad_sudo),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_check_policy),
 	};
