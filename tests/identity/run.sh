@@ -9,7 +9,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=$(realpath "${BUILD:-build}")
-SRC=$(pwd)
 
 if [ "${1:-}" != --inside ]; then
 	why=
