@@ -25,7 +25,7 @@ endif
 # Debian packages the build and `make check` need; `make deps` installs what is missing
 # (sudo and opendoas for the identity tests, which use them in a private /etc).
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
-           linux-libc-dev pkg-config libpci-dev pci.ids sudo opendoas jq
+           linux-libc-dev pkg-config libpci-dev pci.ids nettle-dev sudo opendoas jq
 # And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes;
 # `make lint`: shellcheck, and clang for a second compiler's warnings.
 FUZZ_DEPS := clang libclang-rt-dev
@@ -133,7 +133,7 @@ $(BUILD)/debug/airlock: $(BUILD)/airlock
 debug: $(BUILD)/debug/airlock $(BUILD)/debug/airlock-vmm
 
 $(BUILD)/airlock: $(call obj-san,$(BROKER_SRC) $(SHARED_SRC))
-	$(CC) $(SAN) $(LDPIE) -o $@ $^ -lcap-ng -lpci
+	$(CC) $(SAN) $(LDPIE) -o $@ $^ -lcap-ng -lpci -lnettle
 
 $(BUILD)/airlock-vmm: $(call obj,$(VMM_SRC) $(SHARED_SRC))
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
@@ -221,7 +221,7 @@ test-obj = $(if $(TEST_NOSAN_$(1)),$(call obj,$(TEST_OBJ_$(1))),$(call obj-san,$
 $(BUILD)/tests/%: tests/unit/%.c $$(call test-obj,$$*)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(if $(TEST_NOSAN_$*),,$(SAN)) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call test-obj,$*) \
-		-lcmocka -lpthread $(TEST_LIBS_$*)
+		-lcmocka -lpthread -lnettle $(TEST_LIBS_$*)
 
 unit-tests: $(UNIT_TESTS)
 

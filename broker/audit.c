@@ -15,6 +15,7 @@
 
 #define AUDIT_VM_LEN	33	/* 128 random bits in hex, and the NUL */
 #define AUDIT_USER_MAX	33
+#define AUDIT_STR_MAX	256	/* a user's path or name: longer ones are logged cut, with length and hash */
 
 static struct {
 	int fd;			/* the file besides syslog, or -1 */
@@ -22,11 +23,30 @@ static struct {
 	bool file_failed;	/* said once, not on every line */
 	char user[AUDIT_USER_MAX];
 	uid_t uid;
+	const char *via;
 	char vm[AUDIT_VM_LEN];
 	struct json json;
 	char *line;
 	size_t len;
 } audit = { .fd = -1 };
+
+/*
+ * A writer cut short (a full disk) leaves half a line: the next line must
+ * not be glued to it, so a file that does not end in a newline gets one.
+ */
+static int audit__line_start(int fd, const char *file, off_t size)
+{
+	char last = '\n';
+
+	if (size > 0 && pread(fd, &last, 1, size - 1) != 1)
+		last = '\n';
+	if (last == '\n' || write(fd, "\n", 1) == 1)
+		return fd;
+	pr_err("cannot write the audit log %s: %s; no audit, no device: free space for it, or change audit-log in the policy",
+	       file, strerror(errno));
+	close(fd);
+	return -EIO;
+}
 
 /*
  * The file is appended to by root and read by whoever reviews it: it must
@@ -35,7 +55,7 @@ static struct {
 static int audit__open_file(const char *file)
 {
 	struct stat st;
-	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	int fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 
 	int err = errno;
 
@@ -52,13 +72,14 @@ static int audit__open_file(const char *file)
 		close(fd);
 		return -EPERM;
 	}
-	return fd;
+	return audit__line_start(fd, file, st.st_size);
 }
 
-int audit__open(const char *user, uid_t uid, const char *file)
+int audit__open(const char *user, uid_t uid, const char *via, const char *file)
 {
 	snprintf(audit.user, sizeof(audit.user), "%s", user);
 	audit.uid = uid;
+	audit.via = via;
 	if (file && file[0]) {
 		int fd = audit__open_file(file);
 
@@ -107,13 +128,14 @@ struct json *audit__begin(const char *event)
 	if (!f)
 		die("out of memory for an audit line");
 	audit__time(now);
-	json__init(&audit.json, f);
+	json__init(&audit.json, f, AUDIT_STR_MAX);
 	json__obj_begin(&audit.json, NULL);
 	json__str(&audit.json, "time", now);
 	json__str(&audit.json, "vm", audit__vm());
 	json__str(&audit.json, "event", event);
 	json__str(&audit.json, "user", audit.user);
 	json__u64(&audit.json, "uid", audit.uid);
+	json__str(&audit.json, "via", audit.via);
 	return &audit.json;
 }
 
@@ -128,8 +150,13 @@ static void audit__write_file(const char *line, size_t len)
 	if (n == (ssize_t)len || audit.file_failed)
 		return;
 	audit.file_failed = true;
-	pr_err("cannot write the audit log %s: %s; lines still go to syslog", audit.file,
-	       n < 0 ? strerror(errno) : "short write");
+	pr_err("cannot write the audit log %s: %s; no audit, no device: airlock stops (the rest goes to syslog)",
+	       audit.file, n < 0 ? strerror(errno) : "short write");
+}
+
+bool audit__failed(void)
+{
+	return audit.file_failed;
 }
 
 void audit__end(struct json *j)

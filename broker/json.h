@@ -8,6 +8,7 @@
  * names, pci.ids text, user names), so no input can break a line apart.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,12 +16,17 @@
 
 struct json {
 	FILE *out;
+	size_t max;			/* longest string written whole; 0: no limit */
 	unsigned int depth;
 	bool first[JSON_DEPTH + 1];	/* nothing written yet at this depth */
 	bool bad;			/* nested too deep or closed too often */
 };
 
-void json__init(struct json *j, FILE *out);
+/*
+ * Strings longer than max bytes (0: no limit) are written cut, with their
+ * length and SHA-256; bytes outside printable ASCII are written \u00XX.
+ */
+void json__init(struct json *j, FILE *out, size_t max);
 /* key is NULL for the top level and for array elements. */
 void json__obj_begin(struct json *j, const char *key);
 void json__obj_end(struct json *j);

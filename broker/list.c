@@ -170,7 +170,7 @@ static int list__print(FILE *out, const struct host *h, bool as_json)
 
 	l.pci = list__pci_open();
 	if (as_json) {
-		json__init(&l.json, out);
+		json__init(&l.json, out, 0);
 		json__obj_begin(&l.json, NULL);
 		json__u64(&l.json, "version", LIST_JSON_VERSION);
 		json__arr_begin(&l.json, "devices");

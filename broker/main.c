@@ -135,13 +135,15 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 
 	vfio = (struct vfio)VFIO_INIT;
 	counters__mark(COUNTERS_T_BOOT);
-	if (broker__prepare(&vm, &vfio, cli))
+	if (broker__prepare(&vm, &vfio, cli) || audit__failed())
 		goto out;
 	sb.device_fds = vfio__vmm_fds(&vfio);
 	if (sandbox__spawn(&sb, exe, mask))
 		goto out;
 	counters__mark(COUNTERS_T_SPAWNED);
 	broker__audit_start(&sb);
+	if (audit__failed())
+		kill(sb.pid, SIGKILL);	/* said once already; the teardown below still runs */
 	mon.sock = sb.sock;
 	mon.stats = vm.stats;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
@@ -210,21 +212,24 @@ static void broker__audit_request(const struct cli *cli)
 static int broker__authorize(struct cli *cli)
 {
 	const struct policy_subject *who = subject__self();
-	const char *path = cli->policy ? cli->policy : POLICY_DEFAULT;
-	char err[512];
+	char err[512], refused[512];
+	/* The broker reads as root: the caller must not pick what it reads (or quotes in errors). */
+	const char *root_only = cli->policy ? subject__not_root("--policy FILE", refused, sizeof(refused)) : NULL;
+	const char *path = cli->policy && !root_only ? cli->policy : POLICY_DEFAULT;
 	int ret;
 
-	/* The broker reads as root: the caller must not pick what it reads (or quotes in errors). */
-	if (cli->policy && subject__need_root("--policy FILE"))
-		return -1;
 	/* Root's sandbox ids are the only ones that no user's own processes may hold. */
-	if (cli->sandbox_id_set && subject__need_root("--sandbox-id"))
-		return -1;
+	if (!root_only && cli->sandbox_id_set)
+		root_only = subject__not_root("--sandbox-id", refused, sizeof(refused));
 	ret = policy__load(&policy, path, err, sizeof(err));
-	if (audit__open(who->name, who->uid, ret ? NULL : policy.audit_log))
+	if (audit__open(who->name, who->uid, who->via, ret ? NULL : policy.audit_log))
 		return -1;
 	audit__new_vm();
 	broker__audit_request(cli);
+	if (root_only) {
+		grant__refuse(root_only);
+		return -1;
+	}
 	if (ret == -ENOENT && !cli->nr_vfio)
 		return 0;
 	if (ret) {
@@ -271,11 +276,14 @@ int cmd_run(int argc, char **argv)
 		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
 		return 1;
 	}
-	if (broker__authorize(&cli) || broker__claim_memory(&cli))
-		return 1;
-	counters__mark(COUNTERS_T_AUTHORIZED);
-	ret = broker__run(&cli);
-	pinned__release();
+	/* No audit, no device: a refusal, or a log that did not take the run's lines, ends here, on record. */
+	if (broker__authorize(&cli) || audit__failed() || broker__claim_memory(&cli)) {
+		ret = 1;
+	} else {
+		counters__mark(COUNTERS_T_AUTHORIZED);
+		ret = broker__run(&cli);
+		pinned__release();
+	}
 	broker__audit_teardown(ret);
 	audit__close();
 	return ret;
@@ -317,7 +325,7 @@ static int broker__privileged(const char *name)
 	}
 	if (policy__load(&policy, POLICY_DEFAULT, err, sizeof(err)))
 		policy.audit_log[0] = '\0';
-	return audit__open(who->name, who->uid, policy.audit_log);
+	return audit__open(who->name, who->uid, who->via, policy.audit_log);
 }
 
 /*

@@ -216,13 +216,24 @@ const struct policy_subject *subject__self(void)
 	return &subject_self;
 }
 
-int subject__need_root(const char *what)
+const char *subject__not_root(const char *what, char *buf, size_t len)
 {
 	const struct policy_subject *s = subject__self();
 
 	if (s->root)
+		return NULL;
+	snprintf(buf, len, "%s is for root, and you are %s (uid %u, through %s); an admin line in %s makes a user count as root",
+		 what, s->name, (unsigned int)s->uid, s->via, POLICY_DEFAULT);
+	return buf;
+}
+
+int subject__need_root(const char *what)
+{
+	char buf[512];
+	const char *why = subject__not_root(what, buf, sizeof(buf));
+
+	if (!why)
 		return 0;
-	pr_err("%s is for root, and you are %s (uid %u, through %s); an admin line in %s makes a user count as root",
-	       what, s->name, (unsigned int)s->uid, s->via, POLICY_DEFAULT);
+	pr_err("%s", why);
 	return -EPERM;
 }

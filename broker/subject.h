@@ -39,7 +39,9 @@ int subject__identify(char *err, size_t errlen);
 /* The subject identified at start. */
 const struct policy_subject *subject__self(void);
 
-/* A root-only option: refuses with one line naming it, unless the subject is root. 0 or -EPERM. */
+/* A root-only option (what): NULL for root, else the refusal as one line in buf. */
+const char *subject__not_root(const char *what, char *buf, size_t len);
+/* The same, printed: 0, or -EPERM after the line. */
 int subject__need_root(const char *what);
 
 #endif

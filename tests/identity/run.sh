@@ -293,11 +293,26 @@ t_memory_cap() {
 t_audit_subject() {
 	: >"$T/log/audit.log"
 	try audit-subject as "$(uid_of alice)" alice sudo -n "$AL" run --kernel /nonexistent
-	if jq -e -s 'map(select(.event == "request")) | length == 1 and .[0].uid == 2001 and .[0].user == "alice"' \
+	if jq -e -s 'map(select(.event == "request")) | length == 1 and .[0].uid == 2001 and .[0].user == "alice" and .[0].via == "sudo"' \
 		"$T/log/audit.log" >/dev/null; then
-		ok "the audit log names the subject (alice, 2001), not root, for a run through sudo"
+		ok "the audit log names the subject (alice, 2001, via sudo), not root, for a run through sudo"
 	else
 		not_ok "the audit log names the subject" "$(cat "$T/log/audit.log")"
+	fi
+}
+
+# ---- 5: a user's strings in the audit log are bounded, escaped, valid JSON ----
+t_audit_bounded() {
+	local long
+	long=/$(head -c 120000 /dev/zero | tr '\0' a)$(printf '\302\205\377\033[2J')
+	: >"$T/log/audit.log"
+	try flood as "$(uid_of alice)" alice sudo -n "$AL" run --kernel "$long"
+	if [ "$rc" != 0 ] && [ "$(wc -c <"$T/log/audit.log")" -lt 4096 ] && jq -e . "$T/log/audit.log" >/dev/null &&
+		! LC_ALL=C grep -q '[^ -~]' "$T/log/audit.log" &&
+		jq -e -s '.[0].kernel | test("\\.\\.\\.\\[cut: 120008 bytes, sha256 [0-9a-f]{64}\\]$")' "$T/log/audit.log" >/dev/null; then
+		ok "a 120 kB --kernel with C1, invalid UTF-8 and escape bytes is logged cut (length, sha256), in ASCII, as valid JSON: $(wc -c <"$T/log/audit.log") bytes for the run"
+	else
+		not_ok "a user's strings in the audit log are bounded and escaped" "$rc $(wc -c <"$T/log/audit.log") bytes" "$(head -c 600 "$T/log/audit.log")"
 	fi
 }
 
@@ -309,6 +324,7 @@ t_setuid_limits
 t_unknown_user
 t_memory_cap
 t_audit_subject
+t_audit_bounded
 
 echo "1..$n"
 [ "$failed" = 0 ]

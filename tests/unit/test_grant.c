@@ -30,10 +30,12 @@ static const struct policy_subject alice = { .uid = 1000, .name = "alice", .gids
 static struct cli cli;
 static char sys_dir[PATH_MAX + 8], dev_dir[PATH_MAX + 8], log_path[PATH_MAX + 16];
 
-static void with_policy(const char *text)
+/* The rules, after them a default memory cap: alice is no root, and rules without a cap are root's alone. */
+static void with_policy(const char *rules)
 {
-	char msg[512];
+	char msg[512], text[1024];
 
+	snprintf(text, sizeof(text), "%sdefault-memory 64G\n", rules);
 	assert_int_equal(policy__parse(&policy, "P", text, strlen(text), msg, sizeof(msg)), 0);
 }
 
@@ -90,7 +92,7 @@ static int setup(void **state)
 	device(NVME, 3, "nvme");
 	device_ids(NVME, 0x1b36, 0x0010, 0x010802);
 	put("sys/bus/pci/drivers/vfio-pci/bind=");
-	return audit__open("alice", 1000, log_path);
+	return audit__open("alice", 1000, "sudo", log_path);
 }
 
 static int teardown(void **state)
@@ -106,7 +108,7 @@ static void test_address_allowed(void **state)
 	with_policy("allow user 1000 device " EDU_A " memory 1G\n");
 	with_devices("rp0:" EDU_A, NULL);
 	assert_int_equal(grant(), 0);
-	holds(last_audit(), "\"event\":\"decision\",\"user\":\"alice\",\"uid\":1000,\"request\":\"rp0:" EDU_A
+	holds(last_audit(), "\"event\":\"decision\",\"user\":\"alice\",\"uid\":1000,\"via\":\"sudo\",\"request\":\"rp0:" EDU_A
 	      "\",\"device\":\"" EDU_A "\",\"ids\":\"1234:11e8:00ff00\",\"allowed\":true,\"rule\":\"P:1: allow user 1000 device "
 	      EDU_A " memory 1G\"");
 }
