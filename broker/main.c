@@ -114,7 +114,8 @@ static void broker__audit_exit(const struct mon *mon)
  * One life of the VM: devices checked and opened, RAM and DMA set up, a
  * fresh sandboxed VMM served until it exits, then everything released.
  */
-static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_t *mask)
+static int broker__boot(const struct cli *cli, const struct console_fds *console, int exe, int sigfd,
+			const sigset_t *mask)
 {
 	static struct vfio vfio;
 	struct vm vm = VM_INIT;
@@ -122,6 +123,7 @@ static int broker__boot(const struct cli *cli, int exe, int sigfd, const sigset_
 		.uid = cli->sandbox_id_set ? cli->sandbox_uid : SANDBOX_ID_BASE + (uid_t)getpid(),
 		.gid = cli->sandbox_id_set ? cli->sandbox_gid : SANDBOX_ID_BASE + (gid_t)getpid(),
 		.vcpus = cli->vcpus,
+		.console = console,
 		.pid = -1,
 		.sock = -1,
 	};
@@ -167,6 +169,7 @@ static int broker__run(const struct cli *cli)
 {
 	autoclose int exe = -1;
 	autoclose int sigfd = -1;
+	struct console_fds console;
 	sigset_t mask;
 	int status;
 
@@ -178,11 +181,12 @@ static int broker__run(const struct cli *cli)
 		pr_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	if (console__start())
+	if (console__start(cli->com1_console, &console))
 		return 1;
 	do
-		status = broker__boot(cli, exe, sigfd, &mask);
+		status = broker__boot(cli, &console, exe, sigfd, &mask);
 	while (status == VMM_EXIT_RESET);
+	console__finish(&console);
 	return status;
 }
 

@@ -74,12 +74,18 @@ static int sandbox__fail(const char *step)
 	return -err;
 }
 
-/* Keep stdin/stdout/stderr (the console), the socket as fd 3 and the exe as fd 4. */
-static int sandbox__fds(int sock, int exe)
+/* The console's pipes (or /dev/null) as 0-2, the socket as fd 3 and the exe as fd 4. */
+static int sandbox__fds(const struct console_fds *c, int sock, int exe)
 {
 	int hi_sock = fcntl(sock, F_DUPFD_CLOEXEC, 16);
 	int hi_exe = fcntl(exe, F_DUPFD_CLOEXEC, 16);
+	int hi_stdio[3] = {
+		fcntl(c->in, F_DUPFD_CLOEXEC, 16), fcntl(c->out, F_DUPFD_CLOEXEC, 16), fcntl(c->err, F_DUPFD_CLOEXEC, 16),
+	};
 
+	for (int i = 0; i < 3; i++)
+		if (hi_stdio[i] < 0 || dup2(hi_stdio[i], i) < 0)
+			return sandbox__fail("console descriptors");
 	if (hi_sock < 0 || hi_exe < 0 || dup2(hi_sock, PROTO_VMM_FD) < 0 ||
 	    dup3(hi_exe, SANDBOX_EXE_FD, O_CLOEXEC) < 0)
 		return sandbox__fail("descriptors");
@@ -171,7 +177,7 @@ static void __attribute__((noreturn)) sandbox__child(const struct sandbox *sb, i
 	char *argv[] = { "airlock-vmm", NULL };
 	char env[32], *envp[2];
 
-	if (sigprocmask(SIG_UNBLOCK, mask, NULL) || sandbox__fds(sock, exe) || sandbox__rlimits(sb) ||
+	if (sigprocmask(SIG_UNBLOCK, mask, NULL) || sandbox__fds(sb->console, sock, exe) || sandbox__rlimits(sb) ||
 	    sandbox__root() || sandbox__drop(sb))
 		_exit(127);
 	sandbox__env(env, sizeof(env), envp);

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "console.h"
+
 /*
  * Default sandbox identity: SANDBOX_ID_BASE + the broker's pid, so every
  * live VMM has a uid and gid of its own and no two can signal each other.
@@ -16,6 +18,7 @@ struct sandbox {
 	gid_t gid;
 	unsigned int vcpus;	/* bounds the VMM's threads */
 	unsigned int device_fds;	/* the VMM's descriptors for assigned devices */
+	const struct console_fds *console;	/* the VMM's fds 0, 1 and 2 */
 	pid_t pid;		/* the VMM */
 	int sock;		/* broker's end */
 };

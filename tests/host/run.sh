@@ -56,7 +56,7 @@ start_idle() {
 	pids+=("$broker")
 	vmm=
 	for _ in $(seq 100); do
-		grep -q 'idling' "$TMP/$name.out" 2>/dev/null && vmm=$(pgrep -P "$broker") && return 0
+		grep -q 'idling' "$TMP/$name.out" 2>/dev/null && vmm=$(pgrep -P "$broker" -x airlock-vmm) && return 0
 		sleep 0.1
 	done
 	return 1
@@ -256,18 +256,19 @@ t_sandbox_threads() {
 t_sandbox_fds() {
 	local want have
 	# stdin, stdout, stderr (the console), the socket, two vCPUs and the VM
-	want=$(printf '%s\n' 0:/dev/null 1:"$TMP/sandbox.out" 2:"$TMP/sandbox.err" 3:socket \
+	want=$(printf '%s\n' 0:/dev/null 1:pipe 2:pipe 3:socket \
 		anon_inode:kvm-vcpu:0 anon_inode:kvm-vcpu:1 anon_inode:kvm-vm | sort)
 	have=$(for f in /proc/"$vmm"/fd/*; do
 		l=$(readlink "$f")
 		case $l in
 		socket:*) echo "${f##*/}:socket" ;;
+		pipe:*) echo "${f##*/}:pipe" ;;
 		anon_inode:*) echo "$l" ;;
 		*) echo "${f##*/}:$l" ;;
 		esac
 	done | sort)
 	if [ "$want" = "$have" ]; then
-		ok "sandbox: the VMM holds only the console, its socket, the VM and its vCPUs"
+		ok "sandbox: the VMM holds only /dev/null, the console's two pipes, its socket, the VM and its vCPUs"
 	else
 		not_ok "sandbox fds" "want: ${want//$'\n'/ }" "have: ${have//$'\n'/ }"
 	fi
@@ -522,8 +523,14 @@ t_console_tty() {
 	tty_wait_for esc idling || bad+=("idle guest did not start")
 	broker=$(pgrep -o -f -- "^$AIRLOCK run .*--cmdline $tag")	# the oldest: not the relay
 	vmm=$(pgrep -P "$broker" -f '^airlock-vmm')
-	pty=$(readlink /proc/"$vmm"/fd/1)
+	pty=$(readlink /proc/"$broker"/fd/1)
 	flags=$(stty -F "$pty" -a)
+	for f in 0 1 2; do
+		case $(readlink /proc/"$vmm"/fd/$f) in
+		pipe:*) ;;
+		*) bad+=("the VMM's fd $f is $(readlink /proc/"$vmm"/fd/$f), not a pipe") ;;
+		esac
+	done
 	for f in -isig -icanon -echo opost; do
 		grep -qw -- "$f" <<<"$flags" || bad+=("terminal while the VM runs: not $f")
 	done
@@ -534,9 +541,35 @@ t_console_tty() {
 	cmp -s "$TMP/esc.before" "$TMP/esc.after" || bad+=("terminal not restored after Ctrl-A x")
 	gone_within "$vmm" 20 || bad+=("VMM $vmm still alive after Ctrl-A x")
 	if [ ${#bad[@]} = 0 ]; then
-		ok "terminal: raw while the VM runs, keys reach the guest, Ctrl-A x quits (130), settings restored"
+		ok "terminal: raw while the VM runs, keys reach the guest through pipes (no VMM fd is the terminal), Ctrl-A x quits (130), settings restored"
 	else
 		not_ok "terminal" "${bad[@]}" "$(cat -A "$TMP/tty.out" "$TMP/esc.out" | head -c 600)"
+	fi
+}
+
+# --com1 none on a terminal: the VMM gets /dev/null and two pipes, and the terminal is left as it is.
+t_console_none_tty() {
+	local bad=() tag=tty-none-$$ broker vmm
+	tty_run none "$AIRLOCK run --kernel $IDLE --memory 16M --com1 none --cmdline $tag"
+	for _ in $(seq 100); do
+		broker=$(pgrep -o -f -- "^$AIRLOCK run .*--cmdline $tag") && vmm=$(pgrep -P "$broker" -f '^airlock-vmm') && break
+		sleep 0.1
+	done
+	[ -n "$vmm" ] || bad+=("no VMM")
+	[ "$(readlink /proc/"$vmm"/fd/0)" = /dev/null ] || bad+=("fd 0 is $(readlink /proc/"$vmm"/fd/0)")
+	for f in 1 2; do
+		case $(readlink /proc/"$vmm"/fd/$f) in
+		pipe:*) ;;
+		*) bad+=("fd $f is $(readlink /proc/"$vmm"/fd/$f)") ;;
+		esac
+	done
+	kill -TERM "$broker"
+	tty_end
+	cmp -s "$TMP/none.before" "$TMP/none.after" || bad+=("terminal settings changed")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "terminal with --com1 none: the VMM has /dev/null and two pipes, never the terminal; its settings untouched"
+	else
+		not_ok "terminal with --com1 none" "${bad[@]}"
 	fi
 }
 
@@ -583,8 +616,8 @@ t_closed_stdio() {
 	[ -n "$vmm" ] && fd0=$(readlink "/proc/$vmm/fd/0") && fd1=$(readlink "/proc/$vmm/fd/1")
 	kill -TERM "$broker" 2>/dev/null
 	wait "$broker"
-	if [ "$fd0" = /dev/null ] && [ "$fd1" = /dev/null ]; then
-		ok "closed stdin and stdout: the VMM gets /dev/null as fds 0 and 1"
+	if [ "$fd0" = /dev/null ] && [ "${fd1%%:*}" = pipe ]; then
+		ok "closed stdin and stdout: the VMM gets /dev/null as fd 0 and the output relay's pipe as fd 1"
 	else
 		not_ok "closed stdio" "VMM fd 0: '$fd0', fd 1: '$fd1'" "stderr: $(head -c 300 "$TMP/closed.err")"
 	fi
@@ -600,6 +633,7 @@ t_smp
 t_com1_input
 t_com1_eof
 t_console_tty
+t_console_none_tty
 t_bad_input
 t_not_root
 t_vmm_direct

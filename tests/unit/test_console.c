@@ -82,9 +82,25 @@ static void test_bound(void **state)
 	assert_memory_equal(out, "\001a\001b", 4);
 }
 
+/* The VMM's messages reach the operator's terminal with nothing that could steer it. */
+static void test_sanitize(void **state)
+{
+	static const uint8_t in[] = "airlock-vmm: x\x1b[2J\x07\\\x9b\xff\r\tok\n";
+	char safe[sizeof(in) * 4];
+	size_t n;
+
+	(void)state;
+	n = console__sanitize(in, sizeof(in) - 1, safe);
+	assert_int_equal(n, strlen("airlock-vmm: x\\x1b[2J\\x07\\x5c\\x9b\\xff\\x0d\tok\n"));
+	assert_memory_equal(safe, "airlock-vmm: x\\x1b[2J\\x07\\x5c\\x9b\\xff\\x0d\tok\n", n);
+	for (size_t i = 0; i < n; i++)
+		assert_true((safe[i] >= 0x20 && safe[i] < 0x7f) || safe[i] == '\n' || safe[i] == '\t');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test_setup(test_plain, setup),
 		cmocka_unit_test_setup(test_quit, setup),
 		cmocka_unit_test_setup(test_literal_escape, setup),

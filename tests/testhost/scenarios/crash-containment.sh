@@ -22,14 +22,6 @@ vfio_holders() {
 	done
 }
 
-# The broker's VMM: its one child.
-vmm_of() {
-	# shellcheck disable=SC2046 # one word per child pid
-	set -- $(cat /proc/"$1"/task/*/children)
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = airlock-vmm ] || fail "the broker's child is not airlock-vmm"
-	echo "$1"
-}
-
 locked_kb() {
 	awk '$1 == "VmLck:" { print $2 }' "/proc/$1/status"
 }

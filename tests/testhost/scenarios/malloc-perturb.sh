@@ -16,9 +16,7 @@ pid=''	# the broker's, set by guest_shell (hostfs/testhost/lib.sh)
 step "MALLOC_PERTURB_=165 airlock run ... --vfio rp0:$nvme --vfio rp1:$e1000e (guest shell)"
 guest_shell "" --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --pcie-root-port rc0:rp1 \
 	--vfio "rp0:$nvme" --vfio "rp1:$e1000e"
-# shellcheck disable=SC2046 # one word per child pid
-set -- $(cat /proc/"$pid"/task/*/children)
-env=$(tr '\0' ' ' <"/proc/$1/environ")
+env=$(tr '\0' ' ' <"/proc/$(vmm_of "$pid")/environ")
 echo "the VMM's environment: $env"
 [ "$env" = "MALLOC_PERTURB_=165 " ] || fail "the VMM's environment is '$env', not MALLOC_PERTURB_=165 alone"
 printf '%s\n' 'dd if=/dev/nvme0n1 of=/dev/null bs=1M count=64 && echo GUEST-READ-""DONE' >&3

@@ -83,10 +83,7 @@ until grep -q "airlock test guest idling" output; do
 	tries=$((tries - 1))
 done
 cat output
-# shellcheck disable=SC2046 # one word per child pid
-set -- $(cat /proc/"$broker"/task/*/children)
-vmm=${1:-none}
-[ "$(cat "/proc/$vmm/comm" 2>/dev/null)" = airlock-vmm ] || fail "the broker's child is not airlock-vmm"
+vmm=$(vmm_of "$broker")
 
 step "the broker pinned guest RAM for DMA; only it holds the container and the group"
 locked=$(awk '$1 == "VmLck:" { print $2 }' "/proc/$broker/status")

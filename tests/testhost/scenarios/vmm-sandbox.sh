@@ -24,10 +24,18 @@ cat output
 step "the VMM process"
 # shellcheck disable=SC2046 # one word per child pid
 set -- $(cat /proc/"$broker"/task/*/children)
-[ $# -eq 1 ] || fail "the broker has $# child processes, expected 1 (the VMM)"
-vmm=$1
-[ "$(cat "/proc/$vmm/comm")" = airlock-vmm ] ||
-	fail "the broker's child is $(cat "/proc/$vmm/comm"), not airlock-vmm"
+[ $# -eq 2 ] || fail "the broker has $# child processes, expected 2 (the VMM and the output relay)"
+vmm=$(vmm_of "$broker")
+for c in "$@"; do
+	[ "$c" = "$vmm" ] || [ "$(cat "/proc/$c/comm")" = airlock-output ] ||
+		fail "the broker's other child is $(cat "/proc/$c/comm"), not airlock-output"
+done
+for fd in 0 1 2; do
+	case $(readlink "/proc/$vmm/fd/$fd") in
+	/dev/null | pipe:*) ;;
+	*) fail "the VMM's fd $fd is $(readlink "/proc/$vmm/fd/$fd"), not /dev/null or a pipe" ;;
+	esac
+done
 grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$vmm/status"
 field() {
 	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$vmm/status"

@@ -39,7 +39,11 @@ broker=$!
 vmm=
 tries=50
 while [ "$tries" -gt 0 ]; do
-	vmm=$(cat /proc/"$broker"/task/*/children 2>/dev/null | awk '{ print $1 }')
+	# Its children: the VMM, and airlock-output, the console relay.
+	# shellcheck disable=SC2013 # one pid per word
+	for c in $(cat /proc/"$broker"/task/*/children 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = airlock-vmm ] && vmm=$c
+	done
 	[ -n "$vmm" ] && grep -q '^Seccomp:.*2' "/proc/$vmm/status" 2>/dev/null && break
 	sleep 0.2
 	tries=$((tries - 1))

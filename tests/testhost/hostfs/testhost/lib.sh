@@ -25,6 +25,16 @@ step() {
 	echo "--- $*"
 }
 
+# vmm_of BROKER: the broker's VMM, the child named airlock-vmm (its other
+# child is airlock-output, the console relay). Fails when there is none.
+vmm_of() {
+	# shellcheck disable=SC2013 # one pid per word
+	for c in $(cat /proc/"$1"/task/*/children); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = airlock-vmm ] && echo "$c" && return 0
+	done
+	fail "broker $1 has no airlock-vmm child"
+}
+
 # Names of the devices attached to this boot of the test host.
 attached_devices() {
 	awk '{ print $1 }' "$TESTHOST_ATTACHED"
