@@ -14,6 +14,7 @@
 #include "proto.h"
 #include "log.h"
 #include "pcie.h"
+#include "seccomp.h"
 #include "stats.h"
 
 #define CR0_PE		(1u << 0)
@@ -33,11 +34,12 @@ struct kvm_cpu {
 };
 
 /*
- * vCPU threads exist before the seccomp filter but run no guest code until
- * it is in force. They must also have started before it: a new thread's
- * libc set-up (rseq registration) makes system calls the filter refuses.
+ * Each vCPU thread installs its own seccomp filter first, after its libc
+ * set-up (rseq registration and the like, which the filter refuses), and
+ * only then meets kvm_cpu_ready; no guest code runs before kvm_cpu_go.
  */
 static pthread_barrier_t kvm_cpu_ready, kvm_cpu_go;
+static const struct seccomp_fds *kvm_cpu_fds;
 
 static void kvm_cpu__flat_segment(struct kvm_segment *s, uint8_t type, uint16_t selector)
 {
@@ -167,12 +169,14 @@ static void *kvm_cpu__thread(void *arg)
 {
 	struct kvm_cpu *cpu = arg;
 	struct kvm_run *run = cpu->run;
+	int ret = seccomp__install(SECCOMP_THREAD_VCPU, kvm_cpu_fds, cpu->fd);
 
+	if (ret)
+		die("vCPU %u: cannot install its seccomp filter: %s", cpu->id, strerror(-ret));
 	pthread_barrier_wait(&kvm_cpu_ready);
 	pthread_barrier_wait(&kvm_cpu_go);
 	for (;;) {
-		int ret = ioctl(cpu->fd, KVM_RUN, 0);
-
+		ret = ioctl(cpu->fd, KVM_RUN, 0);
 		stats__inc(&vmm_stats->vcpu_wakeups);
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -201,10 +205,11 @@ static void *kvm_cpu__thread(void *arg)
 	return NULL;
 }
 
-int kvm_cpu__start_all(struct kvm *kvm)
+int kvm_cpu__start_all(struct kvm *kvm, const struct seccomp_fds *fds)
 {
 	int ret = pthread_barrier_init(&kvm_cpu_ready, NULL, kvm->nr_cpus + 1);
 
+	kvm_cpu_fds = fds;
 	if (!ret)
 		ret = pthread_barrier_init(&kvm_cpu_go, NULL, kvm->nr_cpus + 1);
 	for (unsigned int i = 0; !ret && i < kvm->nr_cpus; i++)

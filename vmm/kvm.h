@@ -10,6 +10,7 @@
 
 struct kvm_cpu;
 struct kvm_cpuid2;
+struct seccomp_fds;
 
 /* How the boot vCPU starts: PVH's 32-bit entry, or Linux's 64-bit one. */
 struct kvm_boot {
@@ -58,9 +59,13 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 /* The guest reset the machine: the VMM ends, and the broker starts the VM afresh. */
 void __attribute__((noreturn)) kvm__reset(void);
 
-/* vCPUs: created before the seccomp filter, released to run guest code after it. */
+/*
+ * vCPUs: created before the seccomp filters; started, each thread under its
+ * own filter (fds: the descriptors' classes) when start returns; released
+ * to run guest code once every other thread is under its filter too.
+ */
 int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, const struct kvm_boot *boot);
-int kvm_cpu__start_all(struct kvm *kvm);
+int kvm_cpu__start_all(struct kvm *kvm, const struct seccomp_fds *fds);
 void kvm_cpu__release_all(void);
 
 #endif

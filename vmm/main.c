@@ -39,6 +39,7 @@ static struct serial com1;
 static struct pm pm;
 static uint32_t vmm_seq;
 static struct vfio_pci devices[CONFIG_DEVICES_MAX];
+static struct seccomp_fds vmm_fds;
 
 static void vmm__com1_irq(bool level)
 {
@@ -253,14 +254,47 @@ static void vmm__assign_devices(const struct msg_config *cfg)
 	}
 }
 
-/* From here on the guest runs; this thread only notices the broker going away. */
+/*
+ * The descriptors' classes in policy/vmm-seccomp.allow: the broker's fds
+ * 0-3, the VM, and each device's fd and vectors' eventfds. All are open
+ * now, and none is opened later.
+ */
+static void vmm__filter_fds(const struct msg_config *cfg)
+{
+	int ret = seccomp__fds_init(&vmm_fds, cfg->flags & CONFIG_F_COM1_CONSOLE);
+
+	if (!ret)
+		ret = seccomp__fd(&vmm_fds, SECCOMP_FD_VM, kvm.vm_fd);
+	for (uint32_t i = 0; !ret && i < cfg->nr_devices; i++) {
+		const struct vfio_pci_irqs *q = &devices[i].irqs;
+
+		ret = seccomp__fd(&vmm_fds, SECCOMP_FD_DEVICE, devices[i].fd);
+		for (unsigned int v = 0; !ret && v < q->nr; v++)
+			ret = seccomp__fd(&vmm_fds, SECCOMP_FD_EVENTFD, q->vec[v].efd);
+	}
+	if (ret)
+		die("cannot sort the descriptors for the seccomp filters: %s", strerror(-ret));
+}
+
+static void vmm__confine_input(void)
+{
+	int ret = seccomp__install(SECCOMP_THREAD_INPUT, &vmm_fds, -1);
+
+	if (ret)
+		die("COM1 input: cannot install its thread's seccomp filter: %s", strerror(-ret));
+}
+
+/*
+ * Every other thread is under its filter already; this one, last, because
+ * it made them. From here on the guest runs; this thread only notices the
+ * broker going away.
+ */
 static void __attribute__((noreturn)) vmm__lock_and_run(void)
 {
 	struct msg m;
 	int ret;
 
-	stats__time(STATS_T_FILTER, stats__now_ns());
-	ret = seccomp__install();
+	ret = seccomp__install(SECCOMP_THREAD_MAIN, &vmm_fds, -1);
 	if (ret)
 		die("cannot install the seccomp filter: %s", strerror(-ret));
 	vmm__request(MSG_LOCKED, NULL, 0, &m, 0);
@@ -304,12 +338,16 @@ int main(void)
 	vmm__devices(&cfg);
 	vmm__assign_devices(&cfg);
 	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, &boot);
-	if (!ret)
-		ret = kvm_cpu__start_all(&kvm);
 	if (ret)
 		die("cannot create %u vCPUs: %s", cfg.vcpus, strerror(-ret));
 	stats__time(STATS_T_BUILT, stats__now_ns());
-	/* COM1's input thread, like the vCPUs', starts before the seccomp filter. */
+	vmm__filter_fds(&cfg);
+	stats__time(STATS_T_FILTER, stats__now_ns());
+	/* Each thread installs its own filter as it starts, the vCPUs' and COM1 input's. */
+	ret = kvm_cpu__start_all(&kvm, &vmm_fds);
+	if (ret)
+		die("cannot start %u vCPUs: %s", cfg.vcpus, strerror(-ret));
+	com1.confine = vmm__confine_input;
 	ret = (cfg.flags & CONFIG_F_COM1_CONSOLE) ? serial__start_input(&com1, STDIN_FILENO) : 0;
 	if (ret)
 		die("cannot start the COM1 input thread: %s", strerror(-ret));

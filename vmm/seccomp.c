@@ -2,15 +2,23 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
+#include <pthread.h>
 #include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
+#include "proto.h"
 #include "seccomp.h"
+
+_Static_assert(SECCOMP_NR_FD_CLASSES <= 8, "a class is a bit of struct seccomp_fds' bytes");
 
 struct seccomp_allow {
 	int nr;
 	int is_ioctl;
 	unsigned long request;
+	unsigned int threads;	/* bit t: thread t gets the call */
+	unsigned int classes;	/* bit c: allowed on class c's descriptors; 0: the call takes none */
 	const char *name;
 };
 
@@ -97,19 +105,108 @@ static int seccomp__deny_action(uint32_t *action)
 }
 #endif
 
-static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a)
+int seccomp__fd(struct seccomp_fds *f, enum seccomp_fd_class c, int fd)
 {
-	/* What SCMP_A1(SCMP_CMP_EQ, request) makes: all 64 bits of the request, argument 1. */
-	const struct scmp_arg_cmp cmp = {
-		.arg = 1, .op = SCMP_CMP_EQ, .datum_a = a->request, .datum_b = 0,
-	};
+	uint8_t *grown;
+	unsigned int nr;
 
-	if (!a->is_ioctl)
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 0);
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1, cmp);
+	if (fd < 0)
+		return -EBADF;
+	if ((unsigned int)fd >= f->nr) {
+		nr = (unsigned int)fd + 1 > 2 * f->nr ? (unsigned int)fd + 1 : 2 * f->nr;
+		grown = realloc(f->classes, nr);
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + f->nr, 0, nr - f->nr);
+		f->classes = grown;
+		f->nr = nr;
+	}
+	f->classes[fd] |= 1u << c;
+	return 0;
 }
 
-int seccomp__install(void)
+int seccomp__fds_init(struct seccomp_fds *f, bool console)
+{
+	int ret;
+
+	*f = (struct seccomp_fds){ 0 };
+	ret = seccomp__fd(f, SECCOMP_FD_LOG, STDERR_FILENO);
+	if (!ret)
+		ret = seccomp__fd(f, SECCOMP_FD_BROKER, PROTO_VMM_FD);
+	if (!ret && console)
+		ret = seccomp__fd(f, SECCOMP_FD_CONSOLE_IN, STDIN_FILENO);
+	if (!ret && console)
+		ret = seccomp__fd(f, SECCOMP_FD_CONSOLE_OUT, STDOUT_FILENO);
+	return ret;
+}
+
+static bool seccomp__in(const struct seccomp_fds *f, int vcpu_fd, unsigned int classes, unsigned int fd)
+{
+	if ((classes & 1u << SECCOMP_FD_VCPU) && vcpu_fd >= 0 && fd == (unsigned int)vcpu_fd)
+		return true;
+	return fd < f->nr && (f->classes[fd] & classes);
+}
+
+static bool seccomp__block_in(const struct seccomp_fds *f, int vcpu_fd, unsigned int classes,
+			      unsigned int base, unsigned int size)
+{
+	for (unsigned int fd = base; fd - base < size; fd++)
+		if (!seccomp__in(f, vcpu_fd, classes, fd))
+			return false;
+	return true;
+}
+
+/*
+ * One rule: a's call with its first argument in [base, base + size), a
+ * block aligned to its power-of-two size, or with any (size 0). All 64 bits
+ * are compared, as SCMP_A1(SCMP_CMP_EQ, request) would for the request.
+ */
+static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a, unsigned int base, unsigned int size)
+{
+	struct scmp_arg_cmp cmp[2];
+	unsigned int n = 0;
+
+	if (size)
+		cmp[n++] = (struct scmp_arg_cmp){
+			.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = ~(uint64_t)(size - 1), .datum_b = base,
+		};
+	if (a->is_ioctl)
+		cmp[n++] = (struct scmp_arg_cmp){ .arg = 1, .op = SCMP_CMP_EQ, .datum_a = a->request };
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr, n, cmp);
+}
+
+/*
+ * a's rules on the descriptors of its classes. libseccomp takes one
+ * comparison per argument in a rule, so no "lo <= fd <= hi": each run of
+ * descriptors is cut into aligned power-of-two blocks, a masked compare each.
+ */
+static int seccomp__rules(scmp_filter_ctx ctx, const struct seccomp_allow *a, const struct seccomp_fds *f,
+			  int vcpu_fd)
+{
+	unsigned int end = vcpu_fd >= (int)f->nr ? (unsigned int)vcpu_fd + 1 : f->nr;
+	int ret = 0;
+
+	if (!a->classes)
+		return seccomp__rule(ctx, a, 0, 0);
+	for (unsigned int fd = 0; !ret && fd < end;) {
+		unsigned int size = fd ? fd & -fd : 1u << 31;	/* the largest block aligned at fd */
+
+		while (size && !seccomp__block_in(f, vcpu_fd, a->classes, fd, size))
+			size >>= 1;
+		if (!size) {
+			fd++;
+			continue;
+		}
+		ret = seccomp__rule(ctx, a, fd, size);
+		fd += size;
+	}
+	return ret;
+}
+
+/* libseccomp keeps what it learnt of the kernel in globals of its own: one filter at a time. */
+static pthread_mutex_t seccomp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int seccomp__build(enum seccomp_thread t, const struct seccomp_fds *f, int vcpu_fd)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deny;
@@ -122,15 +219,25 @@ int seccomp__install(void)
 		return -ENOMEM;
 	/* Only the native ABI is admitted; i386 and x32 calls are a "bad arch" and denied too. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
-	if (!ret)
-		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(seccomp_allowlist); i++) {
-		ret = seccomp__rule(ctx, &seccomp_allowlist[i]);
+		if (!(seccomp_allowlist[i].threads & 1u << t))
+			continue;
+		ret = seccomp__rules(ctx, &seccomp_allowlist[i], f, vcpu_fd);
 		if (ret)
 			pr_err("seccomp: cannot allow %s: %d", seccomp_allowlist[i].name, ret);
 	}
 	if (!ret)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);
+	return ret;
+}
+
+int seccomp__install(enum seccomp_thread t, const struct seccomp_fds *f, int vcpu_fd)
+{
+	int ret;
+
+	pthread_mutex_lock(&seccomp_lock);
+	ret = seccomp__build(t, f, vcpu_fd);
+	pthread_mutex_unlock(&seccomp_lock);
 	return ret;
 }

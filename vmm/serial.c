@@ -256,6 +256,8 @@ static void *serial__input(void *arg)
 	uint8_t buf[SERIAL_FIFO_SIZE];
 	ssize_t n;
 
+	if (s->confine)
+		s->confine();
 	pthread_mutex_lock(&s->lock);
 	s->input_up = true;
 	pthread_cond_broadcast(&s->rx_room);

@@ -28,6 +28,7 @@ struct serial {
 	bool irq_level;		/* the interrupt line as last driven */
 	bool input_up;		/* the input thread has started */
 	void (*set_irq)(bool level);
+	void (*confine)(void);	/* NULL, or the input thread's first call: its seccomp filter */
 };
 
 /* set_irq drives the UART's interrupt line; it is called on every change. */
@@ -36,8 +37,8 @@ void serial__io(void *dev, uint16_t off, uint8_t *data, uint32_t size, bool writ
 
 /*
  * Start the thread that feeds the receiver from in_fd until end of file,
- * waiting while the FIFO is full. It returns once the thread runs, so that
- * a seccomp filter installed afterwards does not see its start-up.
+ * waiting while the FIFO is full. It returns once the thread runs, after
+ * s->confine: no filter installed afterwards sees the thread's start-up.
  */
 int serial__start_input(struct serial *s, int in_fd);
 

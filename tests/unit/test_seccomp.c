@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VMM's seccomp filter, run for real: each call is made by a child that
- * installed the filter with seccomp__install(), the code build/airlock-vmm
- * runs, and the filter's verdict is whether the child died of SIGSYS. What
- * gets through must be exactly what policy/vmm-seccomp.allow lists, so a
- * wider filter fails here until the list, which is reviewed, says so.
+ * The VMM's seccomp filters, run for real: each call is made by a child
+ * that installed one thread's filter with seccomp__install(), the code
+ * build/airlock-vmm runs, and the filter's verdict is whether the child
+ * died of SIGSYS. What gets through must be exactly what
+ * policy/vmm-seccomp.allow lists for that thread, on exactly the
+ * descriptors of the classes it names, so a wider filter fails here until
+ * the list, which is reviewed, says so. The tests at the end hold a few
+ * rules fixed whatever the list says.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -29,6 +32,7 @@
 
 #include "abi-probe.h"
 #include "log.h"
+#include "proto.h"
 #include "seccomp.h"
 
 #define POLICY		"policy/vmm-seccomp.allow"
@@ -36,6 +40,34 @@
 #define NR_END		1024	/* well past the end of the x86_64 table */
 #define TRAPPED		42	/* a child's exit status: SIGSYS was a trap the child caught, not a kill */
 #define NO_FILTER	43	/* a child's exit status: seccomp__install() failed */
+
+/*
+ * The test's VMM: fds 0-3 as the broker places them (seccomp__fds_init()),
+ * the rest at numbers this process leaves unopened, so that an allowed
+ * call fails with EBADF. Runs of eventfds with a hole (FD_NONE) in them
+ * and blocks of several sizes check how the filter cuts them.
+ */
+#define FD_VM		40
+#define FD_VCPU		41	/* the vCPU thread's own */
+#define FD_OTHER_VCPU	42	/* another vCPU's: in no class of this thread */
+#define FD_NONE		53	/* in no class */
+static const int fd_devices[] = { 43, 44 };
+static const int fd_eventfds[] = { 45, 46, 47, 48, 49, 50, 51, 52, 54, 55 };
+#define FD_FIRST_FREE	40	/* the descriptors the test opens stay below */
+#define FD_PAST		57
+
+static struct seccomp_fds fds_console, fds_no_console;
+
+static const char *const thread_names[] = {
+	[SECCOMP_THREAD_MAIN] = "main", [SECCOMP_THREAD_INPUT] = "input", [SECCOMP_THREAD_VCPU] = "vcpu",
+};
+#define NR_THREADS	ARRAY_SIZE(thread_names)
+
+static const char *const class_names[SECCOMP_NR_FD_CLASSES] = {
+	[SECCOMP_FD_CONSOLE_IN] = "console-in", [SECCOMP_FD_CONSOLE_OUT] = "console-out",
+	[SECCOMP_FD_LOG] = "log", [SECCOMP_FD_BROKER] = "broker", [SECCOMP_FD_VM] = "vm",
+	[SECCOMP_FD_VCPU] = "vcpu", [SECCOMP_FD_DEVICE] = "device", [SECCOMP_FD_EVENTFD] = "eventfd",
+};
 
 /* Every request linux/kvm.h and linux/vfio.h define that compiles on x86_64, and the terminal's. */
 struct ioc {
@@ -111,26 +143,38 @@ static const char *const names[] = {
 #include "syscall-names.h"
 };
 
-static bool allowed_sys[NR_END], allowed_ioc[ARRAY_SIZE(iocs)];
-static unsigned int nr_sys, nr_ioc;
+/* The list as the policy file states it, parsed apart from the build's vmm/seccomp-gen.awk. */
+struct entry {
+	bool ioctl;
+	int call;		/* a syscall number, or an index into iocs */
+	unsigned int threads;	/* bit t: thread t */
+	unsigned int classes;	/* bit c: class c; 0: any argument */
+};
+static struct entry entries[64];
+static unsigned int nr_entries, nr_sys, nr_ioc;
+static bool listed_sys[NR_END], listed_ioc[ARRAY_SIZE(iocs)];
 
 /*
- * The filter sees an ioctl's request, not what its descriptor is, so each
- * request is tried on a descriptor of each kind the VMM may hold that a
- * test can make (a VFIO device fd needs a bound device: the test host's
- * scenarios cover it). Allowed requests skip the KVM fds, where they act.
+ * Each request is tried on a descriptor of each kind the VMM may hold that
+ * a test can make (a VFIO device fd needs a bound device: the test host's
+ * scenarios cover it). All are below FD_FIRST_FREE, in no class but by
+ * number fds 0-3, so even the allowed requests die on the KVM ones.
  */
 static struct fd_kind {
 	const char *name;
 	int fd;
-	bool kvm;
 } fds[] = {
-	{ "no descriptor (-1)", -1, false }, { "/dev/null", -1, false }, { "a pipe", -1, false },
-	{ "a socket", -1, false }, { "an eventfd", -1, false }, { "a terminal", -1, false },
-	{ "/dev/kvm", -1, true }, { "a KVM VM", -1, true }, { "a KVM vCPU", -1, true },
+	{ "no descriptor (-1)", -1 }, { "/dev/null", -1 }, { "a pipe", -1 }, { "a socket", -1 },
+	{ "an eventfd", -1 }, { "a terminal", -1 }, { "/dev/kvm", -1 }, { "a KVM VM", -1 }, { "a KVM vCPU", -1 },
 };
 
+/* The first arguments tried on each call that takes a descriptor: every class, the holes, and beyond. */
+static long probes[8 + FD_PAST - FD_FIRST_FREE];
+static unsigned int nr_probes;
+
 struct call {
+	enum seccomp_thread thread;
+	bool no_console;	/* without --com1 console */
 	bool i386;
 	long nr;
 	unsigned long a[6];
@@ -156,7 +200,7 @@ static void caught(int sig)
  * build dies silently. The signals cmocka catches get their default action
  * back first: its handler's own calls would die of SIGSYS after a SIGSEGV.
  * A call that got through and blocks meets SIGALRM; no death leaves a core
- * file.
+ * file. Its fd 0 reads /dev/null: a read allowed there returns at once.
  */
 static void __attribute__((noreturn)) child(const struct call *c)
 {
@@ -165,7 +209,9 @@ static void __attribute__((noreturn)) child(const struct call *c)
 
 	abi_default_signals();
 	alarm(5);
-	if (setrlimit(RLIMIT_CORE, &no_core) || sigaction(SIGSYS, &sa, NULL) || seccomp__install())
+	if (setrlimit(RLIMIT_CORE, &no_core) || sigaction(SIGSYS, &sa, NULL) || dup2(fds[1].fd, 0) < 0 ||
+	    seccomp__install(c->thread, c->no_console ? &fds_no_console : &fds_console,
+			     c->thread == SECCOMP_THREAD_VCPU ? FD_VCPU : -1))
 		_exit(NO_FILTER);
 	if (c->i386)
 		abi_int80(c->nr);
@@ -190,11 +236,49 @@ static bool denied(const struct call *c)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
 }
 
-static bool ioctl_denied(int fd, unsigned long req)
+/* nr in thread t with a0 and a1, the rest -1 so that a call that slipped through does nothing. */
+static bool dies(enum seccomp_thread t, long nr, long a0, long a1)
 {
-	const struct call c = { .nr = SYS_ioctl, .a = { (unsigned long)fd, req } };
+	const struct call c = { .thread = t, .nr = nr, .a = { a0, a1, -1UL, -1UL, -1UL, -1UL } };
 
 	return denied(&c);
+}
+
+static bool fd_in(const int *set, size_t n, long fd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == fd)
+			return true;
+	return false;
+}
+
+/* The classes the test's VMM puts fd in, as thread t sees them (with --com1 console). */
+static unsigned int classes_of(enum seccomp_thread t, long fd)
+{
+	unsigned int c = 0;
+
+	c |= fd == 0 ? 1u << SECCOMP_FD_CONSOLE_IN : 0;
+	c |= fd == 1 ? 1u << SECCOMP_FD_CONSOLE_OUT : 0;
+	c |= fd == 2 ? 1u << SECCOMP_FD_LOG : 0;
+	c |= fd == 3 ? 1u << SECCOMP_FD_BROKER : 0;
+	c |= fd == FD_VM ? 1u << SECCOMP_FD_VM : 0;
+	c |= fd == FD_VCPU && t == SECCOMP_THREAD_VCPU ? 1u << SECCOMP_FD_VCPU : 0;
+	c |= fd_in(fd_devices, ARRAY_SIZE(fd_devices), fd) ? 1u << SECCOMP_FD_DEVICE : 0;
+	c |= fd_in(fd_eventfds, ARRAY_SIZE(fd_eventfds), fd) ? 1u << SECCOMP_FD_EVENTFD : 0;
+	return c;
+}
+
+/* What the list allows thread t: the call (a syscall, or a request of iocs) with first argument a0. */
+static bool allows(enum seccomp_thread t, bool ioctl, int call, long a0)
+{
+	for (unsigned int i = 0; i < nr_entries; i++) {
+		const struct entry *e = &entries[i];
+
+		if (e->ioctl == ioctl && e->call == call && (e->threads & 1u << t) &&
+		    (!e->classes || (e->classes & classes_of(t, a0))))
+			return true;
+	}
+	return false;
 }
 
 static int sys__find(const char *name)
@@ -213,33 +297,51 @@ static int ioc__find(const char *name)
 	return -1;
 }
 
-/* The list as the policy file states it, parsed apart from the build's vmm/seccomp-gen.awk. */
-static int policy__entry(const char *kind, const char *name)
+/* A comma-separated list of table's names as a bit mask; 0 when one is not there. */
+static unsigned int policy__bits(char *list, const char *const *table, size_t n)
 {
-	int i;
+	unsigned int bits = 0;
 
-	if (!strcmp(kind, "syscall")) {
-		i = sys__find(name);
-		if (i >= 0) {
-			allowed_sys[i] = true;
-			nr_sys++;
+	for (char *save, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+
+		while (i < n && strcmp(table[i], w))
+			i++;
+		if (i == n)
 			return 0;
-		}
+		bits |= 1u << i;
 	}
-	i = ioc__find(name);
-	if (strcmp(kind, "ioctl") || i < 0) {
-		print_error("%s: '%s %s': not a syscall, nor a request in this test's table\n", POLICY, kind, name);
+	return bits;
+}
+
+static int policy__entry(const char *kind, const char *name, char *threads, char *classes)
+{
+	struct entry e = { .ioctl = !strcmp(kind, "ioctl") };
+
+	e.call = e.ioctl ? ioc__find(name) : sys__find(name);
+	e.threads = !strcmp(threads, "all") ? (1u << NR_THREADS) - 1 : policy__bits(threads, thread_names, NR_THREADS);
+	e.classes = !strcmp(classes, "-") ? 0 : policy__bits(classes, class_names, SECCOMP_NR_FD_CLASSES);
+	if ((!e.ioctl && strcmp(kind, "syscall")) || e.call < 0 || !e.threads || (strcmp(classes, "-") && !e.classes) ||
+	    nr_entries == ARRAY_SIZE(entries)) {
+		print_error("%s: '%s %s': not a syscall, nor a request in this test's table, or with a thread or class "
+			    "this test does not know\n", POLICY, kind, name);
 		return -1;
 	}
-	allowed_ioc[i] = true;
-	nr_ioc++;
+	if (e.ioctl) {
+		nr_ioc += !listed_ioc[e.call];
+		listed_ioc[e.call] = true;
+	} else {
+		nr_sys += !listed_sys[e.call];
+		listed_sys[e.call] = true;
+	}
+	entries[nr_entries++] = e;
 	return 0;
 }
 
 static int policy__load(void)
 {
 	FILE *f = fopen(POLICY, "r");
-	char line[256], kind[16], name[64];
+	char line[256], kind[16], name[64], threads[64], classes[128];
 	int ret = 0;
 
 	if (!f) {
@@ -248,8 +350,8 @@ static int policy__load(void)
 	}
 	while (!ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "#")] = '\0';
-		if (sscanf(line, "%15s %63s", kind, name) == 2)
-			ret = policy__entry(kind, name);
+		if (sscanf(line, "%15s %63s %63s %127s", kind, name, threads, classes) == 4)
+			ret = policy__entry(kind, name, threads, classes);
 	}
 	fclose(f);
 	return ret;
@@ -274,121 +376,206 @@ static int open_fds(void)
 	for (size_t k = 5; k < ARRAY_SIZE(fds); k++)
 		if (fds[k].fd < 0)
 			print_message("seccomp: cannot make %s here; requests are not tried on one\n", fds[k].name);
+	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
+		if (fds[k].fd >= FD_FIRST_FREE)
+			return -1;
 	return fds[1].fd < 0 || fds[4].fd < 0 ? -1 : 0;
+}
+
+/* The test's VMM's descriptors, with COM1 as the console and without. */
+static int fill(struct seccomp_fds *f, bool console)
+{
+	int ret = seccomp__fds_init(f, console);
+
+	if (!ret)
+		ret = seccomp__fd(f, SECCOMP_FD_VM, FD_VM);
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(fd_devices); i++)
+		ret = seccomp__fd(f, SECCOMP_FD_DEVICE, fd_devices[i]);
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(fd_eventfds); i++)
+		ret = seccomp__fd(f, SECCOMP_FD_EVENTFD, fd_eventfds[i]);
+	return ret;
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	return policy__load() || open_fds() ? -1 : 0;
+	probes[nr_probes++] = -1;
+	for (long fd = 0; fd <= 3; fd++)
+		probes[nr_probes++] = fd;
+	probes[nr_probes++] = FD_FIRST_FREE - 1;
+	for (long fd = FD_FIRST_FREE; fd <= FD_PAST; fd++)
+		probes[nr_probes++] = fd;
+	/* The kernel reads a descriptor as 32 bits; the filter compares all 64. */
+	probes[nr_probes++] = 2 | 1L << 32;
+	probes[nr_probes++] = (long)(FD_VM | 0xffffffff00000000UL);
+	return policy__load() || open_fds() || fill(&fds_console, true) || fill(&fds_no_console, false) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(fds_console.classes);
+	free(fds_no_console.classes);
+	return 0;
 }
 
 /*
  * Every number the x86_64 table names, and every number past its end (this
- * kernel may know calls newer than the headers); the unassigned gap within
- * the table (335 to 423) is left out.
+ * kernel may know calls newer than the headers), in each thread's filter;
+ * the unassigned gap within the table (335 to 423) is left out. With -1
+ * as every argument, only the calls that take no descriptor get through.
  */
 static void test_syscalls(void **state)
 {
 	unsigned int named = 0, past = 0, dead = 0, bad = 0;
 
 	(void)state;
-	for (long nr = 0; nr < NR_END; nr++) {
-		/* Arguments of -1 make even a call that slipped through do nothing. */
-		const struct call c = { .nr = nr, .a = { -1UL, -1UL, -1UL, -1UL, -1UL, -1UL } };
-		const char *name = (size_t)nr < ARRAY_SIZE(names) ? names[nr] : "past the table";
-		bool d;
-
-		if (!name)
-			continue;
-		d = denied(&c);
-		if (d == allowed_sys[nr]) {
-			print_error("%s (%ld): %s\n", name, nr, d ? "denied, but " POLICY " allows it"
-							       : "gets through, but " POLICY " does not list it");
-			bad++;
-		}
-		named += (size_t)nr < ARRAY_SIZE(names);
-		past += (size_t)nr >= ARRAY_SIZE(names);
-		dead += d;
-	}
-	print_message("seccomp: %u of %u syscall numbers (%u in the x86_64 table, %u past its end) die with SIGSYS; "
-		      "%u get through\n", dead, named + past, named, past, named + past - dead);
-	assert_int_equal(bad, 0);
-}
-
-static void test_ioctls(void **state)
-{
-	unsigned int kinds = 0, dead = 0, bad = 0;
-
-	(void)state;
-	for (size_t k = 0; k < ARRAY_SIZE(fds); k++) {
-		if (fds[k].fd < 0 && k)
-			continue;
-		kinds++;
-		for (size_t i = 0; i < ARRAY_SIZE(iocs); i++) {
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		for (long nr = 0; nr < NR_END; nr++) {
+			const char *name = (size_t)nr < ARRAY_SIZE(names) ? names[nr] : "past the table";
 			bool d;
 
-			if (allowed_ioc[i] && fds[k].kvm)
+			if (!name)
 				continue;
-			d = ioctl_denied(fds[k].fd, iocs[i].req);
-			if (d == allowed_ioc[i]) {
-				print_error("ioctl %s on %s: %s\n", iocs[i].name, fds[k].name,
-					    d ? "denied, but " POLICY " allows it" : "gets through, but " POLICY " does not list it");
+			d = dies(t, nr, -1, -1);
+			if (d == allows(t, false, (int)nr, -1)) {
+				print_error("%s (%ld) in the %s thread: %s\n", name, nr, thread_names[t],
+					    d ? "denied, but " POLICY " allows it" : "gets through, but " POLICY " does not allow it");
 				bad++;
 			}
+			named += !t && (size_t)nr < ARRAY_SIZE(names);
+			past += !t && (size_t)nr >= ARRAY_SIZE(names);
 			dead += d;
 		}
 	}
-	print_message("seccomp: %zu forbidden ioctl requests die with SIGSYS on each of %u kinds of descriptor (%u deaths)\n",
-		      ARRAY_SIZE(iocs) - nr_ioc, kinds, dead);
+	print_message("seccomp: %u syscall numbers (%u in the x86_64 table, %u past its end) in each of %zu threads' "
+		      "filters: %u die with SIGSYS, %u get through\n", named + past, named, past, NR_THREADS, dead,
+		      (unsigned int)NR_THREADS * (named + past) - dead);
 	assert_int_equal(bad, 0);
 }
 
-static bool allowed_req(unsigned long req)
+/* Each listed call that takes a descriptor, on every probe, in each thread's filter. */
+static void test_descriptors(void **state)
+{
+	unsigned int tried = 0, dead = 0, bad = 0;
+
+	(void)state;
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		for (long nr = 0; nr < NR_END; nr++) {
+			if (!listed_sys[nr] || allows(t, false, (int)nr, -1))
+				continue;
+			for (unsigned int p = 0; p < nr_probes; p++, tried++) {
+				bool d = dies(t, nr, probes[p], -1);
+
+				if (d == allows(t, false, (int)nr, probes[p])) {
+					print_error("%s on fd %#lx in the %s thread: %s\n", names[nr], probes[p], thread_names[t],
+						    d ? "denied, but " POLICY " allows it" : "gets through, but " POLICY " does not allow it");
+					bad++;
+				}
+				dead += d;
+			}
+		}
+	}
+	print_message("seccomp: %u of %u calls on %u descriptors, with and without their class, die with SIGSYS\n",
+		      dead, tried, nr_probes);
+	assert_int_equal(bad, 0);
+}
+
+static void ioctl_try(enum seccomp_thread t, size_t i, long fd, const char *what, unsigned int *dead, unsigned int *bad)
+{
+	bool d = dies(t, SYS_ioctl, fd, (long)iocs[i].req);
+
+	if (d == allows(t, true, (int)i, fd)) {
+		print_error("ioctl %s on %s (fd %ld) in the %s thread: %s\n", iocs[i].name, what, fd, thread_names[t],
+			    d ? "denied, but " POLICY " allows it" : "gets through, but " POLICY " does not allow it");
+		(*bad)++;
+	}
+	*dead += d;
+}
+
+/*
+ * Every request on every kind of descriptor the test can make, in each
+ * thread's filter; each listed request on every probe too. The filter sees
+ * numbers, not what a descriptor is: a request and a number decide.
+ */
+static void test_ioctls(void **state)
+{
+	unsigned int kinds = 0, tried = 0, dead = 0, bad = 0;
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
+		kinds += !k || fds[k].fd >= 0;
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		for (size_t i = 0; i < ARRAY_SIZE(iocs); i++) {
+			for (size_t k = 0; k < ARRAY_SIZE(fds); k++, tried++)
+				if (!k || fds[k].fd >= 0)
+					ioctl_try(t, i, fds[k].fd, fds[k].name, &dead, &bad);
+			for (unsigned int p = 0; listed_ioc[i] && p < nr_probes; p++, tried++)
+				ioctl_try(t, i, probes[p], "a probe", &dead, &bad);
+		}
+	}
+	print_message("seccomp: %zu ioctl requests on %u kinds of descriptor, and the %u listed ones on %u probes, "
+		      "in each of %zu threads' filters: %u die with SIGSYS\n",
+		      ARRAY_SIZE(iocs), kinds, nr_ioc, nr_probes, NR_THREADS, dead);
+	assert_int_equal(bad, 0);
+}
+
+static bool allowed_req(enum seccomp_thread t, long fd, unsigned long req)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(iocs); i++)
-		if (allowed_ioc[i] && iocs[i].req == req)
+		if (iocs[i].req == req && allows(t, true, (int)i, fd))
 			return true;
 	return false;
 }
 
+/* A descriptor thread t may use request i on; -1 when there is none. */
+static long ioctl_fd(enum seccomp_thread t, size_t i)
+{
+	for (unsigned int p = 0; p < nr_probes; p++)
+		if (probes[p] >= 0 && allows(t, true, (int)i, probes[p]))
+			return probes[p];
+	return -1;
+}
+
 /*
- * ioctl is the one call with an argument rule: its request must equal an
- * allowed one, in all 64 bits. The kernel reads the request as 32 bits, so
- * one with high bits set would act as the allowed request; the filter
- * refuses it all the same (libseccomp compares both halves).
+ * The request must equal an allowed one, in all 64 bits. The kernel reads
+ * it as 32 bits, so one with high bits set would act as the allowed
+ * request; the filter refuses it all the same (libseccomp compares both
+ * halves).
  */
 static void test_ioctl_mutations(void **state)
 {
 	unsigned int tried = 0, dead = 0, bad = 0;
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(iocs); i++) {
-		unsigned long req = iocs[i].req, mutants[36];
-		size_t n = 0;
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		for (size_t i = 0; i < ARRAY_SIZE(iocs); i++) {
+			unsigned long req = iocs[i].req, mutants[36];
+			long fd = ioctl_fd(t, i);
+			size_t n = 0;
 
-		if (!allowed_ioc[i])
-			continue;
-		assert_true(ioctl_denied(-1, ~0UL) && !ioctl_denied(-1, req));
-		for (int bit = 0; bit < 32; bit++)
-			mutants[n++] = req ^ (1UL << bit);
-		mutants[n++] = req - 1;
-		mutants[n++] = req + 1;
-		mutants[n++] = req | 1UL << 32;
-		mutants[n++] = req | 0xffffffff00000000UL;	/* as a sign-extended int */
-		for (size_t m = 0; m < n; m++, tried++) {
-			bool d = ioctl_denied(-1, mutants[m]);
+			if (fd < 0)
+				continue;
+			assert_false(dies(t, SYS_ioctl, fd, (long)req));
+			for (int bit = 0; bit < 32; bit++)
+				mutants[n++] = req ^ (1UL << bit);
+			mutants[n++] = req - 1;
+			mutants[n++] = req + 1;
+			mutants[n++] = req | 1UL << 32;
+			mutants[n++] = req | 0xffffffff00000000UL;	/* as a sign-extended int */
+			for (size_t m = 0; m < n; m++, tried++) {
+				bool d = dies(t, SYS_ioctl, fd, (long)mutants[m]);
 
-			if (d == allowed_req(mutants[m])) {
-				print_error("ioctl %s mutated to %#lx: %s\n", iocs[i].name, mutants[m],
-					    d ? "denied, but allowed" : "gets through");
-				bad++;
+				if (d == allowed_req(t, fd, mutants[m])) {
+					print_error("ioctl %s mutated to %#lx in the %s thread: %s\n", iocs[i].name, mutants[m],
+						    thread_names[t], d ? "denied, but allowed" : "gets through");
+					bad++;
+				}
+				dead += d;
 			}
-			dead += d;
 		}
 	}
-	print_message("seccomp: %u of %u mutations of the %u allowed ioctl requests die with SIGSYS\n",
-		      dead, tried, nr_ioc);
+	print_message("seccomp: %u of %u mutations of the allowed ioctl requests die with SIGSYS\n", dead, tried);
 	assert_int_equal(bad, 0);
 }
 
@@ -399,11 +586,13 @@ static void test_ioctl_mutations(void **state)
  */
 static void test_i386_abi(void **state)
 {
-	const struct call c = { .i386 = true, .nr = ABI_I386_GETPID };
-
 	(void)state;
 	abi_require_i386();
-	assert_true(denied(&c));
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		const struct call c = { .thread = t, .i386 = true, .nr = ABI_I386_GETPID };
+
+		assert_true(denied(&c));
+	}
 }
 
 /*
@@ -414,7 +603,6 @@ static void test_i386_abi(void **state)
  */
 static void test_x32_abi(void **state)
 {
-	const struct call c = { .nr = ABI_X32_BIT | SYS_getpid };
 	char why[256];
 
 	(void)state;
@@ -422,12 +610,13 @@ static void test_x32_abi(void **state)
 		print_message("seccomp: this kernel runs x32 calls; the filter must kill them\n");
 	else
 		print_message("seccomp: %s; the filter must kill x32 calls all the same\n", why);
-	assert_true(denied(&c));
+	for (unsigned int t = 0; t < NR_THREADS; t++)
+		assert_true(dies(t, ABI_X32_BIT | SYS_getpid, -1, -1));
 }
 
 static void test_allowlist_size(void **state)
 {
-	unsigned int syscalls = nr_sys + (nr_ioc && !allowed_sys[SYS_ioctl]);
+	unsigned int syscalls = nr_sys + (nr_ioc && !listed_sys[SYS_ioctl]);
 
 	(void)state;
 	print_message("seccomp: %u syscalls and %u ioctl requests allowed (goal: at most %d syscalls)\n",
@@ -435,16 +624,97 @@ static void test_allowlist_size(void **state)
 	assert_in_range(syscalls, 1, GOAL);
 }
 
+/*
+ * The rules below hold whatever the list says: a wider list fails them,
+ * where the tests above would follow it.
+ */
+
+/* write(2) reaches only the descriptors of the writer's classes. */
+static void test_write_outside_class(void **state)
+{
+	(void)state;
+	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, 2, -1));
+	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, 1, -1));
+	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, fd_eventfds[0], -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, 0, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_VM, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_VCPU, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, fd_devices[0], -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_NONE, -1));
+	assert_false(dies(SECCOMP_THREAD_MAIN, SYS_write, PROTO_VMM_FD, -1));
+	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_write, 1, -1));
+	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_write, fd_eventfds[0], -1));
+	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_write, 1, -1));
+	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_write, PROTO_VMM_FD, -1));
+}
+
+/* KVM_RUN only on the vCPU thread's own vCPU fd. */
+static void test_kvm_run_outside_own_vcpu(void **state)
+{
+	(void)state;
+	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_OTHER_VCPU, KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_eventfds[0], KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, PROTO_VMM_FD, KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_ioctl, FD_VCPU, KVM_RUN));
+	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_ioctl, FD_VCPU, KVM_RUN));
+	/* And the VM's requests only on the VM fd. */
+	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_IRQ_LINE));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_IRQ_LINE));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_SET_USER_MEMORY_REGION));
+}
+
+/* Without --com1 console, fd 0 is /dev/null and fd 1 unused: no thread reads the one or writes the other. */
+static void test_console_input_off(void **state)
+{
+	const struct call on = { .thread = SECCOMP_THREAD_INPUT, .nr = SYS_read, .a = { 0, -1UL, -1UL } };
+	struct call off = on;
+
+	(void)state;
+	off.no_console = true;
+	assert_false(denied(&on));
+	assert_true(denied(&off));
+	off.nr = SYS_write;
+	off.a[0] = 1;
+	for (unsigned int t = 0; t < NR_THREADS; t++) {
+		off.thread = t;
+		assert_true(denied(&off));
+	}
+}
+
+/* A vCPU thread, which handles what the guest does, cannot talk to the broker nor read COM1's input. */
+static void test_vcpu_lacks_main_and_input(void **state)
+{
+	(void)state;
+	assert_false(dies(SECCOMP_THREAD_MAIN, SYS_recvmsg, PROTO_VMM_FD, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_recvmsg, PROTO_VMM_FD, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
+	assert_false(dies(SECCOMP_THREAD_INPUT, SYS_read, 0, -1));
+	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_read, 0, -1));
+	/* Nor do the others reach the devices. */
+	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_pread64, fd_devices[0], -1));
+	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_read, fd_eventfds[0], -1));
+	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_ioctl, fd_devices[0], VFIO_DEVICE_SET_IRQS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowlist_size),
 		cmocka_unit_test(test_syscalls),
+		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_ioctls),
 		cmocka_unit_test(test_ioctl_mutations),
 		cmocka_unit_test(test_i386_abi),
 		cmocka_unit_test(test_x32_abi),
+		cmocka_unit_test(test_write_outside_class),
+		cmocka_unit_test(test_kvm_run_outside_own_vcpu),
+		cmocka_unit_test(test_console_input_off),
+		cmocka_unit_test(test_vcpu_lacks_main_and_input),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
