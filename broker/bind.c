@@ -29,6 +29,7 @@
 #define BIND_GROUP_MAX	64	/* devices of one group handed over at once */
 #define BIND_DEPTH_MAX	16	/* sysfs directories below a PCI device: disks sit 4 to 7 deep */
 #define BIND_LIST_MAX	400	/* a list of devices in a message */
+#define BIND_BLK_MAX	256	/* block devices a device backs: disks, partitions, what stands on them */
 
 static const char bind_usage[] =
 	"usage: airlock bind [--group] [--force] [--root DIR] BDF...\n"
@@ -176,19 +177,40 @@ static void bind__audit(const char *event, const char *bdf, const char *from, co
 	audit__end(j);
 }
 
-/* What the host uses a device for, found by walking its sysfs directory. */
-struct bind_use {
-	const struct host *h;
-	char what[256];		/* "" while nothing is found */
+/*
+ * What the host uses a device for. Its block devices are gathered first:
+ * the disks and partitions below it in sysfs, the NVMe multipath heads of
+ * its controllers' subsystems, what stands on them (holders/: device-mapper,
+ * RAID) and the other devices of a btrfs filesystem on them. Then the
+ * mounts of every mount namespace, swap, and what is left of the holders.
+ */
+struct bind_blk {
+	char name[32];		/* the kernel's name: nvme0n1p1, dm-0 */
+	char dev[16];		/* "259:1"; "" when unknown */
+	unsigned int base;	/* the entry of the device's own this one stands on (itself for those) */
+	bool peer;		/* another device of a btrfs filesystem on base: known by its name alone */
 };
 
-static void __attribute__((format(printf, 2, 3))) bind__found(struct bind_use *u, const char *fmt, ...)
+struct bind_use {
+	const struct host *h;
+	struct bind_blk blk[BIND_BLK_MAX];
+	unsigned int n;
+	int base;		/* while walking what stands on an entry: that entry's base; -1 otherwise */
+	int err;		/* -E2BIG: more block devices than can be looked at */
+	char btrfs[NAME_MAX + 1];	/* a mounted btrfs filesystem on one of them (its UUID), "" for none */
+	unsigned int btrfs_of;	/* and the entry of the device's own it is on */
+	char what[512];		/* "" while nothing is found */
+	char fix[PATH_MAX];	/* what the user can do about it */
+};
+
+static void __attribute__((format(printf, 3, 4))) bind__found(struct bind_use *u, const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(u->what, sizeof(u->what), fmt, ap);
 	va_end(ap);
+	snprintf(u->fix, sizeof(u->fix), "%s", fix);
 }
 
 /* The attribute name of the directory dirfd, NUL-terminated; its length or -errno. */
@@ -227,75 +249,158 @@ static bool bind__listed(const char *path, unsigned int field, const char *want)
 	return found;
 }
 
-/* A mount's source, after the " - fstype " of a mountinfo line. */
-static bool bind__mount_source(const char *path, const char *dev_name)
+/* The directory name in dirfd (AT_FDCWD: a path), never through a link at its end; NULL with errno. */
+static DIR *bind__opendir(int dirfd, const char *name)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL, *sep;
-	size_t cap = 0, len = strlen(dev_name);
-	bool found = false;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), err;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 
-	if (!f)
-		return false;
-	while (!found && getline(&line, &cap, f) > 0) {
-		sep = strstr(line, " - ");
-		sep = sep ? strchr(sep + 3, ' ') : NULL;
-		found = sep && !strncmp(sep + 1, dev_name, len) && (sep[1 + len] == ' ' || sep[1 + len] == '\n');
+	if (!dir && fd >= 0) {
+		err = errno;
+		close(fd);
+		errno = err;
 	}
-	free(line);
-	fclose(f);
-	return found;
+	return dir;
+}
+
+static bool bind__dots(const char *name)
+{
+	return !strcmp(name, ".") || !strcmp(name, "..");
 }
 
 /* The first entry of the directory name in dirfd into out; false when it is empty or cannot be read. */
 static bool bind__first_entry(int dirfd, const char *name, char *out, size_t len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *dir = bind__opendir(dirfd, name);
 	struct dirent *de;
 	bool found = false;
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (!dir)
 		return false;
-	}
 	while (!found && (de = readdir(dir)))
-		if ((found = strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+		if ((found = !bind__dots(de->d_name)))
 			snprintf(out, len, "%s", de->d_name);
 	closedir(dir);
 	return found;
 }
 
-/* A block device (disk or partition) name, at dirfd: mounted, swap, or held by another block device? */
+/*
+ * Calls fn with each process's /proc directory (under the host root) as
+ * long as it returns 0, and returns what it returned; a process that is
+ * gone by then is passed over.
+ */
+static int bind__each_pid(const struct host *h, int (*fn)(int piddir, const char *pid, void *arg), void *arg)
+{
+	DIR *dir = bind__opendir(AT_FDCWD, h->proc);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		autoclose int fd = -1;
+
+		if (!de->d_name[0] || de->d_name[strspn(de->d_name, "0123456789")])
+			continue;
+		fd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			ret = fn(fd, de->d_name, arg);
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Add block device name standing on u->base (or on itself); its index, or -1 when known already or too many. */
+static int bind__blk_add(struct bind_use *u, const char *name, const char *dev, bool peer)
+{
+	struct bind_blk *b = &u->blk[u->n];
+
+	for (unsigned int i = 0; i < u->n; i++)
+		if (!strcmp(u->blk[i].name, name))
+			return -1;
+	if (u->n == BIND_BLK_MAX || strlen(name) >= sizeof(b->name)) {
+		u->err = -E2BIG;
+		return -1;
+	}
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	snprintf(b->dev, sizeof(b->dev), "%.*s", (int)strcspn(dev, "\n"), dev);
+	b->base = u->base < 0 ? u->n : (unsigned int)u->base;
+	b->peer = peer;
+	return (int)u->n++;
+}
+
+static void bind__walk(struct bind_use *u, int dirfd, const char *name, unsigned int depth);
+
+/* Walk the sysfs directory at path, a link followed (/sys/class/...); 0 or -errno. */
+static int bind__walk_path(struct bind_use *u, const char *path, const char *name)
+{
+	autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	bind__walk(u, fd, name, 0);
+	return 0;
+}
+
+/* A block device (disk or partition) name, at dirfd, and what stands on it. */
 static void bind__block(struct bind_use *u, int dirfd, const char *name)
 {
-	char dev[32], path[PATH_MAX], dev_name[NAME_MAX + 8], holder[NAME_MAX + 1];
+	char dev[16], path[PATH_MAX];
+	int i = bind__blk_add(u, name, bind__attr(dirfd, "dev", dev, sizeof(dev)) > 0 ? dev : "", false);
+	int saved = u->base;
+	struct dirent *de;
+	DIR *dir;
 
-	snprintf(dev_name, sizeof(dev_name), "/dev/%s", name);
-	if (bind__attr(dirfd, "dev", dev, sizeof(dev)) > 0) {
-		dev[strcspn(dev, "\n")] = '\0';
-		if (!sysfs__path(path, sizeof(path), "%s/self/mountinfo", u->h->proc) &&
-		    (bind__listed(path, 3, dev) || bind__mount_source(path, dev_name))) {
-			bind__found(u, "%s (%s) is mounted", name, dev);
-			return;
-		}
+	if (i < 0 || !(dir = bind__opendir(dirfd, "holders")))
+		return;
+	u->base = (int)u->blk[i].base;
+	while ((de = readdir(dir))) {
+		if (bind__dots(de->d_name))
+			continue;
+		/* A holder that cannot be walked is still known by its name. */
+		if (sysfs__path(path, sizeof(path), "%s/class/block/%s", u->h->sys, de->d_name) ||
+		    bind__walk_path(u, path, de->d_name))
+			bind__blk_add(u, de->d_name, "", false);
 	}
-	if (!sysfs__path(path, sizeof(path), "%s/swaps", u->h->proc) && bind__listed(path, 1, dev_name))
-		bind__found(u, "%s is a swap area in use", name);
-	else if (bind__first_entry(dirfd, "holders", holder, sizeof(holder)))
-		bind__found(u, "%s is held by %s (device-mapper, RAID or the like)", name, holder);
+	u->base = saved;
+	closedir(dir);
+}
+
+/*
+ * An NVMe controller ctrl: with multipath, its namespaces are disks of
+ * its subsystem (nvme0n1), over hidden path devices below the controller
+ * (nvme0c0n1). The subsystem is the one that lists ctrl.
+ */
+static void bind__nvme(struct bind_use *u, const char *ctrl)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+
+	if (sysfs__path(path, sizeof(path), "%s/class/nvme-subsystem", u->h->sys) || !(dir = bind__opendir(AT_FDCWD, path)))
+		return;
+	while ((de = readdir(dir))) {
+		/* The class entry links to the subsystem's directory: followed. */
+		autoclose int fd = bind__dots(de->d_name) ? -1 : openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat st;
+
+		if (fd >= 0 && !fstatat(fd, ctrl, &st, AT_SYMLINK_NOFOLLOW))
+			bind__walk(u, fd, de->d_name, 0);
+	}
+	closedir(dir);
 }
 
 static void bind__net(struct bind_use *u, int dirfd, const char *name)
 {
-	char state[32], flags[32];
+	char state[32], flags[32], fix[64];
 	unsigned long f = 0;
 
 	if (bind__attr(dirfd, "flags", flags, sizeof(flags)) > 0)
 		f = strtoul(flags, NULL, 16);
-	if ((bind__attr(dirfd, "operstate", state, sizeof(state)) > 0 && !strcmp(state, "up\n")) || (f & IFF_UP))
-		bind__found(u, "its network interface %s is up (ip link set %s down first)", name, name);
+	if ((bind__attr(dirfd, "operstate", state, sizeof(state)) > 0 && !strcmp(state, "up\n")) || (f & IFF_UP)) {
+		snprintf(fix, sizeof(fix), "ip link set %s down", name);
+		bind__found(u, fix, "its network interface %s is up", name);
+	}
 }
 
 /*
@@ -319,13 +424,15 @@ static void bind__walk(struct bind_use *u, int dirfd, const char *name, unsigned
 			bind__block(u, dirfd, name);
 		else if (!strcmp(kind, "net"))
 			bind__net(u, dirfd, name);
+		else if (!strcmp(kind, "nvme"))
+			bind__nvme(u, name);
 	}
 	if (depth == BIND_DEPTH_MAX || !(dir = fdopendir(dup(dirfd))))
 		return;
 	while (!u->what[0] && (de = readdir(dir))) {
 		autoclose int sub = -1;
 
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (de->d_type != DT_DIR || bind__dots(de->d_name))
 			continue;
 		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
@@ -334,20 +441,200 @@ static void bind__walk(struct bind_use *u, int dirfd, const char *name, unsigned
 	closedir(dir);
 }
 
+/* The entry named name, not a btrfs peer; -1 for none. */
+static int bind__blk_find(const struct bind_use *u, const char *name)
+{
+	for (unsigned int i = 0; i < u->n; i++)
+		if (!u->blk[i].peer && !strcmp(u->blk[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * btrfs spans devices, and its mounts show an anonymous device number:
+ * /sys/fs/btrfs/<uuid> is there while the filesystem is mounted, with its
+ * devices in devices/. The others of one of ours are added as peers, for
+ * a mount whose source names one of them.
+ */
+static void bind__btrfs(struct bind_use *u)
+{
+	char path[PATH_MAX];
+	struct dirent *fs, *de;
+	DIR *all, *devs;
+
+	if (sysfs__path(path, sizeof(path), "%s/fs/btrfs", u->h->sys) || !(all = bind__opendir(AT_FDCWD, path)))
+		return;
+	while ((fs = readdir(all))) {
+		int i = -1;
+
+		if (bind__dots(fs->d_name) || sysfs__path(path, sizeof(path), "%s/devices", fs->d_name) ||
+		    !(devs = bind__opendir(dirfd(all), path)))
+			continue;
+		while (i < 0 && (de = readdir(devs)))
+			i = bind__blk_find(u, de->d_name);
+		if (i >= 0) {
+			if (!u->btrfs[0]) {
+				snprintf(u->btrfs, sizeof(u->btrfs), "%s", fs->d_name);
+				u->btrfs_of = u->blk[i].base;
+			}
+			u->base = (int)u->blk[i].base;
+			rewinddir(devs);
+			while ((de = readdir(devs)))
+				if (!bind__dots(de->d_name))
+					bind__blk_add(u, de->d_name, "", true);
+			u->base = -1;
+		}
+		closedir(devs);
+	}
+	closedir(all);
+}
+
+/* "its block device nvme0n1p1 (259:1)", or with what stands on it between. */
+static void bind__subject(const struct bind_use *u, unsigned int i, char *out, size_t len)
+{
+	const struct bind_blk *b = &u->blk[i], *own = &u->blk[b->base];
+
+	if (b == own)
+		snprintf(out, len, "its block device %s (%s)", b->name, b->dev);
+	else if (b->peer)
+		snprintf(out, len, "its block device %s, in a btrfs filesystem with %s,", own->name, b->name);
+	else
+		snprintf(out, len, "its block device %s, through %s (%s),", own->name, b->name, b->dev[0] ? b->dev : "?");
+}
+
+/* The mount namespaces seen so far, by the inode of /proc/PID/ns/mnt: each one's mounts are read once. */
+struct bind_ns {
+	struct bind_use *u;
+	unsigned long *seen;
+	size_t n, cap;
+};
+
+/* One line of mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER". */
+static bool bind__mount(struct bind_use *u, char *line, const char *pid)
+{
+	char *field[5], *save, *tok = strtok_r(line, " \n", &save), subject[160], fix[PATH_MAX];
+	unsigned int n = 0;
+
+	for (; tok && n < ARRAY_SIZE(field); tok = strtok_r(NULL, " \n", &save))
+		field[n++] = tok;
+	while (tok && strcmp(tok, "-"))
+		tok = strtok_r(NULL, " \n", &save);
+	if (tok)
+		tok = strtok_r(NULL, " \n", &save);	/* the type */
+	if (tok)
+		tok = strtok_r(NULL, " \n", &save);	/* the source */
+	if (!tok || n < ARRAY_SIZE(field))
+		return false;
+	for (unsigned int i = 0; i < u->n; i++) {
+		const struct bind_blk *b = &u->blk[i];
+
+		/* btrfs and the like show another device number; the source names the disk. */
+		if ((b->peer || strcmp(b->dev, field[2])) && (strncmp(tok, "/dev/", 5) || strcmp(tok + 5, b->name)))
+			continue;
+		bind__subject(u, i, subject, sizeof(subject));
+		snprintf(fix, sizeof(fix), "unmount it (nsenter -t %s -m umount %s)", pid, field[4]);
+		bind__found(u, fix, "%s is mounted on %s in the mount namespace of pid %s", subject, field[4], pid);
+		return true;
+	}
+	return false;
+}
+
+/* The mounts of pid's mount namespace, unless seen already; 1 when one is on our devices, 0, or -errno. */
+static int bind__ns_mounts(int piddir, const char *pid, void *arg)
+{
+	struct bind_ns *ns = arg;
+	char link[64], *line = NULL;
+	unsigned long ino;
+	size_t cap = 0;
+	ssize_t n = readlinkat(piddir, "ns/mnt", link, sizeof(link) - 1);
+	int fd, found = 0;
+	FILE *f;
+
+	if (n > 0)
+		link[n] = '\0';
+	/* Without a namespace to tell by, the mounts are read again: never skipped. */
+	if (n > 0 && sscanf(link, "mnt:[%lu]", &ino) == 1) {
+		for (size_t i = 0; i < ns->n; i++)
+			if (ns->seen[i] == ino)
+				return 0;
+		if (ns->n == ns->cap) {
+			unsigned long *more = reallocarray(ns->seen, ns->cap ? ns->cap * 2 : 64, sizeof(*more));
+
+			if (!more)
+				return -ENOMEM;
+			ns->seen = more;
+			ns->cap = ns->cap ? ns->cap * 2 : 64;
+		}
+		ns->seen[ns->n++] = ino;
+	}
+	fd = openat(piddir, "mountinfo", O_RDONLY | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (!found && getline(&line, &cap, f) > 0)
+		found = bind__mount(ns->u, line, pid);
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static void bind__swap(struct bind_use *u)
+{
+	char path[PATH_MAX], name[sizeof(u->blk[0].name) + 8], subject[160], fix[64];
+
+	if (sysfs__path(path, sizeof(path), "%s/swaps", u->h->proc))
+		return;
+	for (unsigned int i = 0; i < u->n; i++) {
+		snprintf(name, sizeof(name), "/dev/%s", u->blk[i].name);
+		if (u->blk[i].peer || !bind__listed(path, 1, name))
+			continue;
+		bind__subject(u, i, subject, sizeof(subject));
+		snprintf(fix, sizeof(fix), "swapoff %s", name);
+		bind__found(u, fix, "%s is a swap area in use", subject);
+		return;
+	}
+}
+
 /* What the host uses bdf for, into u->what ("" for nothing found); 0 or -errno. */
 static int bind__in_use(struct bind_use *u, const char *bdf)
 {
-	char path[PATH_MAX];
-	autoclose int fd = -1;
+	struct bind_ns ns = { .u = u };
+	char path[PATH_MAX], fix[160];
+	int ret;
 
-	u->what[0] = '\0';
+	u->n = 0;
+	u->base = -1;
+	u->err = 0;
+	u->btrfs[0] = u->what[0] = '\0';
 	if (sysfs__path(path, sizeof(path), "%s/bus/pci/devices/%s", u->h->sys, bdf))
 		return -ENAMETOOLONG;
-	/* The bus entry is a link to the device's directory: the one link followed. */
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	bind__walk(u, fd, bdf, 0);
+	/* The bus entry is a link to the device's directory: followed. */
+	ret = bind__walk_path(u, path, bdf);
+	if (ret || u->what[0] || u->err)
+		return ret ? ret : u->err;
+	bind__btrfs(u);
+	if (u->err)
+		return u->err;
+	if (u->n)
+		ret = bind__each_pid(u->h, bind__ns_mounts, &ns);
+	free(ns.seen);
+	if (ret < 0)
+		return ret;
+	if (!u->what[0])
+		bind__swap(u);
+	if (!u->what[0] && u->btrfs[0])
+		bind__found(u, "unmount it", "its block device %s is a device of the mounted btrfs filesystem %s",
+			    u->blk[u->btrfs_of].name, u->btrfs);
+	for (unsigned int i = 0; !u->what[0] && i < u->n; i++) {
+		if (u->blk[i].peer || u->blk[i].base == i)
+			continue;
+		snprintf(fix, sizeof(fix), "take %s apart first (dmsetup remove, mdadm --stop)", u->blk[i].name);
+		bind__found(u, fix, "its block device %s is held by %s (device-mapper, RAID or the like)",
+			    u->blk[u->blk[i].base].name, u->blk[i].name);
+	}
 	return 0;
 }
 
@@ -432,8 +719,8 @@ static int bind__check_use(const struct host *h, struct bind_set *s, bool force)
 		if (!u.what[0])
 			continue;
 		if (!force) {
-			pr_err("%s is in use by the host: %s; taking it loses data: stop using it, or pass --force", s->dev[i].bdf,
-			       u.what);
+			pr_err("%s is in use by the host: %s; taking it loses data: %s, or pass --force", s->dev[i].bdf, u.what,
+			       u.fix);
 			return -EBUSY;
 		}
 		pr_err("warning: %s is in use by the host: %s; --force takes it anyway", s->dev[i].bdf, u.what);
@@ -482,6 +769,73 @@ static int bind__one(const struct host *h, const char *bdf, bool group, bool for
 	return ret;
 }
 
+/* Who has a device's VFIO files open: its group (the container model), or its own cdev (iommufd). */
+struct unbind_open {
+	char file[2][NAME_MAX + 32];
+	char pid[16], comm[32];
+	const char *held;
+};
+
+static int unbind__fds(int piddir, const char *pid, void *arg)
+{
+	struct unbind_open *o = arg;
+	DIR *dir = bind__opendir(piddir, "fd");
+	struct dirent *de;
+	char target[sizeof(o->file[0]) + 1];	/* longer than any file: a cut target matches none */
+	ssize_t n;
+
+	if (!dir)
+		return 0;
+	while (!o->held && (de = readdir(dir))) {
+		n = readlinkat(dirfd(dir), de->d_name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		for (unsigned int i = 0; i < ARRAY_SIZE(o->file); i++)
+			if (o->file[i][0] && !strcmp(target, o->file[i]))
+				o->held = o->file[i];
+	}
+	closedir(dir);
+	if (!o->held)
+		return 0;
+	snprintf(o->pid, sizeof(o->pid), "%s", pid);
+	if (bind__attr(piddir, "comm", o->comm, sizeof(o->comm)) <= 0)
+		snprintf(o->comm, sizeof(o->comm), "?");
+	o->comm[strcspn(o->comm, "\n")] = '\0';
+	return 1;
+}
+
+/*
+ * vfio-pci lets go of a device only once every file of it is closed: an
+ * unbind while a VM holds it would hang until the VM ends. 0, or -EBUSY or
+ * -errno after a line saying why.
+ */
+static int unbind__check_open(const struct host *h, const char *bdf)
+{
+	struct unbind_open o = { .held = NULL };
+	char path[PATH_MAX], cdev[NAME_MAX + 1];
+	unsigned int group;
+	bool vm;
+	int ret = sysfs__iommu_group(h->sys, bdf, &group);
+
+	if (!ret)
+		snprintf(o.file[0], sizeof(o.file[0]), "/dev/vfio/%u", group);
+	if (!sysfs__path(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev", h->sys, bdf) &&
+	    bind__first_entry(AT_FDCWD, path, cdev, sizeof(cdev)))
+		snprintf(o.file[1], sizeof(o.file[1]), "/dev/vfio/devices/%s", cdev);
+	ret = bind__each_pid(h, unbind__fds, &o);
+	if (ret < 0) {
+		pr_err("%s: cannot look at which processes have it open: %s", bdf, strerror(-ret));
+		return ret;
+	}
+	if (!ret)
+		return 0;
+	vm = !strcmp(o.comm, "airlock") || !strcmp(o.comm, "airlock-vmm");
+	pr_err("%s is in use: pid %s (%s%s) has %s open, and vfio-pci lets go of it only once that is closed: stop %s first, then airlock unbind %s again",
+	       bdf, o.pid, o.comm, vm ? ", an airlock VM" : "", o.held, vm ? "the VM" : "that process", bdf);
+	return -EBUSY;
+}
+
 /*
  * Back from vfio-pci: to the recorded driver, or without a record to
  * whichever the kernel picks. 0 when the device ends where it should.
@@ -513,6 +867,8 @@ static int unbind__one(const struct host *h, const char *bdf)
 			bind__record_drop(h, bdf);
 		return 0;
 	}
+	if (now[0] && (ret = unbind__check_open(h, bdf)))
+		return ret;
 	if (orig[0] && sysfs__driver_loaded(h->sys, orig)) {
 		pr_err("%s: its driver %s is not loaded; modprobe %s, then airlock unbind %s again", bdf, orig, orig, bdf);
 		return -ENOENT;
@@ -605,7 +961,6 @@ static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 
 static int bind__main(int argc, char **argv, bool is_bind)
 {
-	const char *cmd = is_bind ? "bind" : "unbind";
 	struct bind_args a = { 0 };
 	struct host h;
 	int ret = bind__args(argc, argv, is_bind, &a), failed = 0;
@@ -614,10 +969,6 @@ static int bind__main(int argc, char **argv, bool is_bind)
 		fputs(is_bind ? bind_usage : unbind_usage, stdout);
 	if (ret)
 		return ret == 1 ? 0 : ret;
-	if (getuid() != 0 || geteuid() != 0) {
-		pr_err("%s: changing which driver holds a device is for root: sudo airlock %s ...", cmd, cmd);
-		return 1;
-	}
 	if (host__init(&h, a.root))
 		return 2;
 	for (unsigned int i = 0; i < a.n; i++)

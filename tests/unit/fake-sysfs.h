@@ -130,6 +130,29 @@ static inline void chardev(const char *rel)
 	assert_int_equal(symlink("/dev/null", path), 0);
 }
 
+/*
+ * A process at proc/<pid>: its command name, its mount namespace (the
+ * ns/mnt link, "mnt:[ns]" as the kernel shows it), the mounts it sees
+ * (mountinfo lines) and an empty fd/ for fake_open.
+ */
+static inline void fake_process(int pid, const char *comm, unsigned long ns, const char *mountinfo)
+{
+	char target[32];
+
+	put("proc/%d/comm=%s\n", pid, comm);
+	put("proc/%d/mountinfo=%s", pid, mountinfo);
+	put("proc/%d/fd", pid);
+	put("proc/%d/ns", pid);
+	snprintf(target, sizeof(target), "mnt:[%lu]", ns);
+	link_to(target, "proc/%d/ns/mnt", pid);
+}
+
+/* Process pid has file open as fd: its proc/<pid>/fd/<fd> link names it, as the kernel's does. */
+static inline void fake_open(int pid, int fd, const char *file)
+{
+	link_to(file, "proc/%d/fd/%d", pid, fd);
+}
+
 /* What the last run_cmd printed. */
 static char out[16384] __attribute__((unused)), err[4096] __attribute__((unused));
 
