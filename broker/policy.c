@@ -689,7 +689,7 @@ static void policy__explain_caps(const struct policy *p, const struct policy_rul
 	if (!r->allow)
 		return;
 	if (!cap)
-		fputs(" (root only: no memory cap)", out);
+		fputs(", with no memory cap: for root and admins only", out);
 	if (!cap && !r->max_devices)
 		return;
 	fputs(", up to ", out);

@@ -829,16 +829,16 @@ static const char explain_policy[] =
 
 static const char explain_text[] =
 	"P: 7 rules; audit log /var/log/airlock/audit.log\n"
-	"  line 3: user root (uid 0) may assign 0000:01:00.0 (root only: no memory cap)\n"
+	"  line 3: user root (uid 0) may assign 0000:01:00.0, with no memory cap: for root and admins only\n"
 	"  line 4: group root (gid 0) may assign any device matching 10de:* (vendor 10de, any device), "
 	"up to 16G of memory and 2 devices per VM\n"
 	"  line 5: no one may assign any device matching 8086:*:0c03 (vendor 8086, any device, class 0c03)\n"
 	"  line 6: uid 1000 may not assign 0000:02:00.0\n"
-	"  line 7: gid 65534 may assign any device matching *:10d3 (any vendor, device 10d3) (root only: no memory cap), "
+	"  line 7: gid 65534 may assign any device matching *:10d3 (any vendor, device 10d3), with no memory cap: for root and admins only, "
 	"up to 1 device per VM\n"
 	"  line 8: anyone may assign any device matching *:*:0300 (any vendor, any device, class 0300), "
 	"up to 1536M of memory per VM\n"
-	"  line 9: uid 0 may assign any device matching *:* (every PCI device) (root only: no memory cap)\n"
+	"  line 9: uid 0 may assign any device matching *:* (every PCI device), with no memory cap: for root and admins only\n"
 	"  anything else is denied\n";
 
 static void explain(const char *text, char *out, size_t len)
