@@ -41,9 +41,7 @@ LDPIE   := -pie -Wl,-z,relro,-z,now
 
 SHARED_SRC := shared/proto.c shared/log.c
 BROKER_SRC := $(sort $(wildcard broker/*.c))
-VMM_SRC    := vmm/main.c vmm/kvm.c vmm/kvm-cpu.c vmm/ioport.c vmm/serial.c vmm/pm.c \
-              vmm/pvh.c vmm/bzimage.c vmm/e820.c vmm/acpi.c vmm/pci.c vmm/pcie.c vmm/seccomp.c \
-              vmm/vfio-pci.c vmm/msi.c vmm/msix.c vmm/irq.c vmm/stats.c
+VMM_SRC    := $(filter-out vmm/test-hooks.c,$(sort $(wildcard vmm/*.c)))
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 obj-test = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(1))
@@ -99,8 +97,8 @@ $(BUILD)/obj-san/%.o: %.c
 # Kept: with SANITIZE=1 some are only ever made on the way to a unit test.
 .PRECIOUS: $(BUILD)/obj-san/%.o
 
-$(call obj,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
-$(call obj,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
+$(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
+$(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
 
 $(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk
 	@mkdir -p $(@D)
@@ -169,59 +167,42 @@ $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 		-Wl,-T,tests/guest/guest.ld $(GUEST) -o $@ $<
 
-# Unit tests link the objects they test and nothing else.
-TEST_OBJ_test_proto   := shared/proto.c shared/log.c
-TEST_OBJ_test_monitor := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
-TEST_OBJ_test_cli     := broker/cli.c broker/pcifilter.c shared/log.c
-TEST_OBJ_test_vfio    := broker/vfio.c broker/sysfs.c broker/hostpci.c broker/cli.c broker/pcifilter.c broker/audit.c broker/json.c shared/proto.c shared/log.c
-TEST_OBJ_test_pvh     := vmm/pvh.c vmm/e820.c shared/log.c
-TEST_OBJ_test_serial  := vmm/serial.c vmm/stats.c shared/log.c
-TEST_OBJ_test_console := broker/console.c shared/log.c
-TEST_OBJ_test_pm      := vmm/pm.c shared/log.c
-TEST_OBJ_test_ioport  := vmm/ioport.c shared/log.c
-TEST_OBJ_test_acpi    := vmm/acpi.c shared/log.c
-TEST_OBJ_test_pci     := vmm/pci.c shared/log.c
-TEST_OBJ_test_pcie    := vmm/pcie.c vmm/pci.c shared/log.c
-TEST_OBJ_test_bzimage := vmm/bzimage.c vmm/e820.c shared/log.c
-TEST_OBJ_test_vfio_pci := vmm/vfio-pci.c vmm/pcie.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/irq.c vmm/stats.c shared/log.c
-TEST_OBJ_test_msix    := vmm/msix.c shared/log.c
-TEST_OBJ_test_msi     := vmm/msi.c shared/log.c
-TEST_OBJ_test_stats   := broker/counters.c vmm/stats.c shared/log.c
-TEST_OBJ_test_pcifilter := broker/pcifilter.c
-TEST_OBJ_test_policy  := broker/policy.c broker/subject.c broker/pcifilter.c broker/cli.c shared/log.c
-TEST_OBJ_test_subject := broker/subject.c broker/policy.c broker/pcifilter.c broker/cli.c shared/log.c
-TEST_OBJ_test_pinned  := broker/pinned.c shared/log.c
-TEST_OBJ_test_audit   := broker/audit.c broker/json.c shared/log.c
-TEST_OBJ_test_grant   := broker/grant.c broker/policy.c broker/subject.c broker/audit.c broker/json.c broker/hostpci.c broker/sysfs.c \
-                         broker/cli.c broker/pcifilter.c shared/log.c
-TEST_OBJ_test_hostpci := broker/list.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c \
-                         broker/subject.c broker/policy.c shared/log.c
-TEST_LIBS_test_hostpci := -lpci
-TEST_OBJ_test_doctor  := broker/doctor.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c \
-                         broker/subject.c broker/policy.c shared/log.c
-TEST_LIBS_test_doctor := -lcap-ng
-TEST_OBJ_test_bind    := broker/bind.c broker/hostpci.c broker/host.c broker/sysfs.c broker/cli.c broker/pcifilter.c broker/json.c \
-                         broker/subject.c broker/policy.c shared/log.c
+# Unit tests link each side as a static library (all of it but main.c):
+# the linker takes only the members a test needs, and a fake the test
+# file defines comes first. The sanitized flavour under SANITIZE=1, but
+# for TEST_NOSAN tests.
+LIB_SRC_broker := $(filter-out broker/main.c,$(BROKER_SRC))
+LIB_SRC_vmm    := $(filter-out vmm/main.c,$(VMM_SRC))
+LIB_SRC_shared := $(SHARED_SRC)
+LIBS       := broker vmm shared
+LIBS_PLAIN := $(foreach l,$(LIBS),$(BUILD)/lib/lib$(l).a)
+LIBS_SAN   := $(if $(SAN),$(foreach l,$(LIBS),$(BUILD)/lib-san/lib$(l).a),$(LIBS_PLAIN))
+TEST_LIBS  := -lcmocka -lpthread -lnettle -lpci -lcap-ng -lseccomp
+
+.SECONDEXPANSION:
+$(BUILD)/lib/lib%.a: $$(call obj,$$(LIB_SRC_$$*))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lib-san/lib%.a: $$(call obj-san,$$(LIB_SRC_$$*))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
 # The filter as build/airlock-vmm has it, and the debug build's; never sanitized
 # (TEST_NOSAN): the sanitizers' runtime makes calls the filter forbids.
 TEST_NOSAN_test_seccomp := 1
 TEST_NOSAN_test_seccomp_debug := 1
-TEST_OBJ_test_seccomp := vmm/seccomp.c shared/log.c
-TEST_LIBS_test_seccomp := -lseccomp
 $(BUILD)/tests/test_seccomp: CFLAGS += -I$(BUILD)/gen
 $(BUILD)/tests/test_seccomp: $(SECCOMP_NAMES)
-TEST_OBJ_test_seccomp_debug := shared/log.c
-TEST_LIBS_test_seccomp_debug := $(SECCOMP_DEBUG) -lseccomp
+TEST_OBJ_test_seccomp_debug := $(SECCOMP_DEBUG)
 $(BUILD)/tests/test_seccomp_debug: $(SECCOMP_DEBUG)
 
-# A unit test's objects; TEST_NOSAN_x: never sanitized, like the VMM's.
-test-obj = $(if $(TEST_NOSAN_$(1)),$(call obj,$(TEST_OBJ_$(1))),$(call obj-san,$(TEST_OBJ_$(1))))
+test-libs = $(if $(TEST_NOSAN_$(1)),$(LIBS_PLAIN),$(LIBS_SAN))
 
-.SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $$(call test-obj,$$*)
+$(BUILD)/tests/%: tests/unit/%.c $$(TEST_OBJ_$$*) $$(call test-libs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(if $(TEST_NOSAN_$*),,$(SAN)) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(call test-obj,$*) \
-		-lcmocka -lpthread -lnettle $(TEST_LIBS_$*)
+	$(CC) $(CFLAGS) $(if $(TEST_NOSAN_$*),,$(SAN)) -Ibroker -Ivmm $(LDPIE) -o $@ $< $(TEST_OBJ_$*) \
+		-Wl,--start-group $(call test-libs,$*) -Wl,--end-group $(TEST_LIBS)
 
 unit-tests: $(UNIT_TESTS)
 
@@ -239,7 +220,7 @@ FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c shared/proto.c sha
 FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/cli.c shared/log.c
 FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
-FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/stats.c
+FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/count.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 obj-fuzz  = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 

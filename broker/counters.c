@@ -17,10 +17,10 @@
 #include "log.h"
 
 _Static_assert(CLI_VFIO_MAX <= CONFIG_DEVICES_MAX, "a counter slot for every assigned device");
-_Static_assert(KVM_EXIT_NOTIFY < STATS_EXIT_OTHER, "every named exit reason has a slot of its own");
+_Static_assert(KVM_EXIT_NOTIFY < COUNTERS_EXIT_OTHER, "every named exit reason has a slot of its own");
 
 /* The exits an x86 VMM can see; the rest show as reason_N. */
-static const char *const counters_exit_names[STATS_EXIT_REASONS] = {
+static const char *const counters_exit_names[COUNTERS_EXIT_REASONS] = {
 	[KVM_EXIT_UNKNOWN]		= "unknown",
 	[KVM_EXIT_EXCEPTION]		= "exception",
 	[KVM_EXIT_IO]			= "io",
@@ -46,7 +46,7 @@ static const char *const counters_exit_names[STATS_EXIT_REASONS] = {
 	[KVM_EXIT_X86_BUS_LOCK]		= "x86_bus_lock",
 	[KVM_EXIT_XEN]			= "xen",
 	[KVM_EXIT_NOTIFY]		= "notify",
-	[STATS_EXIT_OTHER]		= "other",
+	[COUNTERS_EXIT_OTHER]		= "other",
 };
 
 static uint64_t counters__load(const uint64_t *counter)
@@ -54,11 +54,11 @@ static uint64_t counters__load(const uint64_t *counter)
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
-void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *out)
+void counters__snapshot(const struct counters_page *page, struct counters_page *out)
 {
 	out->magic = __atomic_load_n(&page->magic, __ATOMIC_RELAXED);
 	out->version = __atomic_load_n(&page->version, __ATOMIC_RELAXED);
-	for (unsigned int i = 0; i < STATS_EXIT_REASONS; i++)
+	for (unsigned int i = 0; i < COUNTERS_EXIT_REASONS; i++)
 		out->exits[i] = counters__load(&page->exits[i]);
 	out->vcpu_wakeups = counters__load(&page->vcpu_wakeups);
 	out->input_wakeups = counters__load(&page->input_wakeups);
@@ -68,7 +68,7 @@ void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *
 		out->dev[i].io = counters__load(&page->dev[i].io);
 		out->dev[i].cfg = counters__load(&page->dev[i].cfg);
 	}
-	for (unsigned int i = 0; i < STATS_TIMES; i++)
+	for (unsigned int i = 0; i < COUNTERS_VMM_TIMES; i++)
 		out->times[i] = counters__load(&page->times[i]);
 }
 
@@ -94,12 +94,12 @@ static void __attribute__((format(printf, 2, 3))) counters__put(struct counters_
 		o->pos += (size_t)n;
 }
 
-static void counters__exits(struct counters_out *o, const struct airlock_stats *s)
+static void counters__exits(struct counters_out *o, const struct counters_page *s)
 {
 	const char *sep = "";
 
 	counters__put(o, "\"exits\":{");
-	for (unsigned int i = 0; i < STATS_EXIT_REASONS; i++) {
+	for (unsigned int i = 0; i < COUNTERS_EXIT_REASONS; i++) {
 		if (!s->exits[i])
 			continue;
 		if (counters_exit_names[i])
@@ -112,7 +112,7 @@ static void counters__exits(struct counters_out *o, const struct airlock_stats *
 	counters__put(o, "}");
 }
 
-static void counters__devices(struct counters_out *o, const struct airlock_stats *s,
+static void counters__devices(struct counters_out *o, const struct counters_page *s,
 			      const struct msg_device *devices, unsigned int nr_devices)
 {
 	counters__put(o, "\"devices\":[");
@@ -124,7 +124,7 @@ static void counters__devices(struct counters_out *o, const struct airlock_stats
 	counters__put(o, "]");
 }
 
-int counters__format(const struct airlock_stats *s, const struct msg_device *devices,
+int counters__format(const struct counters_page *s, const struct msg_device *devices,
 		     unsigned int nr_devices, char *buf, size_t len)
 {
 	struct counters_out o = { .buf = buf, .len = len };
@@ -144,7 +144,7 @@ int counters__format(const struct airlock_stats *s, const struct msg_device *dev
 /* The step names of the start-up line, in the order a boot reaches them. */
 static const struct counters_step {
 	const char *name;
-	bool vmm;		/* a time the VMM wrote (enum stats_time), else the broker's mark */
+	bool vmm;		/* a time the VMM wrote (enum counters_vmm_time), else the broker's mark */
 	unsigned int index;
 } counters_steps[] = {
 	{ "authorized",	false, COUNTERS_T_AUTHORIZED },
@@ -155,23 +155,23 @@ static const struct counters_step {
 	{ "dma_end",	false, COUNTERS_T_DMA_END },
 	{ "prepared",	false, COUNTERS_T_PREPARED },
 	{ "spawned",	false, COUNTERS_T_SPAWNED },
-	{ "vmm_exec",	true,  STATS_T_EXEC },
-	{ "vmm_config",	true,  STATS_T_CONFIG },
-	{ "vmm_built",	true,  STATS_T_BUILT },
-	{ "vmm_filter",	true,  STATS_T_FILTER },
+	{ "vmm_exec",	true,  COUNTERS_VMM_EXEC },
+	{ "vmm_config",	true,  COUNTERS_VMM_CONFIG },
+	{ "vmm_built",	true,  COUNTERS_VMM_BUILT },
+	{ "vmm_filter",	true,  COUNTERS_VMM_FILTER },
 	{ "locked",	false, COUNTERS_T_LOCKED },
 	{ "released",	false, COUNTERS_T_RELEASED },
 };
-_Static_assert(ARRAY_SIZE(counters_steps) == COUNTERS_MARKS - 1 + STATS_TIMES, "every step but the start, once");
+_Static_assert(ARRAY_SIZE(counters_steps) == COUNTERS_MARKS - 1 + COUNTERS_VMM_TIMES, "every step but the start, once");
 
 static uint64_t counters_marks[COUNTERS_MARKS];
 
 void counters__mark(enum counters_mark m)
 {
-	counters_marks[m] = stats__now_ns();
+	counters_marks[m] = counters__now_ns();
 }
 
-int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct airlock_stats *s,
+int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct counters_page *s,
 			     uint64_t dma_bytes, char *buf, size_t len)
 {
 	struct counters_out o = { .buf = buf, .len = len };
@@ -213,19 +213,19 @@ static void counters__write(const char *what, const char *json, int len)
 		return;
 }
 
-void counters__print(const struct airlock_stats *page, const struct msg_device *devices,
+void counters__print(const struct counters_page *page, const struct msg_device *devices,
 		     unsigned int nr_devices)
 {
-	struct airlock_stats snap;
+	struct counters_page snap;
 	char json[COUNTERS_LINE_MAX];
 
 	counters__snapshot(page, &snap);
 	counters__write("stats", json, counters__format(&snap, devices, nr_devices, json, sizeof(json)));
 }
 
-void counters__print_startup(const struct airlock_stats *page, uint64_t dma_bytes)
+void counters__print_startup(const struct counters_page *page, uint64_t dma_bytes)
 {
-	struct airlock_stats snap;
+	struct counters_page snap;
 	char json[COUNTERS_LINE_MAX];
 
 	counters__snapshot(page, &snap);

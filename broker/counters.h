@@ -5,13 +5,13 @@
 #include <stddef.h>
 
 #include "proto.h"
-#include "stats.h"
+#include "counters-page.h"
 
 /* Enough for every exit slot and every device with all counters at UINT64_MAX. */
 #define COUNTERS_LINE_MAX	8192
 
 /* Copy the VMM's page, loading each counter once (relaxed): the VMM keeps writing it. */
-void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *out);
+void counters__snapshot(const struct counters_page *page, struct counters_page *out);
 
 /*
  * The counters as one line of compact JSON, no newline, in buf:
@@ -22,11 +22,11 @@ void counters__snapshot(const struct airlock_stats *page, struct airlock_stats *
  * "other" for the last slot; devices holds the first nr_devices, named
  * after devices[i].name. Pure. Returns the length, or -ENOSPC.
  */
-int counters__format(const struct airlock_stats *s, const struct msg_device *devices,
+int counters__format(const struct counters_page *s, const struct msg_device *devices,
 		     unsigned int nr_devices, char *buf, size_t len);
 
 /* "airlock: stats {...}" on stderr, in one write. */
-void counters__print(const struct airlock_stats *page, const struct msg_device *devices,
+void counters__print(const struct counters_page *page, const struct msg_device *devices,
 		     unsigned int nr_devices);
 
 /* The broker's own start-up steps, in the order a boot reaches them. */
@@ -57,10 +57,10 @@ void counters__mark(enum counters_mark m);
  * much guest RAM was mapped for DMA: 0 (no assigned device) leaves it and
  * the DMA steps out. Pure. Returns the length, or -ENOSPC.
  */
-int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct airlock_stats *s,
+int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct counters_page *s,
 			     uint64_t dma_bytes, char *buf, size_t len);
 
 /* "airlock: startup {...}" on stderr, in one write: this boot's steps. */
-void counters__print_startup(const struct airlock_stats *page, uint64_t dma_bytes);
+void counters__print_startup(const struct counters_page *page, uint64_t dma_bytes);
 
 #endif

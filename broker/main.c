@@ -72,7 +72,7 @@ static int broker__prepare(struct vm *vm, struct vfio *vfio, const struct cli *c
 		return -1;
 	counters__mark(COUNTERS_T_CHECKED);
 	if (vm__open_images(vm, cli, subject__self()) || vm__create_ram(vm, cli->mem_size, cli->hugepages) ||
-	    vm__create_stats(vm))
+	    vm__create_counters(vm))
 		return -1;
 	counters__mark(COUNTERS_T_RAM);
 	if (vfio__open(vfio, &vfio_host, cli->mem_size))
@@ -147,15 +147,15 @@ static int broker__boot(const struct cli *cli, const struct console_fds *console
 	if (audit__failed())
 		kill(sb.pid, SIGKILL);	/* said once already; the teardown below still runs */
 	mon.sock = sb.sock;
-	mon.stats = vm.stats;
+	mon.counters = vm.counters;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
 	status = mon__run(&mon, sb.pid, sigfd);
 	broker__audit_exit(&mon);
 	close(sb.sock);
 	/* A reset starts another boot, with a fresh page; --stats shows the last boot's. */
 	if (cli->stats && status != VMM_EXIT_RESET) {
-		counters__print(vm.stats, vfio.info, cli->nr_vfio);
-		counters__print_startup(vm.stats, cli->nr_vfio ? cli->mem_size : 0);
+		counters__print(vm.counters, vfio.info, cli->nr_vfio);
+		counters__print_startup(vm.counters, cli->nr_vfio ? cli->mem_size : 0);
 	}
 out:
 	/* The VMM is gone, whatever ended it: only now may DMA and the devices go. */

@@ -160,7 +160,7 @@ static int mon__on_signal(struct mon *mon, pid_t vmm, int sigfd)
 		return mon__exit_status(mon, status);
 	}
 	if (si.ssi_signo == SIGUSR1) {
-		counters__print(mon->stats, mon->devices, mon->nr_devices);
+		counters__print(mon->counters, mon->devices, mon->nr_devices);
 		return -1;
 	}
 	pr_err("received SIG%s; stopping the VM", sigabbrev_np((int)si.ssi_signo));

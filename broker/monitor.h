@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "proto.h"
-#include "stats.h"
+#include "counters-page.h"
 
 /* The VMM's life as the broker sees it; each request names the states it is allowed in. */
 enum mon_state {
@@ -31,7 +31,7 @@ struct mon {
 	unsigned int nr_devices;
 	uint32_t devices_given;	/* bit i: device i was handed over */
 	/* The VMM's counters, printed on SIGUSR1. */
-	const struct airlock_stats *stats;
+	const struct counters_page *counters;
 	int wait_status;	/* the VMM's, from waitpid, once mon__run returns */
 };
 

@@ -460,11 +460,11 @@ static void vfio__add_area(struct msg_region *r, uint64_t off, uint64_t size)
 {
 	uint64_t start, end;
 
-	if (off >= r->size || off > UINT64_MAX - MSG_PAGE_SIZE)
+	if (off >= r->size || off > UINT64_MAX - PAGE_SIZE)
 		return;
 	end = size > r->size - off ? r->size : off + size;
-	start = (off + MSG_PAGE_SIZE - 1) & ~(MSG_PAGE_SIZE - 1);
-	end &= ~(MSG_PAGE_SIZE - 1);
+	start = (off + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	end &= ~(PAGE_SIZE - 1);
 	/* Past DEVICE_AREAS_MAX the rest is trapped: slower, never wrong. */
 	if (start >= end || r->nr_areas == DEVICE_AREAS_MAX)
 		return;
@@ -511,7 +511,7 @@ void vfio__region(const void *buf, size_t len, struct msg_region *out)
 	 * capabilities did not fit (argsz grew), none is mapped: trapping is
 	 * always safe.
 	 */
-	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) || ri.offset % MSG_PAGE_SIZE)
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) || ri.offset % PAGE_SIZE)
 		return;
 	if (!(ri.flags & VFIO_REGION_INFO_FLAG_CAPS))
 		vfio__add_area(out, 0, ri.size);
@@ -660,16 +660,12 @@ void vfio__close(struct vfio *v)
 	v->ram = NULL;
 }
 
-/* The VMM's eventfds: one per MSI or MSI-X vector, whichever are more, and two for INTx. */
+/* What the VMM will hold for the devices (msg__device_fds): its RLIMIT_NOFILE's share. */
 unsigned int vfio__vmm_fds(const struct vfio *v)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < v->nr_devices; i++) {
-		const struct msg_irq *q = v->info[i].irqs;
-		uint32_t msi = q[VFIO_PCI_MSI_IRQ_INDEX].count, msix = q[VFIO_PCI_MSIX_IRQ_INDEX].count;
-
-		n += 1 + (msi > msix ? msi : msix) + 2;
-	}
+	for (unsigned int i = 0; i < v->nr_devices; i++)
+		n += msg__device_fds(&v->info[i]);
 	return n;
 }

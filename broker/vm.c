@@ -201,21 +201,21 @@ int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages)
  * the page under the broker's mapping, and mapped read-only here, so that
  * nothing the VMM writes there is more to the broker than numbers.
  */
-int vm__create_stats(struct vm *vm)
+int vm__create_counters(struct vm *vm)
 {
-	const struct airlock_stats head = { .magic = STATS_MAGIC, .version = STATS_VERSION };
+	const struct counters_page head = { .magic = COUNTERS_MAGIC, .version = COUNTERS_VERSION };
 	void *page;
 	int err;
 
-	vm->stats_fd = memfd_create("airlock-stats", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (vm->stats_fd < 0 || ftruncate(vm->stats_fd, STATS_PAGE_SIZE) ||
-	    pwrite(vm->stats_fd, &head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
-	    fcntl(vm->stats_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+	vm->counters_fd = memfd_create("airlock-counters", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->counters_fd < 0 || ftruncate(vm->counters_fd, PAGE_SIZE) ||
+	    pwrite(vm->counters_fd, &head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    fcntl(vm->counters_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		goto fail;
-	page = mmap(NULL, STATS_PAGE_SIZE, PROT_READ, MAP_SHARED, vm->stats_fd, 0);
+	page = mmap(NULL, PAGE_SIZE, PROT_READ, MAP_SHARED, vm->counters_fd, 0);
 	if (page == MAP_FAILED)
 		goto fail;
-	vm->stats = page;
+	vm->counters = page;
 	return 0;
 fail:
 	err = errno;
@@ -272,16 +272,16 @@ int vm__open_kvm(struct vm *vm, unsigned int vcpus)
 
 void vm__close(struct vm *vm)
 {
-	int *fds[] = { &vm->initrd_fd, &vm->kernel_fd, &vm->ram_fd, &vm->kvm_fd, &vm->stats_fd };
+	int *fds[] = { &vm->initrd_fd, &vm->kernel_fd, &vm->ram_fd, &vm->kvm_fd, &vm->counters_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-	if (vm->stats)
-		munmap((void *)vm->stats, STATS_PAGE_SIZE);
-	vm->stats = NULL;
+	if (vm->counters)
+		munmap((void *)vm->counters, PAGE_SIZE);
+	vm->counters = NULL;
 }
 
 unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_config *cfg,
@@ -302,7 +302,7 @@ unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_c
 	fds[CONFIG_FD_KVM] = vm->kvm_fd;
 	fds[CONFIG_FD_RAM] = vm->ram_fd;
 	fds[CONFIG_FD_KERNEL] = vm->kernel_fd;
-	fds[CONFIG_FD_STATS] = vm->stats_fd;
+	fds[CONFIG_FD_COUNTERS] = vm->counters_fd;
 	fds[CONFIG_FD_INITRD] = vm->initrd_fd;
 	return vm->initrd_fd >= 0 ? CONFIG_FD_INITRD + 1 : CONFIG_FD_INITRD;
 }

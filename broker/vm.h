@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "policy.h"
 #include "proto.h"
-#include "stats.h"
+#include "counters-page.h"
 
 /* What the broker creates for one VM before the VMM exists. */
 struct vm {
@@ -16,19 +16,19 @@ struct vm {
 	int ram_fd;
 	int kernel_fd;
 	int initrd_fd;
-	int stats_fd;		/* the VMM's counters, a new page for each boot */
-	const struct airlock_stats *stats;	/* the broker's read-only mapping of it */
+	int counters_fd;		/* the VMM's counters, a new page for each boot */
+	const struct counters_page *counters;	/* the broker's read-only mapping of it */
 	uint32_t vcpu_mmap_size;
 };
 
-#define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .stats_fd = -1 }
+#define VM_INIT { .kvm_fd = -1, .ram_fd = -1, .kernel_fd = -1, .initrd_fd = -1, .counters_fd = -1 }
 
 /* Each prints one line saying what failed and what to do, and returns -errno. */
 /* The images, opened by a child that is the user who asked for them (who), and handed back. */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who);
 /* hugepages: in 2 MiB pages from the hugetlb pool, all taken at once. */
 int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages);
-int vm__create_stats(struct vm *vm);
+int vm__create_counters(struct vm *vm);
 int vm__open_kvm(struct vm *vm, unsigned int vcpus);
 void vm__close(struct vm *vm);
 

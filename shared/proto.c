@@ -210,7 +210,7 @@ int msg__read_device_req(const struct msg *m, struct msg_device_req *out)
 
 static bool msg__page_aligned(uint64_t v)
 {
-	return !(v & (MSG_PAGE_SIZE - 1));
+	return !(v & (PAGE_SIZE - 1));
 }
 
 static int msg__check_region(const struct msg_region *r)
@@ -265,4 +265,11 @@ const char *msg__type_name(uint32_t type)
 	case MSG_DEVICE:	return "DEVICE";
 	}
 	return "unknown";
+}
+
+unsigned int msg__device_fds(const struct msg_device *d)
+{
+	uint32_t msi = d->irqs[VFIO_PCI_MSI_IRQ_INDEX].count, msix = d->irqs[VFIO_PCI_MSIX_IRQ_INDEX].count;
+
+	return 1 + (msi > msix ? msi : msix) + DEVICE_FDS_INTX;
 }

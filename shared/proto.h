@@ -34,7 +34,7 @@ enum vmm_exit {
 #define PROTO_VMM_FD	3	/* the VMM's end of the socketpair, placed by the broker */
 #define MSG_MAX		4096	/* header + payload, hard limit */
 #define MSG_MAX_FDS	8
-#define MSG_PAGE_SIZE	4096ull	/* x86: the unit of mmap and of KVM memory slots */
+#define PAGE_SIZE	4096ull	/* x86: the unit of mmap and of KVM memory slots */
 
 struct msg_hdr {
 	uint32_t type;
@@ -89,7 +89,7 @@ enum config_fd {
 	CONFIG_FD_KVM,		/* /dev/kvm, checked by the broker */
 	CONFIG_FD_RAM,		/* sealed memfd, mem_size bytes */
 	CONFIG_FD_KERNEL,	/* boot image, read-only */
-	CONFIG_FD_STATS,	/* sealed memfd, one page: the VMM's counters (shared/stats.h) */
+	CONFIG_FD_COUNTERS,	/* sealed memfd, one page: the VMM's counters (shared/counters-page.h) */
 	CONFIG_FD_INITRD,	/* only with CONFIG_F_INITRD */
 };
 
@@ -203,5 +203,14 @@ int msg__read_device_req(const struct msg *m, struct msg_device_req *out);
 int msg__read_device(const struct msg *m, uint32_t index, struct msg_device *out);
 
 const char *msg__type_name(uint32_t type);
+
+/*
+ * The descriptors the VMM holds for one assigned device: its own, an
+ * eventfd per MSI or MSI-X vector (whichever kind has more; one is on at a
+ * time), and INTx's trigger and resample eventfds. The broker sizes the
+ * sandbox's RLIMIT_NOFILE from it; the VMM refuses to open more.
+ */
+#define DEVICE_FDS_INTX	2
+unsigned int msg__device_fds(const struct msg_device *d);
 
 #endif

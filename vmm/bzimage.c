@@ -4,6 +4,7 @@
 
 #include "bzimage.h"
 #include "e820.h"
+#include "proto.h"
 
 /* Offsets in the image and in boot_params (they share the setup header). */
 #define BP_ACPI_RSDP		0x070
@@ -35,7 +36,6 @@
 #define XLF_KERNEL_64		(1u << 0)
 #define LOADED_HIGH		(1u << 0)
 #define KEEP_SEGMENTS		(1u << 6)
-#define PAGE_SIZE		4096ull
 
 static uint16_t rd16(const uint8_t *p, size_t off) { uint16_t v; memcpy(&v, p + off, 2); return v; }
 static uint32_t rd32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }

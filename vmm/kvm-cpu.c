@@ -15,7 +15,7 @@
 #include "log.h"
 #include "pcie.h"
 #include "seccomp.h"
-#include "stats.h"
+#include "count.h"
 
 #define CR0_PE		(1u << 0)
 #define CR0_ET		(1u << 4)
@@ -177,13 +177,13 @@ static void *kvm_cpu__thread(void *arg)
 	pthread_barrier_wait(&kvm_cpu_go);
 	for (;;) {
 		ret = ioctl(cpu->fd, KVM_RUN, 0);
-		stats__inc(&vmm_stats->vcpu_wakeups);
+		count__inc(&vmm_counters->vcpu_wakeups);
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			kvm_cpu__fatal(cpu, strerror(errno));
 		}
-		stats__exit(run->exit_reason);
+		count__exit(run->exit_reason);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			kvm_cpu__io(run);

@@ -23,7 +23,7 @@
 #include "pvh.h"
 #include "seccomp.h"
 #include "serial.h"
-#include "stats.h"
+#include "count.h"
 #include "vfio-pci.h"
 #ifdef AIRLOCK_TEST_HOOKS
 #include "test-hooks.h"
@@ -89,15 +89,15 @@ static void vmm__get_config(struct msg_config *cfg, struct msg *m)
 }
 
 /* The broker's page for the counters; mapped before any thread that counts exists. */
-static void vmm__map_stats(int fd)
+static void vmm__map_counters(int fd)
 {
-	struct airlock_stats *page = mmap(NULL, STATS_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	struct counters_page *page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	if (page == MAP_FAILED)
 		die("cannot map the counters page from the broker: %s", strerror(errno));
-	if (page->magic != STATS_MAGIC || page->version != STATS_VERSION)
+	if (page->magic != COUNTERS_MAGIC || page->version != COUNTERS_VERSION)
 		die("the broker's counters page is of another version; install airlock and airlock-vmm from one build");
-	vmm_stats = page;
+	vmm_counters = page;
 	close(fd);
 }
 
@@ -309,7 +309,7 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 
 int main(void)
 {
-	uint64_t exec_ns = stats__now_ns(), config_ns;
+	uint64_t exec_ns = counters__now_ns(), config_ns;
 	struct msg_config cfg;
 	struct kvm_boot boot;
 	struct msg m;
@@ -321,14 +321,14 @@ int main(void)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 	vmm__get_config(&cfg, &m);
-	config_ns = stats__now_ns();
+	config_ns = counters__now_ns();
 	ret = kvm__init(&kvm, m.fds[CONFIG_FD_KVM], m.fds[CONFIG_FD_RAM], cfg.mem_size, cfg.vcpu_mmap_size);
 	if (ret)
 		die("cannot create the VM, its memory and interrupt controllers: %s", strerror(-ret));
 	close(m.fds[CONFIG_FD_KVM]);
-	vmm__map_stats(m.fds[CONFIG_FD_STATS]);
-	stats__time(STATS_T_EXEC, exec_ns);
-	stats__time(STATS_T_CONFIG, config_ns);
+	vmm__map_counters(m.fds[CONFIG_FD_COUNTERS]);
+	count__time(COUNTERS_VMM_EXEC, exec_ns);
+	count__time(COUNTERS_VMM_CONFIG, config_ns);
 	vmm__acpi(&cfg);
 	vmm__load(&cfg, m.fds, &boot);
 	close(m.fds[CONFIG_FD_RAM]);	/* the mapping stays */
@@ -340,9 +340,9 @@ int main(void)
 	ret = kvm_cpu__create_all(&kvm, cfg.vcpus, &boot);
 	if (ret)
 		die("cannot create %u vCPUs: %s", cfg.vcpus, strerror(-ret));
-	stats__time(STATS_T_BUILT, stats__now_ns());
+	count__time(COUNTERS_VMM_BUILT, counters__now_ns());
 	vmm__filter_fds(&cfg);
-	stats__time(STATS_T_FILTER, stats__now_ns());
+	count__time(COUNTERS_VMM_FILTER, counters__now_ns());
 	/* Each thread installs its own filter as it starts, the vCPUs' and COM1 input's. */
 	ret = kvm_cpu__start_all(&kvm, &vmm_fds);
 	if (ret)

@@ -10,7 +10,6 @@
 
 #define XEN_ELFNOTE_PHYS32_ENTRY	18
 #define PVH_PHNUM_MAX			64
-#define PAGE_SIZE			4096ull
 
 static int pvh__bad(const char **why, const char *msg)
 {

@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "serial.h"
-#include "stats.h"
+#include "count.h"
 
 enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
@@ -264,7 +264,7 @@ static void *serial__input(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	for (;;) {
 		n = read(s->in_fd, buf, sizeof(buf));
-		stats__inc(&vmm_stats->input_wakeups);
+		count__inc(&vmm_counters->input_wakeups);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

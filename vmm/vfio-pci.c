@@ -20,11 +20,11 @@
 #include "irq.h"
 #include "layout.h"
 #include "log.h"
-#include "stats.h"
+#include "count.h"
 #include "vfio-pci.h"
 
-#define PAGE_ALIGN_DOWN(x)	((x) & ~(MSG_PAGE_SIZE - 1))
-#define PAGE_ALIGN_UP(x)	PAGE_ALIGN_DOWN((x) + MSG_PAGE_SIZE - 1)
+#define PAGE_ALIGN_DOWN(x)	((x) & ~(PAGE_SIZE - 1))
+#define PAGE_ALIGN_UP(x)	PAGE_ALIGN_DOWN((x) + PAGE_SIZE - 1)
 
 static const char *bar_name[VFIO_PCI_BARS] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM" };
 
@@ -320,7 +320,7 @@ static void vfio_pci__vector(void *ctx, unsigned int i, const struct msi_msg *ms
 			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, true);
 			v->attached = !ret;
 			if (pending) {
-				stats__inc(&vmm_stats->irq_wakeups);
+				count__inc(&vmm_counters->irq_wakeups);
 				vfio_pci__refire(d, v->efd, i);
 			}
 		}
@@ -336,7 +336,7 @@ static bool vfio_pci__pending(void *ctx, unsigned int i)
 
 	if (i >= d->irqs.nr || d->irqs.vec[i].attached || !vfio_pci__drain(d->irqs.vec[i].efd))
 		return false;
-	stats__inc(&vmm_stats->irq_wakeups);
+	count__inc(&vmm_counters->irq_wakeups);
 	vfio_pci__refire(d, d->irqs.vec[i].efd, i);
 	return true;
 }
@@ -645,7 +645,7 @@ static int vfio_pci__map_bars(struct vfio_pci *d)
 		const struct vfio_pci_bar *b = &d->bars[i];
 
 		/* A BAR smaller than a page shares its page with others: only trapping keeps them apart. */
-		if (b->io || b->size < MSG_PAGE_SIZE || (r->flags & need) != need)
+		if (b->io || b->size < PAGE_SIZE || (r->flags & need) != need)
 			continue;
 		for (unsigned int a = 0; a < r->nr_areas && a < DEVICE_AREAS_MAX; a++) {
 			uint64_t start = r->areas[a].offset, size = r->areas[a].size;
@@ -848,7 +848,7 @@ static void vfio_pci__cfg(void *dev, unsigned int fn, uint16_t reg, uint8_t *dat
 {
 	struct vfio_pci *d = dev;
 
-	stats__inc(&d->stats->cfg);
+	count__inc(&d->counters->cfg);
 	if (fn) {
 		if (!write)
 			memset(data, 0xff, len);
@@ -927,7 +927,7 @@ static bool vfio_pci__mmio(void *dev, uint64_t gpa, uint8_t *data, uint32_t len,
 {
 	struct vfio_pci *d = dev;
 
-	stats__inc(&d->stats->mmio);
+	count__inc(&d->counters->mmio);
 	return vfio_pci__access(d, false, gpa, data, len, write);
 }
 
@@ -935,7 +935,7 @@ static bool vfio_pci__io(void *dev, uint16_t port, uint8_t *data, uint32_t len, 
 {
 	struct vfio_pci *d = dev;
 
-	stats__inc(&d->stats->io);
+	count__inc(&d->counters->io);
 	return vfio_pci__access(d, true, port, data, len, write);
 }
 
@@ -964,7 +964,7 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	d->info = *info;
 	d->info.name[DEVICE_NAME_MAX - 1] = '\0';
 	d->host = *h;
-	d->stats = &vmm_stats->dev[info->index];	/* below CONFIG_DEVICES_MAX: msg__read_device */
+	d->counters = &vmm_counters->dev[info->index];	/* below CONFIG_DEVICES_MAX: msg__read_device */
 	d->irqs = (struct vfio_pci_irqs){ .active = VFIO_PCI_NUM_IRQS, .intx_efd = -1, .intx_unmask_efd = -1 };
 	d->cfg_size = (uint32_t)(cr->size < PCI_CFG_SIZE ? cr->size : PCI_CFG_SIZE) & ~3u;
 	if (d->cfg_size < PCI_STD_HEADER_SIZEOF) {

@@ -11,7 +11,7 @@
 #include "pci.h"
 #include "pcie.h"
 #include "proto.h"
-#include "stats.h"
+#include "counters-page.h"
 
 /* BAR0..5, then the expansion ROM: the VFIO region indexes. */
 #define VFIO_PCI_ROM	VFIO_PCI_ROM_REGION_INDEX
@@ -118,7 +118,7 @@ struct vfio_pci {
 	struct vfio_pci_piece pieces[VFIO_PCI_SLOTS];
 	unsigned int nr_pieces;
 	struct pcie_endpoint ep;
-	struct stats_device *stats;	/* its counters: trapped accesses */
+	struct counters_device *counters;	/* its counters: trapped accesses */
 	unsigned int place_lines;	/* said so far, at most VFIO_PCI_PLACE_LINES */
 	uint8_t pm;		/* its power management capability; 0: none */
 	bool asleep;		/* out of D0 (PMCSR): it decodes nothing */

@@ -229,7 +229,7 @@ static int fake_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint6
 			  (unsigned long long)gpa, (unsigned long long)s->gpa);
 	if (hva != f->d.pieces[slot].hva || size != f->d.pieces[slot].size)
 		violation("%s: slot %u mapped with another piece's memory or size", f->m->name, slot);
-	if ((gpa | size) & (MSG_PAGE_SIZE - 1) || gpa + size < gpa)
+	if ((gpa | size) & (PAGE_SIZE - 1) || gpa + size < gpa)
 		violation("%s: slot %u mapped at 0x%llx, 0x%llx bytes: not whole pages", f->m->name, slot,
 			  (unsigned long long)gpa, (unsigned long long)size);
 	if (host.map_period && ++host.map_adds % host.map_period == 0) {

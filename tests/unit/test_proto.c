@@ -202,10 +202,10 @@ static void test_config_fields(void **state)
 	struct msg m;
 
 	(void)state;
-	m = config_msg(&good, 4);				/* /dev/kvm, RAM, kernel, stats */
+	m = config_msg(&good, 4);				/* /dev/kvm, RAM, kernel, counters */
 	assert_int_equal(msg__read_config(&m, &out), 0);
 	m = config_msg(&good, 3);
-	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);	/* no stats page */
+	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);	/* no counters page */
 	m = config_msg(&good, 5);
 	assert_int_equal(msg__read_config(&m, &out), -EBADMSG);	/* initrd fd without the flag */
 	c = good;
@@ -343,6 +343,20 @@ static void test_device_fields(void **state)
 #undef BAD
 }
 
+/* The VMM's descriptors for a device: its own, the larger of MSI and MSI-X, INTx's two. */
+static void test_device_fds(void **state)
+{
+	struct msg_device d = { .index = 0 };
+
+	(void)state;
+	assert_int_equal(msg__device_fds(&d), 3);
+	d.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 32;
+	d.irqs[VFIO_PCI_MSIX_IRQ_INDEX].count = 65;
+	assert_int_equal(msg__device_fds(&d), 68);
+	d.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 2048;
+	assert_int_equal(msg__device_fds(&d), 2051);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_config_fields),
 		cmocka_unit_test(test_device_req_fields),
 		cmocka_unit_test(test_device_fields),
+		cmocka_unit_test(test_device_fds),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "counters.h"
-#include "../../vmm/stats.h"
+#include "../../vmm/count.h"
 
-static struct airlock_stats s;
+static struct counters_page s;
 static struct msg_device devs[CONFIG_DEVICES_MAX];
 static char buf[COUNTERS_LINE_MAX];
 
@@ -54,7 +54,7 @@ static void test_exits(void **state)
 	s.exits[KVM_EXIT_INTR] = 2;
 	s.exits[KVM_EXIT_S390_SIEIC] = 4;
 	s.exits[50] = 5;
-	s.exits[STATS_EXIT_OTHER] = 6;
+	s.exits[COUNTERS_EXIT_OTHER] = 6;
 	format_is(0, "{\"vcpu_wakeups\":40,\"input_wakeups\":2,\"irq_wakeups\":1,"
 		  "\"exits\":{\"io\":12,\"hlt\":1,\"mmio\":3,\"shutdown\":1,\"intr\":2,"
 		  "\"reason_13\":4,\"reason_50\":5,\"other\":6},\"devices\":[]}");
@@ -66,9 +66,9 @@ static void test_devices(void **state)
 	(void)state;
 	strcpy(devs[0].name, "0000:00:04.0");
 	strcpy(devs[1].name, "0000:00:05.0");
-	s.dev[0] = (struct stats_device){ .mmio = 7, .io = 0, .cfg = 300 };
-	s.dev[1] = (struct stats_device){ .mmio = 0, .io = 9, .cfg = 1 };
-	s.dev[2] = (struct stats_device){ .mmio = 99, .io = 99, .cfg = 99 };
+	s.dev[0] = (struct counters_device){ .mmio = 7, .io = 0, .cfg = 300 };
+	s.dev[1] = (struct counters_device){ .mmio = 0, .io = 9, .cfg = 1 };
+	s.dev[2] = (struct counters_device){ .mmio = 99, .io = 99, .cfg = 99 };
 	format_is(2, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{},\"devices\":["
 		  "{\"name\":\"0000:00:04.0\",\"mmio\":7,\"io\":0,\"cfg\":300},"
 		  "{\"name\":\"0000:00:05.0\",\"mmio\":0,\"io\":9,\"cfg\":1}]}");
@@ -103,18 +103,18 @@ static void test_too_small(void **state)
 
 static void test_snapshot(void **state)
 {
-	struct airlock_stats copy;
+	struct counters_page copy;
 
 	(void)state;
 	memset(&copy, 0xaa, sizeof(copy));
-	s.magic = STATS_MAGIC;
-	s.version = STATS_VERSION;
+	s.magic = COUNTERS_MAGIC;
+	s.version = COUNTERS_VERSION;
 	s.exits[KVM_EXIT_IO] = 5;
 	s.vcpu_wakeups = 6;
 	s.input_wakeups = 7;
 	s.irq_wakeups = 8;
 	s.dev[CONFIG_DEVICES_MAX - 1].cfg = 9;
-	s.times[STATS_TIMES - 1] = 10;
+	s.times[COUNTERS_VMM_TIMES - 1] = 10;
 	counters__snapshot(&s, &copy);
 	assert_memory_equal(&copy, &s, sizeof(s));
 }
@@ -122,25 +122,25 @@ static void test_snapshot(void **state)
 static void test_exit_slot(void **state)
 {
 	(void)state;
-	assert_int_equal(stats__exit_slot(KVM_EXIT_IO), KVM_EXIT_IO);
-	assert_int_equal(stats__exit_slot(STATS_EXIT_OTHER - 1), STATS_EXIT_OTHER - 1);
-	assert_int_equal(stats__exit_slot(STATS_EXIT_OTHER), STATS_EXIT_OTHER);
-	assert_int_equal(stats__exit_slot(0xffffffffu), STATS_EXIT_OTHER);
+	assert_int_equal(counters__exit_slot(KVM_EXIT_IO), KVM_EXIT_IO);
+	assert_int_equal(counters__exit_slot(COUNTERS_EXIT_OTHER - 1), COUNTERS_EXIT_OTHER - 1);
+	assert_int_equal(counters__exit_slot(COUNTERS_EXIT_OTHER), COUNTERS_EXIT_OTHER);
+	assert_int_equal(counters__exit_slot(0xffffffffu), COUNTERS_EXIT_OTHER);
 }
 
 /* What the VMM's helpers count is what the broker shows. */
 static void test_vmm_counts(void **state)
 {
-	struct airlock_stats *unshared = vmm_stats;
+	struct counters_page *unshared = vmm_counters;
 
 	(void)state;
-	vmm_stats = &s;
-	stats__inc(&vmm_stats->vcpu_wakeups);
-	stats__inc(&vmm_stats->vcpu_wakeups);
-	stats__exit(KVM_EXIT_IO);
-	stats__exit(1000);
-	stats__inc(&vmm_stats->dev[0].mmio);
-	vmm_stats = unshared;
+	vmm_counters = &s;
+	count__inc(&vmm_counters->vcpu_wakeups);
+	count__inc(&vmm_counters->vcpu_wakeups);
+	count__exit(KVM_EXIT_IO);
+	count__exit(1000);
+	count__inc(&vmm_counters->dev[0].mmio);
+	vmm_counters = unshared;
 	strcpy(devs[0].name, "0000:00:04.0");
 	format_is(1, "{\"vcpu_wakeups\":2,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{\"io\":1,\"other\":1},"
 		  "\"devices\":[{\"name\":\"0000:00:04.0\",\"mmio\":1,\"io\":0,\"cfg\":0}]}");
@@ -164,7 +164,7 @@ static void test_startup(void **state)
 		marks[i] = 1000000 + i * 10;
 	marks[COUNTERS_T_LOCKED] = 1000500;
 	marks[COUNTERS_T_RELEASED] = 1000600;
-	for (unsigned int i = 0; i < STATS_TIMES; i++)
+	for (unsigned int i = 0; i < COUNTERS_VMM_TIMES; i++)
 		s.times[i] = 1000100 + i * 100;
 	startup_is(256 << 20, "{\"start_ns\":1000000,\"ns\":{\"authorized\":10,\"boot\":20,\"checked\":30,"
 		   "\"ram\":40,\"dma_begin\":50,\"dma_end\":60,\"prepared\":70,\"spawned\":80,"
@@ -181,7 +181,7 @@ static void test_startup_partial(void **state)
 	marks[COUNTERS_T_AUTHORIZED] = 5001;
 	marks[COUNTERS_T_DMA_BEGIN] = 5002;
 	marks[COUNTERS_T_DMA_END] = 5003;
-	s.times[STATS_T_EXEC] = 5004;
+	s.times[COUNTERS_VMM_EXEC] = 5004;
 	startup_is(0, "{\"start_ns\":5000,\"ns\":{\"authorized\":1,\"vmm_exec\":4}}");
 }
 
@@ -194,8 +194,8 @@ static void test_startup_untrusted(void **state)
 	(void)state;
 	memset(marks, 0, sizeof(marks));
 	marks[COUNTERS_T_START] = 5000;
-	s.times[STATS_T_EXEC] = 4000;
-	s.times[STATS_T_CONFIG] = UINT64_MAX;
+	s.times[COUNTERS_VMM_EXEC] = 4000;
+	s.times[COUNTERS_VMM_CONFIG] = UINT64_MAX;
 	startup_is(0, "{\"start_ns\":5000,\"ns\":{\"vmm_exec\":-1000,\"vmm_config\":-5001}}");
 	memset(marks, 0xff, sizeof(marks));
 	memset(s.times, 0xff, sizeof(s.times));
@@ -207,14 +207,14 @@ static void test_startup_untrusted(void **state)
 /* What the VMM's helper stamps is what the broker shows. */
 static void test_vmm_times(void **state)
 {
-	struct airlock_stats *unshared = vmm_stats;
+	struct counters_page *unshared = vmm_counters;
 
 	(void)state;
 	memset(marks, 0, sizeof(marks));
 	marks[COUNTERS_T_START] = 1;
-	vmm_stats = &s;
-	stats__time(STATS_T_FILTER, 43);
-	vmm_stats = unshared;
+	vmm_counters = &s;
+	count__time(COUNTERS_VMM_FILTER, 43);
+	vmm_counters = unshared;
 	startup_is(0, "{\"start_ns\":1,\"ns\":{\"vmm_filter\":42}}");
 }
 
