@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 static struct {
 	int fd;			/* the file besides syslog, or -1 */
-	const char *file;
+	char file[PATH_MAX];	/* its path, for messages */
 	bool file_failed;	/* said once, not on every line */
 	char user[AUDIT_USER_MAX];
 	uid_t uid;
@@ -86,7 +87,7 @@ int audit__open(const char *user, uid_t uid, const char *via, const char *file)
 		if (fd < 0)
 			return fd;
 		audit.fd = fd;
-		audit.file = file;
+		snprintf(audit.file, sizeof(audit.file), "%s", file);
 	}
 	openlog("airlock", LOG_PID, LOG_AUTHPRIV);
 	return 0;

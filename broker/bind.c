@@ -29,6 +29,7 @@
 #define BIND_GROUP_MAX	64	/* devices of one group handed over at once */
 #define BIND_DEPTH_MAX	16	/* sysfs directories below a PCI device: disks sit 4 to 7 deep */
 #define BIND_LIST_MAX	400	/* a list of devices in a message */
+#define BIND_ARGS_MAX	32	/* devices named on one command line */
 #define BIND_BLK_MAX	256	/* block devices a device backs: disks, partitions, what stands on them */
 
 static const char bind_usage[] =
@@ -47,7 +48,7 @@ static const char unbind_usage[] =
 	"  --root DIR  act on DIR/sys and DIR/run instead (a fake host tree, for tests)\n";
 
 struct bind_dev {
-	char bdf[CLI_BDF_LEN];
+	char bdf[PCIADDR_LEN];
 	char driver[SYSFS_DRIVER_MAX];	/* "" when none */
 	bool in_use;			/* by the host, and taken with --force */
 };
@@ -907,7 +908,7 @@ static int unbind__one(const struct host *h, const char *bdf)
 struct bind_args {
 	bool group, force;
 	const char *root;
-	char bdf[CLI_VFIO_MAX][CLI_BDF_LEN];
+	char bdf[BIND_ARGS_MAX][PCIADDR_LEN];
 	unsigned int n;
 };
 
@@ -922,7 +923,6 @@ static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 		{ 0 },
 	};
 	const char *cmd = is_bind ? "bind" : "unbind";
-	struct cli_bdf addr;
 	int c;
 
 	optind = 1;
@@ -945,16 +945,15 @@ static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 		return 2;
 	}
 	for (; optind < argc; optind++) {
-		if (cli__parse_bdf(argv[optind], &addr)) {
+		if (a->n == BIND_ARGS_MAX) {
+			pr_err("%s: at most %u devices at a time", cmd, BIND_ARGS_MAX);
+			return 2;
+		}
+		if (pciaddr__canonical(argv[optind], a->bdf[a->n++])) {
 			pr_err("%s: bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
 			       cmd, argv[optind]);
 			return 2;
 		}
-		if (a->n == CLI_VFIO_MAX) {
-			pr_err("%s: at most %u devices at a time", cmd, CLI_VFIO_MAX);
-			return 2;
-		}
-		cli__bdf_name(&addr, a->bdf[a->n++]);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "proto.h"
+#include "size.h"
 
 const char cli_usage[] =
 	"usage: airlock run --kernel IMAGE [options]\n"
@@ -72,62 +73,6 @@ static int __attribute__((format(printf, 2, 3))) cli__fail(struct cli_err *e, co
 	vsnprintf(e->buf, e->len, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-int cli__parse_size(const char *s, uint64_t *out)
-{
-	static const char suffix[] = "KMGT";
-	unsigned long long v;
-	const char *p;
-	char *end;
-	unsigned int shift = 0;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (*end) {
-		p = strchr(suffix, toupper((unsigned char)*end));
-		if (!p || end[1])
-			return -EINVAL;
-		shift = 10 * (unsigned int)(p - suffix + 1);
-	}
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
-static int cli__hex(const char *s, size_t digits, unsigned int max, unsigned int *out)
-{
-	unsigned int v = 0;
-
-	for (size_t i = 0; i < digits; i++) {
-		if (!isxdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 16 + (unsigned int)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-							: tolower((unsigned char)s[i]) - 'a' + 10);
-	}
-	if (v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int cli__parse_bdf(const char *s, struct cli_bdf *out)
-{
-	unsigned int domain, bus, dev, fn;
-
-	if (strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
-		return -EINVAL;
-	if (cli__hex(s, 4, 0xffff, &domain) || cli__hex(s + 5, 2, 0xff, &bus) ||
-	    cli__hex(s + 8, 2, 0x1f, &dev) || cli__hex(s + 11, 1, 7, &fn))
-		return -EINVAL;
-	*out = (struct cli_bdf){ .domain = (uint16_t)domain, .bus = (uint8_t)bus,
-				 .dev = (uint8_t)dev, .fn = (uint8_t)fn };
-	return 0;
 }
 
 static int cli__parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -223,14 +168,9 @@ static int cli__add_port(struct cli *cli, const char *arg, struct cli_err *e)
 	return 0;
 }
 
-static bool cli__bdf_eq(const struct cli_bdf *a, const struct cli_bdf *b)
+static bool cli__bdf_eq(const struct pciaddr *a, const struct pciaddr *b)
 {
 	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
-}
-
-void cli__bdf_name(const struct cli_bdf *bdf, char out[CLI_BDF_LEN])
-{
-	snprintf(out, CLI_BDF_LEN, "%04x:%02x:%02x.%x", bdf->domain, bdf->bus, bdf->dev & 0x1f, bdf->fn & 7);
 }
 
 /* The options after PORT:BDF, each after a comma. */
@@ -254,7 +194,7 @@ static int cli__vfio_opts(const char *arg, const char *opts, uint16_t *out, stru
 /* The device part of --vfio, before the options: an address, or a filter for the broker to resolve. */
 static int cli__vfio_device(const char *arg, const char *dev, size_t len, struct cli_vfio *v, struct cli_err *e)
 {
-	char s[CLI_BDF_LEN > PCIFILTER_LEN ? CLI_BDF_LEN : PCIFILTER_LEN] = "";
+	char s[PCIADDR_LEN > PCIFILTER_LEN ? PCIADDR_LEN : PCIFILTER_LEN] = "";
 
 	if (len < sizeof(s))
 		memcpy(s, dev, len);
@@ -262,7 +202,7 @@ static int cli__vfio_device(const char *arg, const char *dev, size_t len, struct
 	if (v->by_filter && pcifilter__parse(s, &v->filter))
 		return cli__fail(e, "--vfio '%s': bad device filter '%.*s'; expected vendor:device[:class] in hex, each may be * or empty, e.g. 10de:*, *:10d3 or 8086::0c03",
 				 arg, (int)len, dev);
-	if (!v->by_filter && cli__parse_bdf(s, &v->bdf))
+	if (!v->by_filter && pciaddr__parse(s, &v->bdf))
 		return cli__fail(e, "--vfio '%s': bad PCI address '%.*s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D), or a filter vendor:device[:class]",
 				 arg, (int)len, dev);
 	return 0;
@@ -274,7 +214,7 @@ static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 	const char *dev = colon ? colon + 1 : "";
 	const char *opts = dev + strcspn(dev, ",");
 	struct cli_vfio v = { 0 };
-	char bdf_s[CLI_BDF_LEN];
+	char bdf_s[PCIADDR_LEN];
 	int port;
 
 	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)))
@@ -285,7 +225,7 @@ static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 	if (port < 0)
 		return cli__fail(e, "--vfio '%s': no root port '%.*s'; declare it with --pcie-root-port RC:%.*s",
 				 arg, (int)(colon - arg), arg, (int)(colon - arg), arg);
-	cli__bdf_name(&v.bdf, bdf_s);
+	pciaddr__name(&v.bdf, bdf_s);
 	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
 		if (!v.by_filter && !cli->vfio[i].by_filter && cli__bdf_eq(&cli->vfio[i].bdf, &v.bdf))
 			return cli__fail(e, "--vfio '%s': device %s is assigned twice; a device can go behind one port only",
@@ -301,7 +241,7 @@ static int cli__add_vfio(struct cli *cli, const char *arg, struct cli_err *e)
 
 static int cli__set_memory(struct cli *cli, const char *arg, struct cli_err *e)
 {
-	if (cli__parse_size(arg, &cli->mem_size))
+	if (size__parse(arg, &cli->mem_size))
 		return cli__fail(e, "--memory '%s': bad size; use a number with an optional K, M, G or T suffix, e.g. 256M", arg);
 	if (cli->mem_size < CLI_MEM_MIN)
 		return cli__fail(e, "--memory '%s': too small; the minimum is 4M", arg);

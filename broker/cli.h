@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "guest-ram.h"
+#include "pciaddr.h"
 #include "pcifilter.h"
 #include "proto.h"
 
@@ -21,11 +22,6 @@
 #define CLI_MEM_MAX	GUEST_RAM_MAX
 #define CLI_MEM_ALIGN	(2ull << 20)
 
-struct cli_bdf {
-	uint16_t domain;
-	uint8_t bus, dev, fn;
-};
-
 struct cli_port {
 	char name[CLI_NAME_MAX];
 	unsigned int rc;	/* index into cli.rc */
@@ -33,7 +29,7 @@ struct cli_port {
 
 struct cli_vfio {
 	unsigned int port;	/* index into cli.port */
-	struct cli_bdf bdf;	/* given, or picked by the broker when by_filter */
+	struct pciaddr bdf;	/* given, or picked by the broker when by_filter */
 	bool by_filter;		/* PORT:FILTER: any free device matching filter that the policy allows */
 	struct pcifilter filter;
 	uint16_t opts;		/* DEVICE_O_* */
@@ -69,14 +65,6 @@ struct cli {
  */
 #define CLI_HELP 1
 int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen);
-
-/* "256M", "1G", "4096": binary suffixes K, M, G, T. */
-int cli__parse_size(const char *s, uint64_t *out);
-/* Exactly "dddd:bb:dd.f", hexadecimal, device <= 0x1f, function <= 7. */
-int cli__parse_bdf(const char *s, struct cli_bdf *out);
-/* The canonical, lower-case form of a BDF, as sysfs and VFIO name it. */
-#define CLI_BDF_LEN	13	/* "dddd:bb:dd.f" and its NUL */
-void cli__bdf_name(const struct cli_bdf *bdf, char out[CLI_BDF_LEN]);
 
 /* How many root ports root complex rc has. */
 unsigned int cli__ports_of(const struct cli *cli, unsigned int rc);

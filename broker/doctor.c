@@ -16,10 +16,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "host.h"
 #include "hostpci.h"
 #include "log.h"
+#include "size.h"
 
 static const char doctor_usage[] =
 	"usage: airlock doctor [BDF] [--memory SIZE] [--root DIR]\n"
@@ -332,8 +334,7 @@ int cmd_doctor(int argc, char **argv)
 	};
 	const char *root = NULL;
 	uint64_t mem_size = CLI_MEM_DEFAULT;
-	char bdf[CLI_BDF_LEN];
-	struct cli_bdf addr;
+	char bdf[PCIADDR_LEN];
 	struct host h;
 	int c;
 
@@ -341,7 +342,7 @@ int cmd_doctor(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (cli__parse_size(optarg, &mem_size) || !mem_size) {
+			if (size__parse(optarg, &mem_size) || !mem_size) {
 				pr_err("doctor: --memory '%s': expected a size such as 256M or 4G", optarg);
 				return 2;
 			}
@@ -361,13 +362,11 @@ int cmd_doctor(int argc, char **argv)
 		pr_err("doctor: one device at a time: '%s' is one too many", argv[optind + 1]);
 		return 2;
 	}
-	if (optind < argc && cli__parse_bdf(argv[optind], &addr)) {
+	if (optind < argc && pciaddr__canonical(argv[optind], bdf)) {
 		pr_err("doctor: bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
 		       argv[optind]);
 		return 2;
 	}
-	if (optind < argc)
-		cli__bdf_name(&addr, bdf);
 	if (host__init(&h, root))
 		return 2;
 	return doctor__run(stdout, &h, optind < argc ? bdf : NULL, mem_size);

@@ -19,7 +19,7 @@ void grant__arg(const struct cli *cli, unsigned int i, char *out, size_t len)
 	if (v->by_filter)
 		pcifilter__name(&v->filter, id);
 	else
-		cli__bdf_name(&v->bdf, id);
+		pciaddr__name(&v->bdf, id);
 	snprintf(out, len, "%s:%s", cli->port[v->port].name, id);
 }
 
@@ -63,32 +63,29 @@ void grant__refuse(const char *why)
 	grant__deny(NULL, NULL, why);
 }
 
-static bool grant__taken(const struct cli *cli, unsigned int self, const char *bdf)
+/* Whether another --vfio has bdf already: an address, or a filter resolved before this one. */
+static bool grant__taken(const struct run *r, unsigned int self, const char *bdf)
 {
-	char name[CLI_BDF_LEN];
-
-	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
-		if (i == self || (cli->vfio[i].by_filter && i > self))
+	for (unsigned int i = 0; i < r->cli->nr_vfio; i++) {
+		if (i == self || (r->cli->vfio[i].by_filter && i > self))
 			continue;
-		cli__bdf_name(&cli->vfio[i].bdf, name);
-		if (!strcmp(name, bdf))
+		if (!strcmp(r->bdf[i], bdf))
 			return true;
 	}
 	return false;
 }
 
-/* The one device of --vfio i, given by address: the policy decides. */
-static int grant__decide(const struct cli *cli, unsigned int i, const struct policy *p,
-			 const struct policy_subject *who, const char *sys)
+/* The one device of --vfio i, r->bdf[i]: the policy decides. */
+static int grant__decide(const struct run *r, unsigned int i)
 {
+	const char *bdf = r->bdf[i];
 	struct policy_verdict v;
 	struct pci_ids ids;
-	char arg[GRANT_ARG_LEN], bdf[CLI_BDF_LEN];
+	char arg[GRANT_ARG_LEN];
 	int ret;
 
-	grant__arg(cli, i, arg, sizeof(arg));
-	cli__bdf_name(&cli->vfio[i].bdf, bdf);
-	ret = hostpci__ids(sys, bdf, &ids);
+	grant__arg(r->cli, i, arg, sizeof(arg));
+	ret = hostpci__ids(r->host.sys, bdf, &ids);
 	if (ret) {
 		char why[256];
 
@@ -100,8 +97,8 @@ static int grant__decide(const struct cli *cli, unsigned int i, const struct pol
 		grant__deny(arg, bdf, why);
 		return ret;
 	}
-	policy__decide(p, who, bdf, &ids, cli->mem_size, cli->nr_vfio, &v);
-	grant__audit(arg, bdf, &ids, p, &v);
+	policy__decide(&r->policy, r->who, bdf, &ids, r->cli->mem_size, r->cli->nr_vfio, &v);
+	grant__audit(arg, bdf, &ids, &r->policy, &v);
 	if (v.allowed)
 		return 0;
 	pr_err("--vfio %s: %s", arg, v.reason);
@@ -110,15 +107,11 @@ static int grant__decide(const struct cli *cli, unsigned int i, const struct pol
 
 /* Looking for a device for --vfio PORT:FILTER: what was seen on the way, for the refusal. */
 struct grant_pick {
-	const struct cli *cli;
+	struct run *r;
 	unsigned int i;
-	const struct policy *p;
-	const struct policy_subject *who;
-	const char *dev;
-	struct cli_bdf found;
-	unsigned int matched, taken, denied, unassignable, busy;
-	char first_denied[CLI_BDF_LEN + sizeof(((struct policy_verdict *)0)->reason) + 2];
-	char first_unassignable[HOSTPCI_REASON_MAX + HOSTPCI_FIX_MAX + 4];
+	unsigned int matched, taken, denied, not_ready, busy;
+	char first_denied[PCIADDR_LEN + sizeof(((struct policy_verdict *)0)->reason) + 2];
+	char first_not_ready[HOSTPCI_REASON_MAX + HOSTPCI_FIX_MAX + 4];
 };
 
 /* A group another process (another VM) has open cannot be opened again: VFIO allows one user. */
@@ -127,7 +120,8 @@ static bool grant__group_busy(const char *dev, int group)
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/vfio/%d", dev, group);
+	if (sysfs__path(path, sizeof(path), "%s/vfio/%d", dev, group))
+		return false;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
@@ -137,44 +131,46 @@ static bool grant__group_busy(const char *dev, int group)
 static int grant__candidate(const struct hostpci_dev *d, void *arg)
 {
 	struct grant_pick *k = arg;
+	const struct run *r = k->r;
 	struct policy_verdict v;
 
-	if (!pcifilter__match(&k->cli->vfio[k->i].filter, &d->ids))
+	if (!pcifilter__match(&r->cli->vfio[k->i].filter, &d->ids))
 		return 0;
 	k->matched++;
-	if (grant__taken(k->cli, k->i, d->bdf)) {
+	if (grant__taken(r, k->i, d->bdf)) {
 		k->taken++;
 		return 0;
 	}
-	policy__decide(k->p, k->who, d->bdf, &d->ids, k->cli->mem_size, k->cli->nr_vfio, &v);
+	policy__decide(&r->policy, r->who, d->bdf, &d->ids, r->cli->mem_size, r->cli->nr_vfio, &v);
 	if (!v.allowed) {
 		if (!k->denied++)
 			snprintf(k->first_denied, sizeof(k->first_denied), "%s: %s", d->bdf, v.reason);
 		return 0;
 	}
-	if (d->assignable) {
-		if (!k->unassignable++)
-			snprintf(k->first_unassignable, sizeof(k->first_unassignable), "%s; %s", d->why.reason, d->why.fix);
+	if (d->not_ready) {
+		if (!k->not_ready++)
+			snprintf(k->first_not_ready, sizeof(k->first_not_ready), "%s; %s", d->why.reason, d->why.fix);
 		return 0;
 	}
-	if (grant__group_busy(k->dev, d->why.group)) {
+	if (grant__group_busy(r->host.dev, d->why.group)) {
 		k->busy++;
 		return 0;
 	}
-	return cli__parse_bdf(d->bdf, &k->found) ? -EINVAL : 1;
+	memcpy(k->r->bdf[k->i], d->bdf, PCIADDR_LEN);
+	return 1;
 }
 
 static int grant__none(const struct grant_pick *k, const char *arg)
 {
 	char filter[PCIFILTER_LEN], why[1024];
 
-	pcifilter__name(&k->cli->vfio[k->i].filter, filter);
+	pcifilter__name(&k->r->cli->vfio[k->i].filter, filter);
 	if (!k->matched)
 		snprintf(why, sizeof(why), "no device on this host matches %s; see airlock list for the devices and their IDs",
 			 filter);
-	else if (k->unassignable)
+	else if (k->not_ready)
 		snprintf(why, sizeof(why), "no free device matching %s may be assigned now (%u match: %u denied, %u in use, %u taken by this VM, %u not ready); the first not ready: %s",
-			 filter, k->matched, k->denied, k->busy, k->taken, k->unassignable, k->first_unassignable);
+			 filter, k->matched, k->denied, k->busy, k->taken, k->not_ready, k->first_not_ready);
 	else if (k->denied && !k->busy && !k->taken)
 		snprintf(why, sizeof(why), "the policy lets you have no device matching %s (%u match); %s", filter,
 			 k->matched, k->first_denied);
@@ -185,39 +181,39 @@ static int grant__none(const struct grant_pick *k, const char *arg)
 	return -EBUSY;
 }
 
-/* Resolve --vfio i's filter to the first free matching device, in BDF order. */
-static int grant__pick(struct cli *cli, unsigned int i, const struct policy *p, const struct policy_subject *who,
-		       const char *sys, const char *dev)
+/* Resolve --vfio i's filter to the first free matching device, in BDF order, into r->bdf[i]. */
+static int grant__pick(struct run *r, unsigned int i)
 {
-	struct grant_pick k = { .cli = cli, .i = i, .p = p, .who = who, .dev = dev };
-	char arg[GRANT_ARG_LEN], bdf[CLI_BDF_LEN];
+	struct grant_pick k = { .r = r, .i = i };
+	char arg[GRANT_ARG_LEN];
 	int ret;
 
-	grant__arg(cli, i, arg, sizeof(arg));
-	ret = hostpci__each(sys, grant__candidate, &k);
+	grant__arg(r->cli, i, arg, sizeof(arg));
+	ret = hostpci__each(r->host.sys, grant__candidate, &k);
 	if (ret < 0) {
 		pr_err("--vfio %s: cannot list the host's PCI devices: %s", arg, strerror(-ret));
 		return ret;
 	}
 	if (ret != 1)
 		return grant__none(&k, arg);
-	cli->vfio[i].bdf = k.found;
-	cli__bdf_name(&k.found, bdf);
-	fprintf(stderr, "%s: --vfio %s: picked %s\n", log_prog, arg, bdf);
+	fprintf(stderr, "%s: --vfio %s: picked %s\n", log_prog, arg, r->bdf[i]);
 	return 0;
 }
 
-int grant__devices(struct cli *cli, const struct policy *p, const struct policy_subject *who,
-		   const char *sys, const char *dev)
+int grant__devices(struct run *r)
 {
+	const struct cli *cli = r->cli;
 	int ret = 0;
 
+	for (unsigned int i = 0; i < cli->nr_vfio; i++)
+		if (!cli->vfio[i].by_filter)
+			pciaddr__name(&cli->vfio[i].bdf, r->bdf[i]);
 	/* Addresses first, so that a filter never picks a device the command line names. */
 	for (unsigned int i = 0; !ret && i < cli->nr_vfio; i++)
 		if (!cli->vfio[i].by_filter)
-			ret = grant__decide(cli, i, p, who, sys);
+			ret = grant__decide(r, i);
 	for (unsigned int i = 0; !ret && i < cli->nr_vfio; i++)
-		if (cli->vfio[i].by_filter && !(ret = grant__pick(cli, i, p, who, sys, dev)))
-			ret = grant__decide(cli, i, p, who, sys);
+		if (cli->vfio[i].by_filter && !(ret = grant__pick(r, i)))
+			ret = grant__decide(r, i);
 	return ret;
 }

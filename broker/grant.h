@@ -10,10 +10,10 @@
  */
 #include "cli.h"
 #include "policy.h"
+#include "run.h"
 
-/* 0, or -EACCES (or another -errno) after saying why. sys, dev: "/sys", "/dev". */
-int grant__devices(struct cli *cli, const struct policy *p, const struct policy_subject *who,
-		   const char *sys, const char *dev);
+/* Fills r->bdf: 0, or -EACCES (or another -errno) after saying why. */
+int grant__devices(struct run *r);
 /* What --vfio i said, "PORT:BDF" or "PORT:FILTER" in canonical form, as messages and the audit log quote it. */
 #define GRANT_ARG_LEN	(CLI_NAME_MAX + PCIFILTER_LEN + 1)
 void grant__arg(const struct cli *cli, unsigned int i, char *out, size_t len);

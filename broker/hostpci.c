@@ -136,7 +136,7 @@ int hostpci__check_members(const char *sys, const char *bdf, unsigned int group,
 	return ret;
 }
 
-int hostpci__assignable(const char *sys, const char *bdf, struct hostpci_why *why)
+int hostpci__check_ready(const char *sys, const char *bdf, struct hostpci_why *why)
 {
 	int ret;
 
@@ -175,7 +175,7 @@ static int hostpci__one(const char *bdf, void *arg)
 		w->skipped++;
 		return 0;
 	}
-	d.assignable = hostpci__assignable(w->sys, bdf, &d.why);
+	d.not_ready = hostpci__check_ready(w->sys, bdf, &d.why) != 0;
 	return w->fn(&d, w->arg);
 }
 

@@ -10,7 +10,7 @@
  */
 #include <stdbool.h>
 
-#include "cli.h"
+#include "pciaddr.h"
 #include "pcifilter.h"
 #include "sysfs.h"
 
@@ -46,13 +46,13 @@ int hostpci__check_device(const char *sys, const char *bdf, struct hostpci_why *
 int hostpci__check_driver(const char *sys, const char *bdf, struct hostpci_why *why);
 int hostpci__check_members(const char *sys, const char *bdf, unsigned int group, struct hostpci_why *why);
 /* All three: 0 when VFIO would take bdf now, else the first that failed. */
-int hostpci__assignable(const char *sys, const char *bdf, struct hostpci_why *why);
+int hostpci__check_ready(const char *sys, const char *bdf, struct hostpci_why *why);
 
 struct hostpci_dev {
-	char bdf[CLI_BDF_LEN];
+	char bdf[PCIADDR_LEN];
 	struct pci_ids ids;
 	char driver[SYSFS_DRIVER_MAX];	/* "" when none */
-	int assignable;			/* 0, or what hostpci__assignable said */
+	bool not_ready;			/* hostpci__check_ready failed: why says so */
 	struct hostpci_why why;		/* why.group: -1 when none */
 };
 

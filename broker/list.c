@@ -120,9 +120,9 @@ static void list__json_device(struct list *l, const struct hostpci_dev *d, const
 	if (d->why.group >= 0)
 		ret = sysfs__group_devices(l->sys, (unsigned int)d->why.group, list__member, j);
 	json__arr_end(j);
-	json__bool(j, "assignable", !d->assignable);
-	json__str(j, "reason", d->assignable ? d->why.reason : NULL);
-	json__str(j, "fix", d->assignable && d->why.fix[0] ? d->why.fix : NULL);
+	json__bool(j, "assignable", !d->not_ready);
+	json__str(j, "reason", d->not_ready ? d->why.reason : NULL);
+	json__str(j, "fix", d->not_ready && d->why.fix[0] ? d->why.fix : NULL);
 	json__obj_end(j);
 	if (ret) {
 		pr_err("cannot list the devices of IOMMU group %d: %s", d->why.group, strerror(-ret));
@@ -143,9 +143,9 @@ static void list__row(struct list *l, const struct hostpci_dev *d, const struct 
 	snprintf(device, sizeof(device), "%04x", d->ids.device);
 	snprintf(class, sizeof(class), "%04x", d->ids.class >> 8);
 	fprintf(l->out, LIST_ROW "%s: %s %s\n", d->bdf, ids,
-		d->driver[0] ? d->driver : "-", group, d->assignable ? "no" : "yes",
+		d->driver[0] ? d->driver : "-", group, d->not_ready ? "no" : "yes",
 		n->class ? n->class : class, n->vendor ? n->vendor : vendor, n->device ? n->device : device);
-	if (d->assignable)
+	if (d->not_ready)
 		fprintf(l->out, "%14s%s\n", "", d->why.reason);
 }
 

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "log.h"
 #include "policy.h"
+#include "size.h"
 #include "subject.h"
 
 #define POLICY_SYNTAX "a rule is: allow|deny user NAME|group NAME device BDF|FILTER [memory SIZE] [devices N]"
@@ -142,7 +143,7 @@ static int policy__set_device(struct policy_parser *ps, struct policy_rule *r, c
 					    "up to 4 hex digits or * each, the class as 4 digits (e.g. 10de:*, *:10d3, 8086::0c03)", val);
 		return 0;
 	}
-	if (cli__parse_bdf(val, &r->bdf))
+	if (pciaddr__parse(val, &r->bdf))
 		return policy__fail(ps, "bad PCI address '%.64s'; write dddd:bb:dd.f as lspci -D shows it, e.g. 0000:01:00.0", val);
 	r->by_bdf = true;
 	return 0;
@@ -150,7 +151,7 @@ static int policy__set_device(struct policy_parser *ps, struct policy_rule *r, c
 
 static int policy__set_memory(struct policy_parser *ps, struct policy_rule *r, const char *val)
 {
-	if (cli__parse_size(val, &r->max_memory) || !r->max_memory)
+	if (size__parse(val, &r->max_memory) || !r->max_memory)
 		return policy__fail(ps, "bad memory cap '%.64s'; give the most --memory a VM may have, e.g. 16G (suffix K, M, G or T)", val);
 	return 0;
 }
@@ -296,7 +297,7 @@ static int policy__size_setting(struct policy_parser *ps, const char *name, char
 
 	if (*line)
 		return policy__fail(ps, "%s is given again (first at line %u); keep one", name, *line);
-	if (!val || cli__parse_size(val, out) || !*out || policy__word(pos))
+	if (!val || size__parse(val, out) || !*out || policy__word(pos))
 		return policy__fail(ps, "%s takes one size, e.g. %s 16G (suffix K, M, G or T)", name, name);
 	*line = ps->line;
 	return 0;
@@ -526,45 +527,29 @@ static bool policy__subject_matches(const struct policy_rule *r, const struct po
 
 static bool policy__device_matches(const struct policy_rule *r, const char *bdf, const struct pci_ids *ids)
 {
-	char name[CLI_BDF_LEN];
+	char name[PCIADDR_LEN];
 
 	if (!r->by_bdf)
 		return pcifilter__match(&r->filter, ids);
-	cli__bdf_name(&r->bdf, name);
+	pciaddr__name(&r->bdf, name);
 	return !strcasecmp(name, bdf);
-}
-
-/* 16G, 1536M, 4096: the largest binary suffix that divides it. */
-static void policy__size_text(uint64_t v, char out[24])
-{
-	static const char suffix[] = "KMGT";
-	unsigned int i = 0;
-
-	while (i < 4 && v && !(v & 1023)) {
-		v >>= 10;
-		i++;
-	}
-	if (i)
-		snprintf(out, 24, "%llu%c", (unsigned long long)v, suffix[i - 1]);
-	else
-		snprintf(out, 24, "%llu", (unsigned long long)v);
 }
 
 static void policy__device_text(const struct policy_rule *r, char out[PCIFILTER_LEN])
 {
 	if (r->by_bdf)
-		cli__bdf_name(&r->bdf, out);
+		pciaddr__name(&r->bdf, out);
 	else
 		pcifilter__name(&r->filter, out);
 }
 
 void policy__rule_text(const struct policy_rule *r, char *out, size_t len)
 {
-	char dev[PCIFILTER_LEN], mem[24], memory[32] = "", devices[24] = "";
+	char dev[PCIFILTER_LEN], mem[SIZE_TEXT_LEN], memory[32] = "", devices[24] = "";
 
 	policy__device_text(r, dev);
 	if (r->max_memory) {
-		policy__size_text(r->max_memory, mem);
+		size__name(r->max_memory, mem);
 		snprintf(memory, sizeof(memory), " memory %s", mem);
 	}
 	if (r->max_devices)
@@ -591,7 +576,7 @@ static bool policy__over_cap(const struct policy *p, const struct policy_rule *r
 			     const char *bdf, uint64_t mem_size, unsigned int nr_devices, struct policy_verdict *v)
 {
 	uint64_t cap = r->max_memory ? r->max_memory : p->default_memory;
-	char mem[24];
+	char mem[SIZE_TEXT_LEN];
 
 	if (!cap && !who->root) {
 		policy__reason(v, "%s:%u allows %s but caps no memory, and the policy has no default-memory: guest RAM "
@@ -600,7 +585,7 @@ static bool policy__over_cap(const struct policy *p, const struct policy_rule *r
 		return true;
 	}
 	if (cap && mem_size > cap) {
-		policy__size_text(cap, mem);
+		size__name(cap, mem);
 		policy__reason(v, "%s:%u allows %s with at most %s of memory%s; ask for less --memory",
 			       p->path, r->line, bdf, mem, r->max_memory ? "" : " (default-memory)");
 		return true;
@@ -684,7 +669,7 @@ static void policy__explain_device(const struct policy_rule *r, FILE *out)
 static void policy__explain_caps(const struct policy *p, const struct policy_rule *r, FILE *out)
 {
 	uint64_t cap = r->max_memory ? r->max_memory : p->default_memory;
-	char mem[24];
+	char mem[SIZE_TEXT_LEN];
 
 	if (!r->allow)
 		return;
@@ -694,7 +679,7 @@ static void policy__explain_caps(const struct policy *p, const struct policy_rul
 		return;
 	fputs(", up to ", out);
 	if (cap) {
-		policy__size_text(cap, mem);
+		size__name(cap, mem);
 		fprintf(out, "%s of memory%s", mem, r->max_devices ? " and " : "");
 	}
 	if (r->max_devices)
@@ -704,7 +689,7 @@ static void policy__explain_caps(const struct policy *p, const struct policy_rul
 
 static void policy__explain_settings(const struct policy *p, FILE *out)
 {
-	char mem[24];
+	char mem[SIZE_TEXT_LEN];
 
 	for (unsigned int i = 0; i < p->nr_admins; i++) {
 		fprintf(out, "  line %u: ", p->admins[i].line);
@@ -712,7 +697,7 @@ static void policy__explain_settings(const struct policy *p, FILE *out)
 		fputs(" counts as root through sudo or doas\n", out);
 	}
 	if (p->user_memory) {
-		policy__size_text(p->user_memory, mem);
+		size__name(p->user_memory, mem);
 		fprintf(out, "  one user's VMs with devices pin at most %s of guest RAM together\n", mem);
 	}
 }

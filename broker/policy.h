@@ -23,8 +23,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "pciaddr.h"
 #include "pcifilter.h"
+#include "proto.h"
 
 #define POLICY_DEFAULT		"/etc/airlock/policy.conf"
 #define POLICY_FILE_MAX		(64 * 1024)	/* bytes */
@@ -32,7 +33,7 @@
 #define POLICY_RULES_MAX	256
 #define POLICY_NAME_MAX		33		/* a user or group name and its NUL */
 #define POLICY_GIDS_MAX		64
-#define POLICY_DEVICES_MAX	CLI_VFIO_MAX	/* the largest "devices N" */
+#define POLICY_DEVICES_MAX	CONFIG_DEVICES_MAX	/* the largest "devices N" */
 #define POLICY_ADMINS_MAX	32
 
 struct policy_rule {
@@ -43,7 +44,7 @@ struct policy_rule {
 	uint32_t id;			/* uid or gid */
 	char who[POLICY_NAME_MAX];	/* as written, for messages */
 	bool by_bdf;
-	struct cli_bdf bdf;		/* by_bdf */
+	struct pciaddr bdf;		/* by_bdf */
 	struct pcifilter filter;	/* !by_bdf */
 	uint64_t max_memory;		/* per VM; 0: no cap */
 	unsigned int max_devices;	/* per VM; 0: no cap */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "pciaddr.h"
 #include "log.h"
 #include "sysfs.h"
 
@@ -152,9 +152,9 @@ static int sysfs__not_dot(const struct dirent *de)
 static int sysfs__bdf_entry(const char *path, const char *name, bool skip_bad,
 			    int (*fn)(const char *bdf, void *arg), void *arg)
 {
-	struct cli_bdf bdf;
+	struct pciaddr bdf;
 
-	if (!cli__parse_bdf(name, &bdf))
+	if (!pciaddr__parse(name, &bdf))
 		return fn(name, arg);
 	if (!skip_bad)
 		return -EINVAL;

@@ -26,7 +26,7 @@
 
 /* "--vfio PORT:BDF", as messages name a request. */
 struct vfio_req {
-	char arg[CLI_NAME_MAX + CLI_BDF_LEN + 8];
+	char arg[CLI_NAME_MAX + PCIADDR_LEN + 8];
 	const char *bdf;
 };
 
@@ -36,10 +36,10 @@ static void vfio__req(const struct cli *cli, unsigned int i, const char *bdf, st
 	r->bdf = bdf;
 }
 
-static int vfio__check_device(const struct vfio_host *host, const struct vfio_req *r, unsigned int *group)
+static int vfio__check_device(const struct host *h, const struct vfio_req *r, unsigned int *group)
 {
 	struct hostpci_why why;
-	int ret = hostpci__assignable(host->sysfs, r->bdf, &why);
+	int ret = hostpci__check_ready(h->sys, r->bdf, &why);
 
 	if (ret)
 		pr_err("--vfio %s: %s%s%s", r->arg, why.reason, why.fix[0] ? "; " : "", why.fix);
@@ -80,13 +80,13 @@ int vfio__ram_outside(const struct guest_ram_region *ram, unsigned int nram,
 	return -1;
 }
 
-static int vfio__check_reserved(const struct vfio_host *host, const struct vfio_req *r, unsigned int group,
+static int vfio__check_reserved(const struct host *h, const struct vfio_req *r, unsigned int group,
 				uint64_t mem_size)
 {
 	struct guest_ram_region ram[GUEST_RAM_REGIONS];
 	unsigned int nram = guest_ram__regions(mem_size, ram), ri;
 	struct sysfs_resv resv[SYSFS_RESV_MAX];
-	int n = sysfs__reserved_regions(host->sysfs, group, resv, SYSFS_RESV_MAX), hit;
+	int n = sysfs__reserved_regions(h->sys, group, resv, SYSFS_RESV_MAX), hit;
 
 	if (n == -ENOENT)	/* kernels before 4.11 have no such file; the IOVA ranges still get checked */
 		return 0;
@@ -116,18 +116,21 @@ static int vfio__add_group(struct vfio *v, unsigned int id, bool *added)
 	return (int)v->nr_groups++;
 }
 
-static int vfio__check_dev_nodes(const struct vfio *v, const struct vfio_host *host)
+/* Room for the host's dev directory and "/vfio/<group>" after it. */
+#define VFIO_NODE_PATH_MAX	(PATH_MAX + 32)
+
+static int vfio__check_dev_nodes(const struct vfio *v, const struct host *h)
 {
-	char path[PATH_MAX];
+	char path[VFIO_NODE_PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/vfio/vfio", host->dev);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", h->dev);
 	if (stat(path, &st)) {
 		pr_err("/dev/vfio/vfio does not exist: the VFIO driver is not loaded; modprobe vfio-pci");
 		return -ENOENT;
 	}
 	for (unsigned int g = 0; g < v->nr_groups; g++) {
-		snprintf(path, sizeof(path), "%s/vfio/%u", host->dev, v->groups[g].id);
+		snprintf(path, sizeof(path), "%s/vfio/%u", h->dev, v->groups[g].id);
 		if (stat(path, &st)) {
 			pr_err("/dev/vfio/%u does not exist for IOMMU group %u: VFIO needs an IOMMU (NoIommu mode is not supported); enable VT-d or AMD-Vi in the firmware, and on Intel boot with intel_iommu=on",
 			       v->groups[g].id, v->groups[g].id);
@@ -137,7 +140,7 @@ static int vfio__check_dev_nodes(const struct vfio *v, const struct vfio_host *h
 	return 0;
 }
 
-void vfio__describe(const struct cli *cli, unsigned int i, struct msg_device *out)
+void vfio__describe(const struct cli *cli, unsigned int i, const char *bdf, struct msg_device *out)
 {
 	const struct cli_vfio *vf = &cli->vfio[i];
 	unsigned int rc = cli->port[vf->port].rc, port = 0;
@@ -145,10 +148,10 @@ void vfio__describe(const struct cli *cli, unsigned int i, struct msg_device *ou
 	for (unsigned int p = 0; p < vf->port; p++)
 		port += cli->port[p].rc == rc;
 	*out = (struct msg_device){ .index = i, .rc = (uint8_t)rc, .port = (uint8_t)port, .opts = vf->opts };
-	cli__bdf_name(&vf->bdf, out->name);
+	snprintf(out->name, sizeof(out->name), "%s", bdf);
 }
 
-int vfio__check(struct vfio *v, const struct vfio_host *host, const struct cli *cli)
+int vfio__check(struct vfio *v, const struct host *h, const struct cli *cli, const char (*bdf)[PCIADDR_LEN])
 {
 	for (unsigned int i = 0; i < cli->nr_vfio; i++) {
 		struct vfio_req r;
@@ -156,22 +159,21 @@ int vfio__check(struct vfio *v, const struct vfio_host *host, const struct cli *
 		bool added;
 		int ret;
 
-		vfio__describe(cli, i, &v->info[i]);
-		memcpy(v->names[i], v->info[i].name, CLI_BDF_LEN);
+		vfio__describe(cli, i, bdf[i], &v->info[i]);
 		v->fds[i] = -1;
 		v->nr_devices = i + 1;
-		vfio__req(cli, i, v->names[i], &r);
-		ret = vfio__check_device(host, &r, &group);
+		vfio__req(cli, i, v->info[i].name, &r);
+		ret = vfio__check_device(h, &r, &group);
 		if (ret)
 			return ret;
 		v->group_of[i] = (unsigned int)vfio__add_group(v, group, &added);
 		if (added) {
-			ret = vfio__check_reserved(host, &r, group, cli->mem_size);
+			ret = vfio__check_reserved(h, &r, group, cli->mem_size);
 			if (ret)
 				return ret;
 		}
 	}
-	return v->nr_devices ? vfio__check_dev_nodes(v, host) : 0;
+	return v->nr_devices ? vfio__check_dev_nodes(v, h) : 0;
 }
 
 static int vfio__open_fail(const char *path, int err)
@@ -184,11 +186,11 @@ static int vfio__open_fail(const char *path, int err)
 	return -err;
 }
 
-static int vfio__open_container(struct vfio *v, const struct vfio_host *host)
+static int vfio__open_container(struct vfio *v, const struct host *h)
 {
-	char path[PATH_MAX];
+	char path[VFIO_NODE_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/vfio/vfio", host->dev);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", h->dev);
 	v->container = open(path, O_RDWR | O_CLOEXEC);
 	if (v->container < 0) {
 		if (errno == ENOENT) {
@@ -219,12 +221,12 @@ static int vfio__attach_fail(const char *what, unsigned int group, int err)
 	return -err;
 }
 
-static int vfio__open_group(struct vfio *v, const struct vfio_host *host, struct vfio_grp *g)
+static int vfio__open_group(struct vfio *v, const struct host *h, struct vfio_grp *g)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[PATH_MAX], name[32];
+	char path[VFIO_NODE_PATH_MAX], name[32];
 
-	snprintf(path, sizeof(path), "%s/vfio/%u", host->dev, g->id);
+	snprintf(path, sizeof(path), "%s/vfio/%u", h->dev, g->id);
 	snprintf(name, sizeof(name), "/dev/vfio/%u", g->id);
 	g->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (g->fd < 0) {
@@ -346,20 +348,20 @@ static void vfio__audit_group(const struct vfio *v, unsigned int g)
 	json__arr_begin(j, "devices");
 	for (unsigned int i = 0; i < v->nr_devices; i++)
 		if (v->group_of[i] == g)
-			json__str(j, NULL, v->names[i]);
+			json__str(j, NULL, v->info[i].name);
 	json__arr_end(j);
 	audit__end(j);
 }
 
-int vfio__open(struct vfio *v, const struct vfio_host *host, uint64_t mem_size)
+int vfio__open(struct vfio *v, const struct host *h, uint64_t mem_size)
 {
 	int ret;
 
 	if (!v->nr_devices)
 		return 0;
-	ret = vfio__open_container(v, host);
+	ret = vfio__open_container(v, h);
 	for (unsigned int g = 0; !ret && g < v->nr_groups; g++) {
-		ret = vfio__open_group(v, host, &v->groups[g]);
+		ret = vfio__open_group(v, h, &v->groups[g]);
 		/* The IOMMU type is set once, with the first group in the container. */
 		if (!ret && !g && ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 			ret = vfio__attach_fail("VFIO_SET_IOMMU", v->groups[g].id, errno);
@@ -394,7 +396,7 @@ static void vfio__audit_reset(const struct vfio *v, unsigned int i, const char *
 {
 	struct json *j = audit__begin("device-reset");
 
-	json__str(j, "device", v->names[i]);
+	json__str(j, "device", v->info[i].name);
 	json__str(j, "when", when);
 	if (!(v->info[i].flags & VFIO_DEVICE_FLAGS_RESET))
 		json__str(j, "result", "none: the device has no reset method");
@@ -568,31 +570,31 @@ static int vfio__describe_regions(struct vfio *v, unsigned int i, const struct v
 	for (unsigned int q = 0; !ret && q < DEVICE_IRQS && q < di->num_irqs; q++)
 		ret = vfio__irq_info(v->fds[i], q, &d->irqs[q]);
 	if (ret)
-		pr_err("%s: cannot read its VFIO region and interrupt information: %s", v->names[i], strerror(-ret));
+		pr_err("%s: cannot read its VFIO region and interrupt information: %s", v->info[i].name, strerror(-ret));
 	else if ((ret = vfio__validate(d)))
 		pr_err("%s: VFIO describes its regions in a way airlock cannot pass on (mmappable areas that are not page-aligned or lie outside their region)",
-		       v->names[i]);
+		       v->info[i].name);
 	return ret;
 }
 
 static int vfio__open_device(struct vfio *v, unsigned int i)
 {
 	struct vfio_device_info di = { .argsz = sizeof(di) };
-	int fd = ioctl(v->groups[v->group_of[i]].fd, VFIO_GROUP_GET_DEVICE_FD, v->names[i]), err;
+	int fd = ioctl(v->groups[v->group_of[i]].fd, VFIO_GROUP_GET_DEVICE_FD, v->info[i].name), err;
 
 	if (fd < 0) {
 		err = errno;
-		pr_err("%s: cannot open the VFIO device: %s%s", v->names[i], strerror(err),
+		pr_err("%s: cannot open the VFIO device: %s%s", v->info[i].name, strerror(err),
 		       err == EBUSY ? "; another process has it open" : "");
 		return -err;
 	}
 	v->fds[i] = fd;
 	if (ioctl(fd, VFIO_DEVICE_GET_INFO, &di)) {
-		pr_err("%s: VFIO_DEVICE_GET_INFO: %s", v->names[i], strerror(errno));
+		pr_err("%s: VFIO_DEVICE_GET_INFO: %s", v->info[i].name, strerror(errno));
 		return -errno;
 	}
 	if (!(di.flags & VFIO_DEVICE_FLAGS_PCI)) {
-		pr_err("%s: VFIO does not present it as a PCI device; only PCI devices can be assigned", v->names[i]);
+		pr_err("%s: VFIO does not present it as a PCI device; only PCI devices can be assigned", v->info[i].name);
 		return -ENODEV;
 	}
 	v->info[i].flags = di.flags;
@@ -600,7 +602,7 @@ static int vfio__open_device(struct vfio *v, unsigned int i)
 	err = vfio__reset(v, i, "open");
 	if (err) {
 		pr_err("%s: the device does not reset (VFIO_DEVICE_RESET: %s); it may be wedged: try it again, or reset it with echo 1 > /sys/bus/pci/devices/%s/reset",
-		       v->names[i], strerror(err), v->names[i]);
+		       v->info[i].name, strerror(err), v->info[i].name);
 		return -EIO;
 	}
 	return vfio__describe_regions(v, i, &di);
@@ -640,7 +642,7 @@ void vfio__close(struct vfio *v)
 		err = vfio__reset(v, i, "teardown");
 		if (err)
 			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
-			       v->names[i], strerror(err));
+			       v->info[i].name, strerror(err));
 	}
 	for (unsigned int i = 0; i < v->nr_devices; i++) {
 		if (v->fds[i] >= 0)

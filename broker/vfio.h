@@ -14,14 +14,10 @@
 
 #include "cli.h"
 #include "guest-ram.h"
+#include "host.h"
+#include "pciaddr.h"
 #include "proto.h"
 #include "sysfs.h"
-
-/* Where the host's files are: "/sys" and "/dev", or fake trees in the unit tests. */
-struct vfio_host {
-	const char *sysfs;
-	const char *dev;
-};
 
 #define VFIO_IOVA_RANGES_MAX	32
 
@@ -42,7 +38,6 @@ struct vfio {
 	/* One entry per --vfio, in command-line order: the index the VMM asks for. */
 	unsigned int nr_devices;
 	unsigned int group_of[CLI_VFIO_MAX];	/* index into groups */
-	char names[CLI_VFIO_MAX][CLI_BDF_LEN];
 	int fds[CLI_VFIO_MAX];			/* the VFIO device fds, handed to the VMM */
 	struct msg_device info[CLI_VFIO_MAX];	/* what the VMM is told of each */
 	/* What is mapped for DMA, so that exactly that is unmapped. */
@@ -60,8 +55,8 @@ struct vfio {
  * (container, groups, IOMMU), map_ram, open_devices. vfio__close undoes
  * whatever of it was done, and is safe after any of them failed.
  */
-int vfio__check(struct vfio *v, const struct vfio_host *host, const struct cli *cli);
-int vfio__open(struct vfio *v, const struct vfio_host *host, uint64_t mem_size);
+int vfio__check(struct vfio *v, const struct host *h, const struct cli *cli, const char (*bdf)[PCIADDR_LEN]);
+int vfio__open(struct vfio *v, const struct host *h, uint64_t mem_size);
 int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size);
 int vfio__open_devices(struct vfio *v);
 /* Unmap DMA, reset the devices, close device fds, groups and container, unmap guest RAM. */
@@ -84,6 +79,6 @@ int vfio__iova_ranges(const void *info, size_t len, struct vfio_iova_range *out,
 /* A VFIO_DEVICE_GET_REGION_INFO answer of len bytes as the VMM is told it. */
 void vfio__region(const void *info, size_t len, struct msg_region *out);
 /* Index, root complex and port, options and name of the i-th --vfio. */
-void vfio__describe(const struct cli *cli, unsigned int i, struct msg_device *out);
+void vfio__describe(const struct cli *cli, unsigned int i, const char *bdf, struct msg_device *out);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* "airlock run" argument parsing, sizes and PCI addresses. */
+/* "airlock run" argument parsing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -217,20 +217,6 @@ static void test_vfio_trap(void **state)
 	assert_non_null(strstr(cli_usage, "--vfio PORT:BDF[,trap]"));
 }
 
-static void test_bdf_name(void **state)
-{
-	struct cli_bdf b;
-	char name[CLI_BDF_LEN];
-
-	(void)state;
-	assert_int_equal(cli__parse_bdf("FfFf:Ab:1F.7", &b), 0);
-	cli__bdf_name(&b, name);
-	assert_string_equal(name, "ffff:ab:1f.7");
-	assert_int_equal(cli__parse_bdf("0000:00:04.0", &b), 0);
-	cli__bdf_name(&b, name);
-	assert_string_equal(name, "0000:00:04.0");
-}
-
 static void test_cmdline_limit(void **state)
 {
 	static char longer[4096];
@@ -244,47 +230,6 @@ static void test_cmdline_limit(void **state)
 	assert_non_null(strstr(err, "too long"));
 }
 
-static void test_sizes(void **state)
-{
-	const struct { const char *s; uint64_t v; } good[] = {
-		{ "0", 0 }, { "4096", 4096 }, { "256M", 256ull << 20 }, { "256m", 256ull << 20 },
-		{ "1G", 1ull << 30 }, { "2k", 2048 }, { "1T", 1ull << 40 }, { "16777215T", 16777215ull << 40 },
-	};
-	const char *bad[] = { "", "M", "1MB", "1 M", "-1", "+1", "0x10", "1.5G", "1Q",
-			      "16777216T", "18446744073709551616", "99999999999999999999K" };
-	uint64_t v;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(cli__parse_size(good[i].s, &v), 0);
-		assert_int_equal(v, good[i].v);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (!cli__parse_size(bad[i], &v))
-			fail_msg("'%s' accepted as %llu", bad[i], (unsigned long long)v);
-}
-
-static void test_bdf(void **state)
-{
-	const char *bad[] = { "", "0000:01:00", "01:00.0", "0000:01:00.8", "0000:01:20.0", "0000:01:00.00",
-			      "00000:01:00.0", "0000-01:00.0", "0000:01:00:0", "000g:01:00.0", "0000:01:00.0 ",
-			      " 0000:01:00.0", "0000:1:00.0", "0000:+1:00.0" };
-	struct cli_bdf b;
-
-	(void)state;
-	assert_int_equal(cli__parse_bdf("0000:01:00.0", &b), 0);
-	assert_int_equal(b.domain, 0);
-	assert_int_equal(b.bus, 1);
-	assert_int_equal(cli__parse_bdf("FfFf:Ab:1F.7", &b), 0);
-	assert_int_equal(b.domain, 0xffff);
-	assert_int_equal(b.bus, 0xab);
-	assert_int_equal(b.dev, 0x1f);
-	assert_int_equal(b.fn, 7);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (!cli__parse_bdf(bad[i], &b))
-			fail_msg("'%s' accepted", bad[i]);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,10 +240,7 @@ int main(void)
 		cmocka_unit_test(test_vfio_twice),
 		cmocka_unit_test(test_vfio_trap),
 		cmocka_unit_test(test_vfio_filter),
-		cmocka_unit_test(test_bdf_name),
 		cmocka_unit_test(test_cmdline_limit),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_bdf),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -25,7 +25,8 @@
 #define EDU_B	"0000:00:08.0"
 #define NVME	"0000:00:05.0"
 
-static struct policy policy;
+static struct run run;
+static struct policy *const policy = &run.policy;
 static const struct policy_subject alice = { .uid = 1000, .name = "alice", .gids = { 1000 }, .nr_gids = 1 };
 static struct cli cli;
 static char sys_dir[PATH_MAX + 8], dev_dir[PATH_MAX + 8], log_path[PATH_MAX + 16];
@@ -36,7 +37,7 @@ static void with_policy(const char *rules)
 	char msg[512], text[1024];
 
 	snprintf(text, sizeof(text), "%sdefault-memory 64G\n", rules);
-	assert_int_equal(policy__parse(&policy, "P", text, strlen(text), msg, sizeof(msg)), 0);
+	assert_int_equal(policy__parse(policy, "P", text, strlen(text), msg, sizeof(msg)), 0);
 }
 
 /* airlock run with these --vfio arguments, each behind its own port. */
@@ -49,12 +50,10 @@ static void with_devices(const char *a, const char *b)
 	assert_int_equal(cli__parse(&cli, b ? 13 : 11, argv, msg, sizeof(msg)), 0);
 }
 
+/* The device --vfio i got. */
 static const char *bdf_of(unsigned int i)
 {
-	static char name[CLI_BDF_LEN];
-
-	cli__bdf_name(&cli.vfio[i].bdf, name);
-	return name;
+	return run.bdf[i];
 }
 
 /* The audit log's last line. */
@@ -74,7 +73,12 @@ static const char *last_audit(void)
 
 static int grant(void)
 {
-	return grant__devices(&cli, &policy, &alice, sys_dir, dev_dir);
+	memset(run.bdf, 0, sizeof(run.bdf));
+	run.cli = &cli;
+	run.who = &alice;
+	assert_true(snprintf(run.host.sys, sizeof(run.host.sys), "%s", sys_dir) < (int)sizeof(run.host.sys));
+	assert_true(snprintf(run.host.dev, sizeof(run.host.dev), "%s", dev_dir) < (int)sizeof(run.host.dev));
+	return grant__devices(&run);
 }
 
 static int setup(void **state)

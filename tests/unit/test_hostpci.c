@@ -81,29 +81,29 @@ static void test_assignable(void **state)
 
 	(void)state;
 	test_host();
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:04.0", &why), 0);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:04.0", &why), 0);
 	assert_int_equal(why.group, 3);
 	assert_string_equal(why.reason, "");
 	/* A driverless member does not spoil the group. */
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:07.0", &why), 0);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:07.0", &why), 0);
 
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:05.0", &why), -EBUSY);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:05.0", &why), -EBUSY);
 	assert_int_equal(why.group, 4);
 	assert_string_equal(why.reason, "0000:00:05.0 is bound to nvme, not vfio-pci");
 	holds(why.fix, "echo 0000:00:05.0 > /sys/bus/pci/devices/0000:00:05.0/driver/unbind; "
 		       "echo vfio-pci > /sys/bus/pci/devices/0000:00:05.0/driver_override; "
 		       "echo 0000:00:05.0 > /sys/bus/pci/drivers_probe");
 
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:07.1", &why), -EBUSY);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:07.1", &why), -EBUSY);
 	assert_string_equal(why.reason, "0000:00:07.1 has no driver");
 
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:09.0", &why), -ENOENT);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:09.0", &why), -ENOENT);
 	assert_string_equal(why.reason, "there is no PCI device 0000:00:09.0 on this host");
 	assert_int_equal(why.group, -1);
 
 	/* A member bound to a host driver: the group is not viable. */
 	device("0000:00:04.1", 3, "e1000e");
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:04.0", &why), -EBUSY);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:04.0", &why), -EBUSY);
 	assert_string_equal(why.reason, "0000:00:04.0 shares IOMMU group 3 with 0000:00:04.1, which is bound to e1000e; "
 					"a group can only be assigned whole");
 	holds(why.fix, "echo 0000:00:04.1 > /sys/bus/pci/devices/0000:00:04.1/driver/unbind");
@@ -124,16 +124,17 @@ static void test_no_iommu(void **state)
 
 	(void)state;
 	device("0000:00:05.0", -1, "nvme");
-	assert_int_equal(hostpci__assignable(sys_dir, "0000:00:05.0", &why), -ENOENT);
+	assert_int_equal(hostpci__check_ready(sys_dir, "0000:00:05.0", &why), -ENOENT);
 	assert_string_equal(why.reason, "0000:00:05.0 is in no IOMMU group: the IOMMU is off");
 	holds(why.fix, "intel_iommu=on");
 	assert_int_equal(why.group, -1);
 }
 
 struct seen {
-	char bdf[8][CLI_BDF_LEN];
+	char bdf[8][PCIADDR_LEN];
 	int group[8];
-	int assignable[8];
+	bool not_ready[8];
+	char reason[8][HOSTPCI_REASON_MAX];
 	unsigned int n;
 };
 
@@ -142,9 +143,10 @@ static int see(const struct hostpci_dev *d, void *arg)
 	struct seen *s = arg;
 
 	assert_true(s->n < 8);
-	memcpy(s->bdf[s->n], d->bdf, CLI_BDF_LEN);
+	memcpy(s->bdf[s->n], d->bdf, PCIADDR_LEN);
 	s->group[s->n] = d->why.group;
-	s->assignable[s->n++] = d->assignable;
+	memcpy(s->reason[s->n], d->why.reason, HOSTPCI_REASON_MAX);
+	s->not_ready[s->n++] = d->not_ready;
 	return 0;
 }
 
@@ -161,12 +163,15 @@ static void test_each(void **state)
 	/* In BDF order, whatever order the directory has. */
 	assert_string_equal(s.bdf[0], "0000:00:02.0");
 	assert_int_equal(s.group[0], -1);
-	assert_int_equal(s.assignable[0], -ENOENT);
+	assert_true(s.not_ready[0]);
+	assert_non_null(strstr(s.reason[0], "in no IOMMU group"));
 	assert_string_equal(s.bdf[1], "0000:00:04.0");
-	assert_int_equal(s.assignable[1], 0);
+	assert_false(s.not_ready[1]);
+	assert_string_equal(s.reason[1], "");
 	assert_string_equal(s.bdf[2], "0000:00:05.0");
 	assert_int_equal(s.group[2], 4);
-	assert_int_equal(s.assignable[2], -EBUSY);
+	assert_true(s.not_ready[2]);
+	assert_non_null(strstr(s.reason[2], "is bound to"));
 	assert_string_equal(s.bdf[4], "0000:00:07.1");
 
 	/* Entries that are not what the kernel makes are passed over, and counted. */

@@ -19,8 +19,7 @@
 #include "log.h"
 #include "vfio.h"
 
-static char sys_dir[PATH_MAX + 8], dev_dir[PATH_MAX + 8];
-static struct vfio_host host;
+static struct host host;
 static char said[2048];		/* what the last checked call printed */
 
 static int setup(void **state)
@@ -29,9 +28,8 @@ static int setup(void **state)
 	snprintf(root, sizeof(root), "/tmp/airlock-test-vfio.XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
-	snprintf(sys_dir, sizeof(sys_dir), "%s/sys", root);
-	snprintf(dev_dir, sizeof(dev_dir), "%s/dev", root);
-	host = (struct vfio_host){ .sysfs = sys_dir, .dev = dev_dir };
+	assert_true(snprintf(host.sys, sizeof(host.sys), "%s/sys", root) < (int)sizeof(host.sys));
+	assert_true(snprintf(host.dev, sizeof(host.dev), "%s/dev", root) < (int)sizeof(host.dev));
 	put("sys/bus/pci/drivers/vfio-pci");
 	put("dev/vfio/vfio=");
 	return 0;
@@ -63,13 +61,16 @@ static void parse(struct cli *cli, const char *args)
 static int check(struct vfio *v, const char *args)
 {
 	static struct cli cli;
+	char bdf[CLI_VFIO_MAX][PCIADDR_LEN];
 	int saved = dup(STDERR_FILENO), fd = memfd_create("said", 0), ret;
 	ssize_t n;
 
 	parse(&cli, args);
+	for (unsigned int i = 0; i < cli.nr_vfio; i++)
+		pciaddr__name(&cli.vfio[i].bdf, bdf[i]);
 	*v = (struct vfio)VFIO_INIT;
 	dup2(fd, STDERR_FILENO);
-	ret = vfio__check(v, &host, &cli);
+	ret = vfio__check(v, &host, &cli, bdf);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	n = pread(fd, said, sizeof(said) - 1, 0);
@@ -107,7 +108,7 @@ static void test_good(void **state)
 	assert_int_equal(v.groups[0].id, 7);
 	assert_int_equal(v.groups[0].fd, -1);
 	assert_int_equal(v.fds[0], -1);
-	assert_string_equal(v.names[0], "0000:01:00.0");
+	assert_string_equal(v.info[0].name, "0000:01:00.0");
 	vfio__close(&v);	/* nothing opened: nothing to do */
 }
 
@@ -171,7 +172,7 @@ static void test_no_driver(void **state)
 	assert_int_equal(check(&v, ONE), -EBUSY);
 	says("0000:01:00.0 has no driver; bind it to vfio-pci: echo vfio-pci > /sys/bus/pci/devices/0000:01:00.0/driver_override; echo 0000:01:00.0 > /sys/bus/pci/drivers_probe");
 	/* Without vfio-pci loaded, that comes first. */
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", sys_dir);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", host.sys);
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(check(&v, ONE), -EBUSY);
 	says("bind it to vfio-pci: modprobe vfio-pci; echo vfio-pci >");
@@ -196,12 +197,12 @@ static void test_dev_nodes(void **state)
 
 	(void)state;
 	device("0000:01:00.0", 7, "vfio-pci");
-	snprintf(path, sizeof(path), "%s/vfio/7", dev_dir);
+	snprintf(path, sizeof(path), "%s/vfio/7", host.dev);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(check(&v, ONE), -ENOENT);
 	says("/dev/vfio/7 does not exist");
 	says("NoIommu");
-	snprintf(path, sizeof(path), "%s/vfio/vfio", dev_dir);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", host.dev);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(check(&v, ONE), -ENOENT);
 	says("/dev/vfio/vfio does not exist: the VFIO driver is not loaded; modprobe vfio-pci");
@@ -579,13 +580,13 @@ static void test_describe(void **state)
 	(void)state;
 	parse(&cli, "--pcie-root-complex rc0 --pcie-root-complex rc1 --pcie-root-port rc0:a "
 		    "--pcie-root-port rc1:b --pcie-root-port rc0:c --vfio c:ABCD:EF:1F.7,trap --vfio b:0000:00:04.0");
-	vfio__describe(&cli, 0, &d);
+	vfio__describe(&cli, 0, "abcd:ef:1f.7", &d);
 	assert_int_equal(d.index, 0);
 	assert_int_equal(d.rc, 0);
 	assert_int_equal(d.port, 1);	/* the second port of rc0 */
 	assert_int_equal(d.opts, DEVICE_O_TRAP);
 	assert_string_equal(d.name, "abcd:ef:1f.7");
-	vfio__describe(&cli, 1, &d);
+	vfio__describe(&cli, 1, "0000:00:04.0", &d);
 	assert_int_equal(d.index, 1);
 	assert_int_equal(d.rc, 1);
 	assert_int_equal(d.port, 0);
