@@ -216,9 +216,9 @@ check: deps
 FUZZ_TIME   := 60
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishared -Ibroker -Ivmm \
                -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c shared/proto.c shared/log.c
-FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/cli.c shared/log.c
-FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c shared/log.c
+FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c broker/json.c shared/proto.c shared/log.c
+FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
+FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
 FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/count.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -230,7 +230,7 @@ $(BUILD)/fuzz/obj/%.o: %.c
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(call obj-fuzz,$$(FUZZ_OBJ_%))
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(call obj-fuzz,$(FUZZ_OBJ_$*))
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(call obj-fuzz,$(FUZZ_OBJ_$*)) -lnettle
 
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(FUZZERS)

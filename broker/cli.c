@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "proto.h"
 #include "size.h"
 
@@ -65,15 +65,7 @@ struct cli_err {
 	size_t len;
 };
 
-static int __attribute__((format(printf, 2, 3))) cli__fail(struct cli_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->buf, e->len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define cli__fail(e, ...)	log__say((e)->buf, (e)->len, -EINVAL, __VA_ARGS__)
 
 static int cli__parse_uint(const char *s, unsigned long max, unsigned long *out)
 {

@@ -6,14 +6,15 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "counters.h"
+#include "json.h"
 #include "log.h"
 
 _Static_assert(CLI_VFIO_MAX <= CONFIG_DEVICES_MAX, "a counter slot for every assigned device");
@@ -72,73 +73,95 @@ void counters__snapshot(const struct counters_page *page, struct counters_page *
 		out->times[i] = counters__load(&page->times[i]);
 }
 
+/*
+ * json.c's writer into a stream of its own; counters__end copies the line
+ * into buf: its length, or -ENOSPC when it does not fit (with its NUL).
+ */
 struct counters_out {
-	char *buf;
-	size_t len, pos;
-	bool full;
+	struct json j;
+	char *text;
+	size_t size;
 };
 
-static void __attribute__((format(printf, 2, 3))) counters__put(struct counters_out *o, const char *fmt, ...)
+static int counters__begin(struct counters_out *o)
 {
-	va_list ap;
-	int n;
+	FILE *f = open_memstream(&o->text, &o->size);
 
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->full = true;
-	else
-		o->pos += (size_t)n;
+	if (!f)
+		return -ENOMEM;
+	json__init(&o->j, f, 0);
+	json__obj_begin(&o->j, NULL);
+	return 0;
 }
 
-static void counters__exits(struct counters_out *o, const struct counters_page *s)
+static int counters__end(struct counters_out *o, char *buf, size_t len)
 {
-	const char *sep = "";
+	int ret;
 
-	counters__put(o, "\"exits\":{");
+	json__obj_end(&o->j);
+	ret = json__finish(&o->j);
+	if (fclose(o->j.out) && !ret)
+		ret = -EIO;
+	if (!ret && o->size >= len)
+		ret = -ENOSPC;
+	if (!ret) {
+		memcpy(buf, o->text, o->size + 1);
+		ret = (int)o->size;
+	}
+	free(o->text);
+	return ret;
+}
+
+static void counters__exits(struct json *j, const struct counters_page *s)
+{
+	char name[24];
+
+	json__obj_begin(j, "exits");
 	for (unsigned int i = 0; i < COUNTERS_EXIT_REASONS; i++) {
 		if (!s->exits[i])
 			continue;
-		if (counters_exit_names[i])
-			counters__put(o, "%s\"%s\":%llu", sep, counters_exit_names[i],
-				      (unsigned long long)s->exits[i]);
-		else
-			counters__put(o, "%s\"reason_%u\":%llu", sep, i, (unsigned long long)s->exits[i]);
-		sep = ",";
+		if (!counters_exit_names[i])
+			snprintf(name, sizeof(name), "reason_%u", i);
+		json__u64(j, counters_exit_names[i] ? counters_exit_names[i] : name, s->exits[i]);
 	}
-	counters__put(o, "}");
+	json__obj_end(j);
 }
 
-static void counters__devices(struct counters_out *o, const struct counters_page *s,
-			      const struct msg_device *devices, unsigned int nr_devices)
+static void counters__devices(struct json *j, const struct counters_page *s, const struct msg_device *devices,
+			      unsigned int nr_devices)
 {
-	counters__put(o, "\"devices\":[");
-	for (unsigned int i = 0; i < nr_devices; i++)
-		counters__put(o, "%s{\"name\":\"%.*s\",\"mmio\":%llu,\"io\":%llu,\"cfg\":%llu}", i ? "," : "",
-			      (int)strnlen(devices[i].name, DEVICE_NAME_MAX), devices[i].name,
-			      (unsigned long long)s->dev[i].mmio, (unsigned long long)s->dev[i].io,
-			      (unsigned long long)s->dev[i].cfg);
-	counters__put(o, "]");
+	char name[DEVICE_NAME_MAX + 1];
+
+	json__arr_begin(j, "devices");
+	for (unsigned int i = 0; i < nr_devices; i++) {
+		snprintf(name, sizeof(name), "%.*s", (int)strnlen(devices[i].name, DEVICE_NAME_MAX), devices[i].name);
+		json__obj_begin(j, NULL);
+		json__str(j, "name", name);
+		json__u64(j, "mmio", s->dev[i].mmio);
+		json__u64(j, "io", s->dev[i].io);
+		json__u64(j, "cfg", s->dev[i].cfg);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
 }
 
 int counters__format(const struct counters_page *s, const struct msg_device *devices,
 		     unsigned int nr_devices, char *buf, size_t len)
 {
-	struct counters_out o = { .buf = buf, .len = len };
+	struct counters_out o;
+	int ret;
 
 	if (nr_devices > CONFIG_DEVICES_MAX)
 		return -EINVAL;
-	counters__put(&o, "{\"vcpu_wakeups\":%llu,\"input_wakeups\":%llu,\"irq_wakeups\":%llu,",
-		      (unsigned long long)s->vcpu_wakeups, (unsigned long long)s->input_wakeups,
-		      (unsigned long long)s->irq_wakeups);
-	counters__exits(&o, s);
-	counters__put(&o, ",");
-	counters__devices(&o, s, devices, nr_devices);
-	counters__put(&o, "}");
-	return o.full ? -ENOSPC : (int)o.pos;
+	ret = counters__begin(&o);
+	if (ret)
+		return ret;
+	json__u64(&o.j, "vcpu_wakeups", s->vcpu_wakeups);
+	json__u64(&o.j, "input_wakeups", s->input_wakeups);
+	json__u64(&o.j, "irq_wakeups", s->irq_wakeups);
+	counters__exits(&o.j, s);
+	counters__devices(&o.j, s, devices, nr_devices);
+	return counters__end(&o, buf, len);
 }
 
 /* The step names of the start-up line, in the order a boot reaches them. */
@@ -174,11 +197,14 @@ void counters__mark(enum counters_mark m)
 int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct counters_page *s,
 			     uint64_t dma_bytes, char *buf, size_t len)
 {
-	struct counters_out o = { .buf = buf, .len = len };
 	uint64_t start = marks[COUNTERS_T_START];
-	const char *sep = "";
+	struct counters_out o;
+	int ret = counters__begin(&o);
 
-	counters__put(&o, "{\"start_ns\":%llu,\"ns\":{", (unsigned long long)start);
+	if (ret)
+		return ret;
+	json__u64(&o.j, "start_ns", start);
+	json__obj_begin(&o.j, "ns");
 	for (size_t i = 0; i < ARRAY_SIZE(counters_steps); i++) {
 		const struct counters_step *step = &counters_steps[i];
 		uint64_t t = step->vmm ? s->times[step->index] : marks[step->index];
@@ -187,14 +213,12 @@ int counters__format_startup(const uint64_t marks[COUNTERS_MARKS], const struct 
 		if (!t || (dma && !dma_bytes))
 			continue;
 		/* The VMM's times are whatever it wrote: a difference, signed, and nothing more. */
-		counters__put(&o, "%s\"%s\":%lld", sep, step->name, (long long)(t - start));
-		sep = ",";
+		json__i64(&o.j, step->name, (int64_t)(t - start));
 	}
-	counters__put(&o, "}");
+	json__obj_end(&o.j);
 	if (dma_bytes)
-		counters__put(&o, ",\"dma_bytes\":%llu", (unsigned long long)dma_bytes);
-	counters__put(&o, "}");
-	return o.full ? -ENOSPC : (int)o.pos;
+		json__u64(&o.j, "dma_bytes", dma_bytes);
+	return counters__end(&o, buf, len);
 }
 
 /* "airlock: WHAT " and the JSON from format, in one write(2), like every log line. */

@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hostpci.h"
 #include "log.h"
 
-static void __attribute__((format(printf, 3, 4))) hostpci__say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-#define hostpci__reason(why, ...)	hostpci__say((why)->reason, sizeof((why)->reason), __VA_ARGS__)
-#define hostpci__fix(why, ...)		hostpci__say((why)->fix, sizeof((why)->fix), __VA_ARGS__)
+#define hostpci__reason(why, ...)	log__say((why)->reason, sizeof((why)->reason), 0, __VA_ARGS__)
+#define hostpci__fix(why, ...)		log__say((why)->fix, sizeof((why)->fix), 0, __VA_ARGS__)
 
 int hostpci__ids(const char *sys, const char *bdf, struct pci_ids *out)
 {

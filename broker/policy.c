@@ -10,23 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "log.h"
 #include "policy.h"
 #include "size.h"
-#include "subject.h"
 
 #define POLICY_SYNTAX "a rule is: allow|deny user NAME|group NAME device BDF|FILTER [memory SIZE] [devices N]"
-
-static int __attribute__((format(printf, 4, 5))) policy__say(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 struct policy_parser {
 	struct policy *p;
@@ -364,10 +352,10 @@ int policy__parse(struct policy *p, const char *path, const char *text, size_t l
 
 	memset(p, 0, sizeof(*p));
 	if (strlen(path) >= sizeof(p->path))
-		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
 	strcpy(p->path, path);
 	if (len > POLICY_FILE_MAX)
-		return policy__say(err, errlen, -EFBIG, "%s is larger than %d KiB; a policy is a few lines, is this the right file?",
+		return log__say(err, errlen, -EFBIG, "%s is larger than %d KiB; a policy is a few lines, is this the right file?",
 				   path, POLICY_FILE_MAX / 1024);
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
@@ -385,7 +373,7 @@ int policy__parse(struct policy *p, const char *path, const char *text, size_t l
 
 static int policy__missing(const char *path, char *err, size_t errlen)
 {
-	return policy__say(err, errlen, -ENOENT, "no policy file %s: nothing may be assigned; "
+	return log__say(err, errlen, -ENOENT, "no policy file %s: nothing may be assigned; "
 			   "write one (see airlock-policy(5)) or name another with --policy", path);
 }
 
@@ -404,14 +392,14 @@ static int policy__check_dirs(const char *path, const char *real, char *err, siz
 		struct stat st;
 
 		if (stat(dir, &st))
-			return policy__say(err, errlen, -errno, "%s: cannot check directory %s: %s",
+			return log__say(err, errlen, -errno, "%s: cannot check directory %s: %s",
 					   path, dir, strerror(errno));
 		if (st.st_uid != 0)
-			return policy__say(err, errlen, -EPERM, "%s: directory %s belongs to uid %u, not root; "
+			return log__say(err, errlen, -EPERM, "%s: directory %s belongs to uid %u, not root; "
 					   "chown root %s (its owner could swap the policy)",
 					   path, dir, (unsigned int)st.st_uid, dir);
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-			return policy__say(err, errlen, -EPERM, "%s: directory %s is writable by group or others (mode %04o); "
+			return log__say(err, errlen, -EPERM, "%s: directory %s is writable by group or others (mode %04o); "
 					   "chmod go-w %s (they could swap the policy)",
 					   path, dir, (unsigned int)(st.st_mode & 07777), dir);
 		if (!strcmp(dir, "/"))
@@ -429,7 +417,7 @@ static int policy__locate(const char *path, char dir[PATH_MAX], const char **bas
 
 	*base = slash ? slash + 1 : path;
 	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
-		return policy__say(err, errlen, -EISDIR, "%s names a directory; name the policy file", path);
+		return log__say(err, errlen, -EISDIR, "%s names a directory; name the policy file", path);
 	if (!slash)
 		strcpy(parent, ".");
 	else if (slash == path)
@@ -437,12 +425,12 @@ static int policy__locate(const char *path, char dir[PATH_MAX], const char **bas
 	else if ((size_t)(slash - path) < sizeof(parent))
 		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
 	else
-		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
 	if (realpath(parent, dir))
 		return 0;
 	if (errno == ENOENT)
 		return policy__missing(path, err, errlen);
-	return policy__say(err, errlen, -errno, "%s: cannot find its directory: %s", path, strerror(errno));
+	return log__say(err, errlen, -errno, "%s: cannot find its directory: %s", path, strerror(errno));
 }
 
 static int policy__open(const char *path, const char *dir, const char *base, char *err, size_t errlen)
@@ -451,7 +439,7 @@ static int policy__open(const char *path, const char *dir, const char *base, cha
 	int fd;
 
 	if (snprintf(file, sizeof(file), "%s/%s", strcmp(dir, "/") ? dir : "", base) >= (int)sizeof(file))
-		return policy__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
+		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
 	/* O_NONBLOCK: a FIFO in its place must not hang the broker before fstat refuses it. */
 	fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
@@ -459,8 +447,8 @@ static int policy__open(const char *path, const char *dir, const char *base, cha
 	if (errno == ENOENT)
 		return policy__missing(path, err, errlen);
 	if (errno == ELOOP)
-		return policy__say(err, errlen, -ELOOP, "%s is a symbolic link; name the policy file itself", path);
-	return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+		return log__say(err, errlen, -ELOOP, "%s is a symbolic link; name the policy file itself", path);
+	return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
 }
 
 static int policy__check_file(const char *path, int fd, char *err, size_t errlen)
@@ -468,15 +456,15 @@ static int policy__check_file(const char *path, int fd, char *err, size_t errlen
 	struct stat st;
 
 	if (fstat(fd, &st))
-		return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+		return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return policy__say(err, errlen, -EINVAL, "%s is not a regular file; name the policy file itself", path);
+		return log__say(err, errlen, -EINVAL, "%s is not a regular file; name the policy file itself", path);
 	if (st.st_uid != 0)
-		return policy__say(err, errlen, -EPERM, "%s belongs to uid %u, not root; "
+		return log__say(err, errlen, -EPERM, "%s belongs to uid %u, not root; "
 				   "chown root %s (its owner could allow themselves any device)",
 				   path, (unsigned int)st.st_uid, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return policy__say(err, errlen, -EPERM, "%s is writable by group or others (mode %04o); chmod go-w %s",
+		return log__say(err, errlen, -EPERM, "%s is writable by group or others (mode %04o); chmod go-w %s",
 				   path, (unsigned int)(st.st_mode & 07777), path);
 	return 0;
 }
@@ -507,7 +495,7 @@ int policy__load(struct policy *p, const char *path, char *err, size_t errlen)
 	do {
 		n = read(fd, text + len, sizeof(text) - len);
 		if (n < 0)
-			return policy__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
+			return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
 		len += (size_t)n;
 	} while (n && len < sizeof(text));
 	return policy__parse(p, path, text, len, err, errlen);
@@ -558,15 +546,6 @@ void policy__rule_text(const struct policy_rule *r, char *out, size_t len)
 		 r->who, dev, memory, devices);
 }
 
-static void __attribute__((format(printf, 2, 3))) policy__reason(struct policy_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
-	va_end(ap);
-}
-
 /*
  * The rule's cap on the VM that the request exceeds, said as reason; false
  * when none. Guest RAM of a VM with devices is pinned: a user's VM without
@@ -579,19 +558,19 @@ static bool policy__over_cap(const struct policy *p, const struct policy_rule *r
 	char mem[SIZE_TEXT_LEN];
 
 	if (!cap && !who->root) {
-		policy__reason(v, "%s:%u allows %s but caps no memory, and the policy has no default-memory: guest RAM "
+		log__say(v->reason, sizeof(v->reason), 0, "%s:%u allows %s but caps no memory, and the policy has no default-memory: guest RAM "
 			       "is pinned for devices; root must add memory SIZE to the rule, or a default-memory line",
 			       p->path, r->line, bdf);
 		return true;
 	}
 	if (cap && mem_size > cap) {
 		size__name(cap, mem);
-		policy__reason(v, "%s:%u allows %s with at most %s of memory%s; ask for less --memory",
+		log__say(v->reason, sizeof(v->reason), 0, "%s:%u allows %s with at most %s of memory%s; ask for less --memory",
 			       p->path, r->line, bdf, mem, r->max_memory ? "" : " (default-memory)");
 		return true;
 	}
 	if (r->max_devices && nr_devices > r->max_devices) {
-		policy__reason(v, "%s:%u allows %s in a VM with at most %u device%s; assign fewer with --vfio",
+		log__say(v->reason, sizeof(v->reason), 0, "%s:%u allows %s in a VM with at most %u device%s; assign fewer with --vfio",
 			       p->path, r->line, bdf, r->max_devices, r->max_devices == 1 ? "" : "s");
 		return true;
 	}
@@ -613,20 +592,20 @@ void policy__decide(const struct policy *p, const struct policy_subject *who, co
 		v->rule = r;
 		policy__rule_text(r, text, sizeof(text));
 		if (!r->allow) {
-			policy__reason(v, "denied by %s:%u: %s", p->path, r->line, text);
+			log__say(v->reason, sizeof(v->reason), 0, "denied by %s:%u: %s", p->path, r->line, text);
 			return;
 		}
 		if (policy__over_cap(p, r, who, bdf, mem_size, nr_devices, v))
 			return;
 		v->allowed = true;
-		policy__reason(v, "allowed by %s:%u: %s", p->path, r->line, text);
+		log__say(v->reason, sizeof(v->reason), 0, "allowed by %s:%u: %s", p->path, r->line, text);
 		return;
 	}
 	if (who->name[0])
 		snprintf(name, sizeof(name), "%s (uid %u)", who->name, (unsigned int)who->uid);
 	else
 		snprintf(name, sizeof(name), "uid %u", (unsigned int)who->uid);
-	policy__reason(v, "no rule in %s lets %s assign %s (%04x:%04x, class %06x); nothing is allowed unless a rule "
+	log__say(v->reason, sizeof(v->reason), 0, "no rule in %s lets %s assign %s (%04x:%04x, class %06x); nothing is allowed unless a rule "
 		       "says so (airlock check-policy %s shows what is)",
 		       p->path, name, bdf, ids->vendor, ids->device, ids->class, p->path);
 }
@@ -721,41 +700,4 @@ void policy__explain(const struct policy *p, FILE *out)
 		fputc('\n', out);
 	}
 	fputs(p->nr_rules ? "  anything else is denied\n" : "  nothing may be assigned: there are no rules\n", out);
-}
-
-static const char check_policy_usage[] =
-	"usage: airlock check-policy [FILE]\n"
-	"  read the device policy FILE (default " POLICY_DEFAULT ") with every check\n"
-	"  airlock run makes, and say what it allows; exit status 1 when it is refused\n";
-
-int cmd_check_policy(int argc, char **argv)
-{
-	static struct policy p;
-	const char *path = NULL;
-	char err[512];
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help")) {
-			fputs(check_policy_usage, stdout);
-			return 0;
-		}
-		if (argv[i][0] == '-') {
-			pr_err("unknown option '%s'; see 'airlock check-policy --help'", argv[i]);
-			return 2;
-		}
-		if (path) {
-			pr_err("unexpected argument '%s'; check-policy checks one file", argv[i]);
-			return 2;
-		}
-		path = argv[i];
-	}
-	/* The broker reads as root: naming any file would leak its first words in errors. */
-	if (path && subject__need_root("check-policy FILE"))
-		return 1;
-	if (policy__load(&p, path ? path : POLICY_DEFAULT, err, sizeof(err))) {
-		pr_err("%s", err);
-		return 1;
-	}
-	policy__explain(&p, stdout);
-	return 0;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +15,6 @@
 
 static struct policy_subject subject_self;
 static bool subject_known;
-
-static int __attribute__((format(printf, 4, 5))) subject__say(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /*
  * Name and groups of uid. Fails closed: a user database that cannot
@@ -40,20 +29,20 @@ static int subject__lookup(uid_t uid, struct policy_subject *s, char *err, size_
 	errno = 0;
 	pw = getpwuid(uid);
 	if (!pw && errno && errno != ENOENT && errno != ESRCH)
-		return subject__say(err, errlen, -EIO, "cannot look up uid %u in the user database: %s; "
+		return log__say(err, errlen, -EIO, "cannot look up uid %u in the user database: %s; "
 				    "check /etc/nsswitch.conf and its services (getent passwd %u)",
 				    (unsigned int)uid, strerror(errno), (unsigned int)uid);
 	if (!pw)
-		return subject__say(err, errlen, -ENOENT, "uid %u has no entry in the user database, so its groups "
+		return log__say(err, errlen, -ENOENT, "uid %u has no entry in the user database, so its groups "
 				    "are unknown; airlock serves only users that getent passwd %u finds",
 				    (unsigned int)uid, (unsigned int)uid);
 	if (strlen(pw->pw_name) >= sizeof(s->name))
-		return subject__say(err, errlen, -ENAMETOOLONG, "user name of uid %u is longer than %zu characters",
+		return log__say(err, errlen, -ENAMETOOLONG, "user name of uid %u is longer than %zu characters",
 				    (unsigned int)uid, sizeof(s->name) - 1);
 	s->uid = uid;
 	strcpy(s->name, pw->pw_name);
 	if (getgrouplist(s->name, pw->pw_gid, s->gids, &n) < 0)
-		return subject__say(err, errlen, -E2BIG, "user %s is in more than %d groups; "
+		return log__say(err, errlen, -E2BIG, "user %s is in more than %d groups; "
 				    "airlock cannot tell which group rules apply", s->name, POLICY_GIDS_MAX);
 	s->nr_gids = (unsigned int)n;
 	return 0;
@@ -87,7 +76,7 @@ static int subject__witness_uid(const char *var, const char *val, uid_t *uid, ch
 		errno = 0;
 		pw = getpwnam(val);
 		if (!pw)
-			return subject__say(err, errlen, -EINVAL, "DOAS_USER '%.32s' is not a user here%s%s; "
+			return log__say(err, errlen, -EINVAL, "DOAS_USER '%.32s' is not a user here%s%s; "
 					    "run airlock through doas, or unset DOAS_USER", val,
 					    errno ? ": " : "", errno ? strerror(errno) : "");
 		*uid = pw->pw_uid;
@@ -96,7 +85,7 @@ static int subject__witness_uid(const char *var, const char *val, uid_t *uid, ch
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	if (val[0] < '0' || val[0] > '9' || (val[0] == '0' && val[1]) || *end || errno || v >= UINT32_MAX)
-		return subject__say(err, errlen, -EINVAL, "SUDO_UID '%.32s' is not a uid; run airlock through sudo, "
+		return log__say(err, errlen, -EINVAL, "SUDO_UID '%.32s' is not a uid; run airlock through sudo, "
 				    "or unset SUDO_UID", val);
 	*uid = (uid_t)v;
 	return 0;
@@ -122,7 +111,7 @@ static int subject__check_witness(const struct policy *p, const struct policy_su
 		return ret;
 	if (s->root && subject__is_admin(p, &w))
 		return 0;
-	return subject__say(err, errlen, -EPERM, "the login uid (%s, uid %u) and %s (%s, uid %u) name different users; "
+	return log__say(err, errlen, -EPERM, "the login uid (%s, uid %u) and %s (%s, uid %u) name different users; "
 			    "run airlock from a login session of the user it is for", s->name, (unsigned int)s->uid,
 			    var, w.name, (unsigned int)w.uid);
 }
@@ -134,7 +123,7 @@ static int subject__by_login(const struct subject_source *src, const struct poli
 	int ret;
 
 	if (!src->login_set)
-		return subject__say(err, errlen, -EPERM, "airlock was started through %s by a process outside any "
+		return log__say(err, errlen, -EPERM, "airlock was started through %s by a process outside any "
 				    "login session (no login uid), so who asks cannot be told; run it from a login "
 				    "(pam_loginuid), or as root without %s", tool, tool);
 	ret = subject__lookup(src->loginuid, s, err, errlen);

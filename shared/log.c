@@ -39,3 +39,13 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+int log__say(char *buf, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
