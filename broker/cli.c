@@ -15,13 +15,13 @@
 
 const char cli_usage[] =
 	"usage: airlock run --kernel IMAGE [options]\n"
-	"  --kernel IMAGE             boot image: a Linux bzImage, or a PVH ELF\n"
-	"  --initrd FILE              initial ramdisk\n"
-	"  --cmdline STRING           kernel command line\n"
-	"  --memory SIZE              guest RAM, e.g. 256M or 2G (default 256M)\n"
+	"  -k, --kernel IMAGE         boot image: a Linux bzImage, or a PVH ELF\n"
+	"  -r, --initrd FILE          initial ramdisk\n"
+	"  -c, --cmdline STRING       kernel command line (given again: appended)\n"
+	"  -m, --memory SIZE          guest RAM, e.g. 256M, 2G or 2GB (default 256M)\n"
 	"  --hugepages                guest RAM in 2 MiB huge pages (reserved beforehand\n"
 	"                             in /proc/sys/vm/nr_hugepages)\n"
-	"  --processors N             virtual CPUs (default 1)\n"
+	"  -p, --processors N         virtual CPUs (default 1)\n"
 	"  --com1 console|none        connect COM1 to this terminal (default none)\n"
 	"  --pcie-root-complex NAME   add a PCIe root complex\n"
 	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
@@ -39,6 +39,22 @@ const char cli_usage[] =
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
 	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_NAME, OPT_POLICY, OPT_HUGEPAGES, OPT_HELP,
+	OPT_HYPERVISOR, OPT_PCIE_SWITCH,
+};
+
+/* OpenVMM's short spellings of the same options. */
+static const char cli_short[] = ":m:p:k:r:c:";
+static const int cli_short_opt[128] = {
+	['m'] = OPT_MEMORY, ['p'] = OPT_PROCESSORS, ['k'] = OPT_KERNEL, ['r'] = OPT_INITRD, ['c'] = OPT_CMDLINE,
+};
+
+/* OpenVMM options that airlock knows but does not offer: said so, not "unknown option". */
+static const struct cli_unsupported {
+	int opt;
+	const char *name, *why;
+} cli_unsupported[] = {
+	{ OPT_HYPERVISOR, "--hypervisor", "airlock runs on KVM alone; drop it" },
+	{ OPT_PCIE_SWITCH, "--pcie-switch", "PCIe switches are not emulated; put each device behind a root port of its own" },
 };
 
 static const struct option cli_options[] = {
@@ -57,6 +73,8 @@ static const struct option cli_options[] = {
 	{ "policy",		required_argument, NULL, OPT_POLICY },
 	{ "hugepages",		no_argument,       NULL, OPT_HUGEPAGES },
 	{ "help",		no_argument,       NULL, OPT_HELP },
+	{ "hypervisor",		required_argument, NULL, OPT_HYPERVISOR },
+	{ "pcie-switch",	required_argument, NULL, OPT_PCIE_SWITCH },
 	{ 0 }
 };
 
@@ -142,6 +160,9 @@ static int cli__add_port(struct cli *cli, const char *arg, struct cli_err *e)
 	size_t name_len = strlen(name);
 	int rc;
 
+	if (colon && name_len > 8 && !strcmp(name + name_len - 8, ",hotplug"))
+		return cli__fail(e, "--pcie-root-port '%s': hot-plug is not supported (OpenVMM's ,hotplug); drop ,hotplug and give "
+				 "the port's device with --vfio at start", arg);
 	if (!colon || !cli__name_ok(arg, (size_t)(colon - arg)) || !cli__name_ok(name, name_len))
 		return cli__fail(e, "--pcie-root-port '%s': expected RC:NAME, e.g. rc0:rp0 (names are 1-15 letters, digits, '-' or '_')", arg);
 	rc = cli__find_rc(cli, arg, (size_t)(colon - arg));
@@ -265,11 +286,15 @@ static int cli__set_com1(struct cli *cli, const char *arg, struct cli_err *e)
 	return 0;
 }
 
+/* OpenVMM takes --cmdline more than once: the pieces are joined with a blank. */
 static int cli__set_cmdline(struct cli *cli, const char *arg, struct cli_err *e)
 {
-	if (strlen(arg) >= CONFIG_CMDLINE_MAX)
-		return cli__fail(e, "--cmdline: too long (%zu bytes); the limit is %d", strlen(arg), CONFIG_CMDLINE_MAX - 1);
-	cli->cmdline = arg;
+	size_t have = strlen(cli->cmdline), add = strlen(arg), total = have + (have && add) + add;
+
+	if (total >= sizeof(cli->cmdline))
+		return cli__fail(e, "--cmdline: too long (%zu bytes%s); the limit is %zu", total,
+				 have ? " with the earlier --cmdline" : "", sizeof(cli->cmdline) - 1);
+	snprintf(cli->cmdline + have, sizeof(cli->cmdline) - have, "%s%s", have && add ? " " : "", arg);
 	return 0;
 }
 
@@ -305,6 +330,10 @@ static int cli__set_name(struct cli *cli, const char *arg, struct cli_err *e)
 
 static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err *e)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(cli_unsupported); i++)
+		if (opt == cli_unsupported[i].opt)
+			return cli__fail(e, "%s is an OpenVMM option that airlock does not support: %s", cli_unsupported[i].name,
+					 cli_unsupported[i].why);
 	switch (opt) {
 	case OPT_KERNEL:	cli->kernel = arg; return 0;
 	case OPT_INITRD:	cli->initrd = arg; return 0;
@@ -329,10 +358,12 @@ int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
 	struct cli_err e = { err, errlen };
 	int opt, ret;
 
-	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1, .cmdline = "" };
+	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1 };
 	optind = 0;	/* not 1: 0 also drops what glibc kept of an earlier call's "-ab" */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", cli_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, cli_short, cli_options, NULL)) != -1) {
+		if (opt > 0 && opt < (int)ARRAY_SIZE(cli_short_opt) && cli_short_opt[opt])
+			opt = cli_short_opt[opt];
 		/* Within "-ab" optind has not moved past it yet: name the letter. */
 		if (opt == '?' && optopt > 0 && optopt < OPT_KERNEL)
 			return cli__fail(&e, "unknown option '-%c'; see 'airlock run --help'", optopt);

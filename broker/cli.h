@@ -42,7 +42,7 @@ struct cli {
 	unsigned int vcpus;
 	const char *kernel;
 	const char *initrd;
-	const char *cmdline;
+	char cmdline[CONFIG_CMDLINE_MAX];	/* every --cmdline, joined by blanks */
 	bool com1_console;
 	bool sandbox_id_set;
 	bool stats;		/* --stats: print the VMM's counters when the VM ends */

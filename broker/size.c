@@ -24,7 +24,8 @@ int size__parse(const char *s, uint64_t *out)
 		return -EINVAL;
 	if (*end) {
 		p = strchr(size_suffix, toupper((unsigned char)*end));
-		if (!p || end[1])
+		/* "1GB", as OpenVMM writes sizes, is 1G. */
+		if (!p || (end[1] && (toupper((unsigned char)end[1]) != 'B' || end[2])))
 			return -EINVAL;
 		shift = 10 * (unsigned int)(p - size_suffix + 1);
 	}

@@ -6,7 +6,7 @@
 
 #define SIZE_TEXT_LEN	24	/* the longest size__name and its NUL */
 
-/* Decimal, with an optional binary suffix K, M, G or T; 0, -EINVAL or -ERANGE. */
+/* Decimal, with an optional binary suffix K, M, G or T (and a B after it); 0, -EINVAL or -ERANGE. */
 int size__parse(const char *s, uint64_t *out);
 /* v with the largest suffix that divides it: 16G, 1536M, 4097. */
 void size__name(uint64_t v, char out[SIZE_TEXT_LEN]);

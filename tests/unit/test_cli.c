@@ -230,6 +230,66 @@ static void test_cmdline_limit(void **state)
 	assert_non_null(strstr(err, "too long"));
 }
 
+/* OpenVMM's command lines, as its guide and users write them. */
+static void test_openvmm_spellings(void **state)
+{
+	struct cli cli;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "-k", "vmlinux", "-r", "initrd", "-c", "console=ttyS0", "-m", "1GB", "-p", "2",
+			       "--cmdline", "quiet", "-c", "", "--cmdline", "panic=-1", NULL), 0);
+	assert_string_equal(cli.kernel, "vmlinux");
+	assert_string_equal(cli.initrd, "initrd");
+	assert_int_equal(cli.mem_size, 1ull << 30);
+	assert_int_equal(cli.vcpus, 2);
+	/* Every --cmdline, joined by one blank; an empty one adds nothing. */
+	assert_string_equal(cli.cmdline, "console=ttyS0 quiet panic=-1");
+	assert_int_equal(parse(&cli, "-kvmlinux", "-m256MB", NULL), 0);
+	assert_string_equal(cli.kernel, "vmlinux");
+	assert_int_equal(cli.mem_size, 256ull << 20);
+}
+
+/* What OpenVMM has and airlock does not: said so, in one line naming it. */
+static void test_openvmm_unsupported(void **state)
+{
+	const struct reject cases[] = {
+		{ { "--hypervisor", "mshv" }, "--hypervisor is an OpenVMM option that airlock does not support: airlock runs on KVM alone" },
+		{ { "--pcie-switch", "rc0:sw0" }, "--pcie-switch is an OpenVMM option that airlock does not support" },
+		{ { "--pcie-root-complex", "rc0", "--pcie-root-port", "rc0:rp0,hotplug" },
+		  "--pcie-root-port 'rc0:rp0,hotplug': hot-plug is not supported (OpenVMM's ,hotplug)" },
+		{ { "-x" }, "unknown option '-x'" },
+		{ { "-m" }, "option '-m' needs a value" },
+	};
+	struct cli cli;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[12] = { "run", "--kernel", "k" };
+		int argc = 3;
+
+		for (unsigned int a = 0; a < 8 && cases[i].args[a]; a++)
+			argv[argc++] = (char *)cases[i].args[a];
+		assert_int_equal(cli__parse(&cli, argc, argv, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, cases[i].says))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].says);
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+/* The joined command line has the VMM's limit, however it is split. */
+static void test_cmdline_joined_limit(void **state)
+{
+	static char half[CONFIG_CMDLINE_MAX];
+	struct cli cli;
+
+	(void)state;
+	memset(half, 'x', CONFIG_CMDLINE_MAX / 2 - 1);
+	assert_int_equal(parse(&cli, "-k", "k", "-c", half, "-c", half, NULL), 0);
+	assert_int_equal(strlen(cli.cmdline), CONFIG_CMDLINE_MAX - 1);
+	assert_int_equal(parse(&cli, "-k", "k", "-c", half, "-c", half, "-c", "x", NULL), -EINVAL);
+	assert_non_null(strstr(err, "with the earlier --cmdline"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +301,9 @@ int main(void)
 		cmocka_unit_test(test_vfio_trap),
 		cmocka_unit_test(test_vfio_filter),
 		cmocka_unit_test(test_cmdline_limit),
+		cmocka_unit_test(test_openvmm_spellings),
+		cmocka_unit_test(test_openvmm_unsupported),
+		cmocka_unit_test(test_cmdline_joined_limit),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
