@@ -31,6 +31,10 @@ DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-de
 FUZZ_DEPS := clang libclang-rt-dev
 LINT_DEPS := shellcheck clang
 
+# airlock --version: this number, and the commit the tree was built from.
+VERSION := 0.5.0
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(HARDEN) -Ishared -MMD -MP
 # airlock-vmm is static: it runs in an empty root with no loader. The
@@ -97,6 +101,9 @@ $(BUILD)/obj-san/%.o: %.c
 # Kept: with SANITIZE=1 some are only ever made on the way to a unit test.
 .PRECIOUS: $(BUILD)/obj-san/%.o
 
+$(call obj-san,broker/main.c): CFLAGS += -DAIRLOCK_VERSION='"$(VERSION)"' -DAIRLOCK_COMMIT='"$(COMMIT)"'
+# A new commit is a new --version line.
+$(call obj-san,broker/main.c): $(wildcard .git/HEAD .git/index)
 $(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
 $(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
 
@@ -235,6 +242,33 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(call obj-fuzz,$$(FUZZ_OBJ_%))
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZERS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the broker and the VMM
+# side by side in PREFIX/libexec/airlock (the broker runs the airlock-vmm
+# beside its own binary, and only a root-owned one), PREFIX/bin/airlock a
+# link to it; the man pages, the example policy, bash completion. No
+# policy is installed: without one, nothing may be assigned.
+PREFIX     := /usr/local
+LIBEXECDIR  = $(PREFIX)/libexec/airlock
+INSTALLED   = $(PREFIX)/bin/airlock $(LIBEXECDIR)/airlock $(LIBEXECDIR)/airlock-vmm \
+              $(PREFIX)/share/man/man8/airlock.8 $(PREFIX)/share/man/man5/airlock-policy.5 \
+              $(PREFIX)/share/doc/airlock/policy.conf.example \
+              $(PREFIX)/share/bash-completion/completions/airlock
+.PHONY: install uninstall
+install: $(BUILD)/airlock $(BUILD)/airlock-vmm
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/doc/airlock \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(BUILD)/airlock $(BUILD)/airlock-vmm $(DESTDIR)$(LIBEXECDIR)/
+	ln -sfn ../libexec/airlock/airlock $(DESTDIR)$(PREFIX)/bin/airlock
+	install -m 0644 docs/airlock.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/airlock-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 policy/policy.conf.example $(DESTDIR)$(PREFIX)/share/doc/airlock/
+	install -m 0644 broker/airlock-completion.sh $(DESTDIR)$(PREFIX)/share/bash-completion/completions/airlock
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/share/doc/airlock 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -32,7 +32,7 @@ static const struct command {
 
 static void broker__usage(FILE *out)
 {
-	fputs("usage: airlock COMMAND [options]   (airlock COMMAND --help; man airlock)\n", out);
+	fputs("usage: airlock COMMAND [options]   (airlock COMMAND --help; man airlock; airlock --version)\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  airlock %s\n", commands[i].usage);
 }
@@ -143,6 +143,10 @@ int main(int argc, char **argv)
 		pr_err("standard input, output or error is closed and /dev/null cannot take its place: %s",
 		       strerror(errno));
 		return 1;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("airlock %s (commit %s)\n", AIRLOCK_VERSION, AIRLOCK_COMMIT);
+		return 0;
 	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		broker__usage(argc < 2 ? stderr : stdout);

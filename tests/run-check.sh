@@ -45,6 +45,7 @@ else
 	skipped "host:kvm" "this machine has no usable /dev/kvm; make e2e runs the host tier in the test host (scenario host-tier)"
 fi
 suite "identity" tests/identity/run.sh
+suite "install" tests/install/run.sh
 suite "testhost:selftest" tests/testhost/selftest.sh
 
 read -r passed failed skipped < <(awk '{ p += $2; f += $3; s += $4 } END { print p + 0, f + 0, s + 0 }' "$results/check")
