@@ -86,19 +86,11 @@ static int bind__write(const char *bdf, const char *text, const char *fmt, ...)
 static int bind__record_dir(const struct host *h, char *dir, size_t len)
 {
 	static const char *const parts[] = { "airlock", "airlock/drivers" };
-	struct stat st;
+	int ret = 0;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(parts); i++) {
-		if (sysfs__path(dir, len, "%s/%s", h->run, parts[i]))
-			return -ENAMETOOLONG;
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return -errno;
-		if (lstat(dir, &st))
-			return -errno;
-		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-			return -EPERM;
-	}
-	return 0;
+	for (unsigned int i = 0; !ret && i < ARRAY_SIZE(parts); i++)
+		ret = sysfs__path(dir, len, "%s/%s", h->run, parts[i]) ?: host__make_dir(dir, 0700);
+	return ret;
 }
 
 static int bind__record_path(const struct host *h, const char *bdf, char *path, size_t len)

@@ -6,7 +6,6 @@
  * ever grows.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pci/pci.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,15 +18,18 @@
 #include "hostpci.h"
 #include "json.h"
 #include "log.h"
+#include "registry.h"
 
 #define LIST_JSON_VERSION	1
+#define LIST_HELD_MAX		256	/* devices held by running VMs that list names */
 #define LIST_NAME_MAX		128
-#define LIST_ROW		"%-12s  %-19s  %-12s  %-5s  %-10s  "
+#define LIST_ROW		"%-12s  %-19s  %-12s  %-5s  %-10s  %-15s  "
 
 static const char list_usage[] =
 	"usage: airlock list [--json] [--root DIR]\n"
 	"  every PCI device of the host: address, vendor:device:class, driver, IOMMU group,\n"
-	"  whether it can be assigned now (and if not, why) and its name from pci.ids\n"
+	"  whether it can be assigned now (and if not, why), the running VM that holds it\n"
+	"  and its name from pci.ids\n"
 	"  --json      one JSON document, as docs/user-guide.md (Host tooling) describes it\n"
 	"  --root DIR  read DIR/sys instead of /sys (a fake host tree, for tests; root only)\n";
 
@@ -36,9 +38,18 @@ struct list_names {
 	char vbuf[LIST_NAME_MAX], dbuf[LIST_NAME_MAX], cbuf[LIST_NAME_MAX];
 };
 
+/* A device a running VM holds, from the registry. */
+struct list_held {
+	char bdf[PCIADDR_LEN];
+	char vm[REGISTRY_NAME_MAX];
+	pid_t broker;
+};
+
 struct list {
 	FILE *out;
 	const char *sys;
+	struct list_held held[LIST_HELD_MAX];
+	unsigned int nr_held;
 	struct pci_access *pci;
 	struct json json;
 	bool as_json;
@@ -94,7 +105,39 @@ static int list__member(const char *bdf, void *arg)
 	return 0;
 }
 
-static void list__json_device(struct list *l, const struct hostpci_dev *d, const struct list_names *n)
+static int list__collect(const struct registry_vm *vm, void *arg)
+{
+	struct list *l = arg;
+
+	for (unsigned int i = 0; i < vm->nr_devices && l->nr_held < LIST_HELD_MAX; i++) {
+		struct list_held *h = &l->held[l->nr_held++];
+
+		memcpy(h->bdf, vm->devices[i], PCIADDR_LEN);
+		memcpy(h->vm, vm->name, REGISTRY_NAME_MAX);
+		h->broker = vm->broker;
+	}
+	return 0;
+}
+
+static const struct list_held *list__holder(const struct list *l, const char *bdf)
+{
+	for (unsigned int i = 0; i < l->nr_held; i++)
+		if (!strcmp(l->held[i].bdf, bdf))
+			return &l->held[i];
+	return NULL;
+}
+
+/* A device a running VM holds is not ready for another, whatever sysfs says. */
+static void list__mark_held(struct hostpci_dev *d, const struct list_held *h)
+{
+	d->not_ready = true;
+	log__say(d->why.reason, sizeof(d->why.reason), 0, "%s is held by the running VM %s (broker pid %d)", d->bdf, h->vm,
+		 (int)h->broker);
+	log__say(d->why.fix, sizeof(d->why.fix), 0, "stop that VM first (airlock ps lists the running VMs)");
+}
+
+static void list__json_device(struct list *l, const struct hostpci_dev *d, const struct list_held *held,
+			      const struct list_names *n)
 {
 	struct json *j = &l->json;
 	char hex[8];
@@ -121,6 +164,14 @@ static void list__json_device(struct list *l, const struct hostpci_dev *d, const
 		ret = sysfs__group_devices(l->sys, (unsigned int)d->why.group, list__member, j);
 	json__arr_end(j);
 	json__bool(j, "assignable", !d->not_ready);
+	if (held) {
+		json__obj_begin(j, "held_by");
+		json__str(j, "vm", held->vm);
+		json__i64(j, "broker_pid", held->broker);
+		json__obj_end(j);
+	} else {
+		json__str(j, "held_by", NULL);
+	}
 	json__str(j, "reason", d->not_ready ? d->why.reason : NULL);
 	json__str(j, "fix", d->not_ready && d->why.fix[0] ? d->why.fix : NULL);
 	json__obj_end(j);
@@ -130,7 +181,8 @@ static void list__json_device(struct list *l, const struct hostpci_dev *d, const
 	}
 }
 
-static void list__row(struct list *l, const struct hostpci_dev *d, const struct list_names *n)
+static void list__row(struct list *l, const struct hostpci_dev *d, const struct list_held *held,
+		      const struct list_names *n)
 {
 	char ids[20], group[12], vendor[8], device[8], class[8];
 
@@ -143,22 +195,26 @@ static void list__row(struct list *l, const struct hostpci_dev *d, const struct 
 	snprintf(device, sizeof(device), "%04x", d->ids.device);
 	snprintf(class, sizeof(class), "%04x", d->ids.class >> 8);
 	fprintf(l->out, LIST_ROW "%s: %s %s\n", d->bdf, ids,
-		d->driver[0] ? d->driver : "-", group, d->not_ready ? "no" : "yes",
+		d->driver[0] ? d->driver : "-", group, d->not_ready ? "no" : "yes", held ? held->vm : "-",
 		n->class ? n->class : class, n->vendor ? n->vendor : vendor, n->device ? n->device : device);
 	if (d->not_ready)
 		fprintf(l->out, "%14s%s\n", "", d->why.reason);
 }
 
-static int list__device(const struct hostpci_dev *d, void *arg)
+static int list__device(const struct hostpci_dev *dev, void *arg)
 {
 	struct list *l = arg;
+	const struct list_held *held = list__holder(l, dev->bdf);
+	struct hostpci_dev d = *dev;
 	struct list_names n;
 
-	list__names(l->pci, &d->ids, &n);
+	if (held)
+		list__mark_held(&d, held);
+	list__names(l->pci, &d.ids, &n);
 	if (l->as_json)
-		list__json_device(l, d, &n);
+		list__json_device(l, &d, held, &n);
 	else
-		list__row(l, d, &n);
+		list__row(l, &d, held, &n);
 	return 0;
 }
 
@@ -176,7 +232,12 @@ static int list__print(FILE *out, const struct host *h, bool as_json)
 		json__arr_begin(&l.json, "devices");
 	} else {
 		fprintf(out, LIST_ROW "%s\n", "BDF", "VENDOR:DEVICE:CLASS", "DRIVER",
-			"GROUP", "ASSIGNABLE", "NAME");
+			"GROUP", "ASSIGNABLE", "VM", "NAME");
+	}
+	ret = registry__each(h, list__collect, &l);
+	if (ret) {
+		pr_err("cannot read the registry of running VMs in %s/airlock/vms: %s", h->run, strerror(-ret));
+		l.failed = true;
 	}
 	ret = hostpci__each(h->sys, list__device, &l);
 	if (ret < 0)
@@ -194,38 +255,13 @@ static int list__print(FILE *out, const struct host *h, bool as_json)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "root", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *root = NULL;
-	bool as_json = false;
+	const char *root;
+	bool as_json;
 	struct host h;
-	int c;
+	int ret = commands__listing_args(argc, argv, list_usage, &root, &as_json);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			as_json = true;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		case 'h':
-			fputs(list_usage, stdout);
-			return 0;
-		default:
-			pr_err("list: unknown option or missing value; see airlock list --help");
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		pr_err("list: unexpected argument '%s'; airlock list takes options only (see airlock list --help)", argv[optind]);
-		return 2;
-	}
+	if (ret >= 0)
+		return ret;
 	if (host__init(&h, root))
 		return 2;
 	return list__print(stdout, &h, as_json);

@@ -28,6 +28,7 @@ static const struct command {
 	{ "bind",	  cmd_bind,	    true,  "bind [--group] [--force] BDF...  hand devices to vfio-pci" },
 	{ "unbind",	  cmd_unbind,	    true,  "unbind BDF...                    give devices back to their own drivers" },
 	{ "check-policy", cmd_check_policy, false, "check-policy [FILE]              check a device policy and say what it allows" },
+	{ "ps",		  cmd_ps,	    false, "ps [--json]                      the host's running VMs" },
 };
 
 static void broker__usage(FILE *out)

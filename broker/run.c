@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -15,7 +16,7 @@
 #include "grant.h"
 #include "log.h"
 #include "monitor.h"
-#include "pinned.h"
+#include "registry.h"
 #include "run.h"
 #include "sandbox.h"
 #include "subject.h"
@@ -123,7 +124,9 @@ static int run__boot(struct run *r, const struct console_fds *console, int exe, 
 	mon.sock = sb.sock;
 	mon.counters = vm.counters;
 	mon.nfds = vm__config(&vm, cli, &config, fds);
+	registry__set_vmm(sb.pid);
 	status = mon__run(&mon, sb.pid, sigfd);
+	registry__set_vmm(0);
 	run__audit_exit(&mon);
 	close(sb.sock);
 	/* A reset starts another boot, with a fresh page; --stats shows the last boot's. */
@@ -217,12 +220,24 @@ static int run__authorize(struct run *r)
 	return grant__devices(r);
 }
 
-/* Guest RAM is pinned only for devices; root's VMs are counted, not capped. */
-static int run__claim_memory(const struct run *r)
+/*
+ * The VM in the host's registry: its name unique, and the guest RAM it
+ * pins for devices counted against the policy's user-memory (root's and
+ * the admins' VMs are counted, not capped).
+ */
+static int run__register(const struct run *r)
 {
-	if (!r->cli->nr_vfio)
-		return 0;
-	return pinned__claim(PINNED_DIR, r->who->uid, r->cli->mem_size, r->who->root ? 0 : r->policy.user_memory);
+	const struct cli *cli = r->cli;
+	struct registry_vm vm = {
+		.uid = r->who->uid, .memory = cli->mem_size, .vcpus = cli->vcpus, .nr_devices = cli->nr_vfio,
+		.started = (int64_t)time(NULL), .console = cli->com1_console,
+	};
+
+	snprintf(vm.name, sizeof(vm.name), "%s", cli->name);
+	snprintf(vm.user, sizeof(vm.user), "%s", r->who->name);
+	_Static_assert(sizeof(vm.devices) >= sizeof(r->bdf), "every device in the entry");
+	memcpy(vm.devices, r->bdf, sizeof(r->bdf));
+	return registry__claim(&r->host, &vm, r->who->root ? 0 : r->policy.user_memory);
 }
 
 static void run__audit_teardown(int status)
@@ -263,12 +278,12 @@ int cmd_run(int argc, char **argv)
 	r->who = subject__self();
 	host__init(&r->host, NULL);
 	/* No audit, no device: a refusal, or a log that did not take the run's lines, ends here, on record. */
-	if (run__authorize(r) || audit__failed() || run__claim_memory(r)) {
+	if (run__authorize(r) || audit__failed() || run__register(r)) {
 		ret = 1;
 	} else {
 		counters__mark(COUNTERS_T_AUTHORIZED);
 		ret = run__vm(r);
-		pinned__release();
+		registry__release();
 	}
 	run__audit_teardown(ret);
 	audit__close();

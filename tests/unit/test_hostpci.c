@@ -196,30 +196,30 @@ static void test_list_json(void **state)
 		"{\"bdf\":\"0000:00:04.0\",\"vendor\":\"1234\",\"device\":\"11e8\",\"class\":\"00ff00\","
 		"\"vendor_name\":null,\"device_name\":null,\"class_name\":\"Unclassified device [00ff]\","
 		"\"driver\":\"vfio-pci\",\"iommu_group\":3,\"group_members\":[\"0000:00:04.0\"],"
-		"\"assignable\":true,\"reason\":null,\"fix\":null},"
+		"\"assignable\":true,\"held_by\":null,\"reason\":null,\"fix\":null},"
 		"{\"bdf\":\"0000:00:05.0\",\"vendor\":\"1b36\",\"device\":\"0010\",\"class\":\"010802\","
 		"\"vendor_name\":\"Red Hat, Inc.\",\"device_name\":\"QEMU NVM Express Controller\","
 		"\"class_name\":\"Non-Volatile memory controller\","
 		"\"driver\":\"nvme\",\"iommu_group\":4,\"group_members\":[\"0000:00:05.0\"],"
-		"\"assignable\":false,\"reason\":\"0000:00:05.0 is bound to nvme, not vfio-pci\","
+		"\"assignable\":false,\"held_by\":null,\"reason\":\"0000:00:05.0 is bound to nvme, not vfio-pci\","
 		"\"fix\":\"hand it over (the host loses the device): echo 0000:00:05.0 > /sys/bus/pci/devices/0000:00:05.0/driver/unbind; "
 		"echo vfio-pci > /sys/bus/pci/devices/0000:00:05.0/driver_override; echo 0000:00:05.0 > /sys/bus/pci/drivers_probe\"},"
 		"{\"bdf\":\"0000:00:06.0\",\"vendor\":\"1b36\",\"device\":\"0010\",\"class\":\"010802\","
 		"\"vendor_name\":\"Red Hat, Inc.\",\"device_name\":\"QEMU NVM Express Controller\","
 		"\"class_name\":\"Non-Volatile memory controller\","
 		"\"driver\":null,\"iommu_group\":null,\"group_members\":[],"
-		"\"assignable\":false,\"reason\":\"0000:00:06.0 is in no IOMMU group: the IOMMU is off\","
+		"\"assignable\":false,\"held_by\":null,\"reason\":\"0000:00:06.0 is in no IOMMU group: the IOMMU is off\","
 		"\"fix\":\"enable VT-d (Intel) or AMD-Vi (AMD) in the firmware, and on Intel boot with intel_iommu=on\"},"
 		"{\"bdf\":\"0000:00:07.0\",\"vendor\":\"8086\",\"device\":\"10d3\",\"class\":\"020000\","
 		"\"vendor_name\":\"Intel Corporation\",\"device_name\":\"82574L Gigabit Network Connection\","
 		"\"class_name\":\"Ethernet controller\","
 		"\"driver\":\"vfio-pci\",\"iommu_group\":5,\"group_members\":[\"0000:00:07.0\",\"0000:00:07.1\"],"
-		"\"assignable\":true,\"reason\":null,\"fix\":null},"
+		"\"assignable\":true,\"held_by\":null,\"reason\":null,\"fix\":null},"
 		"{\"bdf\":\"0000:00:07.1\",\"vendor\":\"8086\",\"device\":\"10d3\",\"class\":\"020000\","
 		"\"vendor_name\":\"Intel Corporation\",\"device_name\":\"82574L Gigabit Network Connection\","
 		"\"class_name\":\"Ethernet controller\","
 		"\"driver\":null,\"iommu_group\":5,\"group_members\":[\"0000:00:07.0\",\"0000:00:07.1\"],"
-		"\"assignable\":false,\"reason\":\"0000:00:07.1 has no driver\","
+		"\"assignable\":false,\"held_by\":null,\"reason\":\"0000:00:07.1 has no driver\","
 		"\"fix\":\"bind it to vfio-pci: echo vfio-pci > /sys/bus/pci/devices/0000:00:07.1/driver_override; "
 		"echo 0000:00:07.1 > /sys/bus/pci/drivers_probe\"}"
 		"]}\n";
@@ -251,12 +251,48 @@ static void test_list_table(void **state)
 	test_host();
 	assert_int_equal(run_cmd(cmd_list, "list --root %s", root), 0);
 	assert_string_equal(err, "");
-	holds(out, "BDF           VENDOR:DEVICE:CLASS  DRIVER        GROUP  ASSIGNABLE  NAME\n");
-	holds(out, "0000:00:04.0  1234:11e8:00ff00     vfio-pci      3      yes         Unclassified device [00ff]: 1234 11e8\n");
-	holds(out, "0000:00:05.0  1b36:0010:010802     nvme          4      no          "
+	holds(out, "BDF           VENDOR:DEVICE:CLASS  DRIVER        GROUP  ASSIGNABLE  VM               NAME\n");
+	holds(out, "0000:00:04.0  1234:11e8:00ff00     vfio-pci      3      yes         -                "
+		   "Unclassified device [00ff]: 1234 11e8\n");
+	holds(out, "0000:00:05.0  1b36:0010:010802     nvme          4      no          -                "
 		   "Non-Volatile memory controller: Red Hat, Inc. QEMU NVM Express Controller\n"
 		   "              0000:00:05.0 is bound to nvme, not vfio-pci\n");
-	holds(out, "0000:00:07.1  8086:10d3:020000     -             5      no          ");
+	holds(out, "0000:00:07.1  8086:10d3:020000     -             5      no          -                ");
+}
+
+/*
+ * A device a running VM holds (its broker alive, as the registry says):
+ * named in the VM column and in held_by, and not assignable, whatever
+ * sysfs says; the entry of a broker that is gone changes nothing.
+ */
+static void test_list_held(void **state)
+{
+	char stat[1024], *p;
+	unsigned long long start = 0;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(fgets(stat, sizeof(stat), f));
+	fclose(f);
+	p = strrchr(stat, ')');
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+				&start), 1);
+	test_host();
+	/* The registry reads the brokers' start times from the host's proc: the fake tree's. */
+	put("proc/%d/stat=%s", (int)getpid(), stat);
+	put("run/airlock/vms/web=name web\nbroker %d %llu\nvmm 0\nuser 1000 alice\nmemory 268435456\nprocessors 1\n"
+	    "devices 0000:00:07.0\nstarted 1764900000\nconsole none\n", (int)getpid(), start);
+	put("run/airlock/vms/gone=name gone\nbroker 999999 1\nvmm 0\nuser 1000 alice\nmemory 268435456\nprocessors 1\n"
+	    "devices 0000:00:04.0\nstarted 1764900000\nconsole none\n");
+	assert_int_equal(run_cmd(cmd_list, "list --root %s", root), 0);
+	holds(out, "0000:00:07.0  8086:10d3:020000     vfio-pci      5      no          web              Ethernet controller");
+	holds(out, "              0000:00:07.0 is held by the running VM web (broker pid ");
+	holds(out, "0000:00:04.0  1234:11e8:00ff00     vfio-pci      3      yes         -                ");
+	assert_int_equal(run_cmd(cmd_list, "list --json --root %s", root), 0);
+	holds(out, "\"bdf\":\"0000:00:07.0\"");
+	holds(out, "\"assignable\":false,\"held_by\":{\"vm\":\"web\",\"broker_pid\":");
+	holds(out, "\"fix\":\"stop that VM first (airlock ps lists the running VMs)\"");
 }
 
 static void test_list_usage(void **state)
@@ -302,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_json_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_refused, setup, teardown),
 	};

@@ -224,7 +224,7 @@ static const struct {
 	{ "allow user root device 0000:01:00.0 memory 0", "1: bad memory cap '0'" },
 	{ "allow user root device 0000:01:00.0 memory -1G", "1: bad memory cap '-1G'" },
 	{ "allow user root device 0000:01:00.0 memory 99999999T", "1: bad memory cap '99999999T'" },
-	{ "allow user root device 0000:01:00.0 memory 16GB", "1: bad memory cap '16GB'" },
+	{ "allow user root device 0000:01:00.0 memory 16GiB", "1: bad memory cap '16GiB'" },
 	{ "allow user root device 0000:01:00.0 devices 0",
 	  "1: bad device cap '0'; give how many devices a VM may have, 1 to 32" },
 	{ "allow user root device 0000:01:00.0 devices 33", "1: bad device cap '33'" },

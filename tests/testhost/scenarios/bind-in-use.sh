@@ -1,6 +1,8 @@
 # shellcheck shell=sh
 # airlock unbind and bind refuse, at once and in one line, a device that is
-# in use. A VM holds edu: unbind names the VM's pid and exits 1 at once,
+# in use. A VM named vm-edu holds edu: airlock ps and airlock list (text
+# and JSON) agree on who holds it, a second VM of that name is refused;
+# unbind names the VM's pid and exits 1 at once,
 # where vfio-pci would have kept it waiting until the VM ended; once the
 # VM is gone, unbind and bind go through. nvme-xbar's disk is made a swap
 # area: bind refuses it, naming the disk and swapoff, and takes it once
@@ -49,12 +51,35 @@ expect_driver() {
 	[ "$(driver_of "$1")" = "$2" ] || fail "$1 is bound to $(driver_of "$1"), not $2"
 }
 
-step "a VM holds edu: airlock run --kernel idle.elf --vfio rp0:$edu &"
-"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console $PORTS \
+step "a VM holds edu: airlock run --name vm-edu --kernel idle.elf --vfio rp0:$edu &"
+"$AIRLOCK" run --name vm-edu --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console $PORTS \
 	--vfio "rp0:$edu" >output 2>&1 &
 pid=$!	# wait_for's
 broker=$pid
 wait_for "airlock test guest idling" 20
+
+step "airlock ps and airlock list agree: vm-edu, broker $broker, holds $edu"
+"$AIRLOCK" ps >ps.txt || fail "airlock ps exited non-zero"
+cat ps.txt
+grep -q "^vm-edu *$broker .* $edu\$" ps.txt || fail "airlock ps does not show vm-edu (broker $broker) holding $edu"
+"$AIRLOCK" ps --json >ps.json || fail "airlock ps --json exited non-zero"
+jq -e --arg b "$edu" --argjson p "$broker" \
+	'.vms | length == 1 and .[0].name == "vm-edu" and .[0].broker_pid == $p and .[0].vmm_pid > 0 and .[0].devices == [$b]' \
+	ps.json >/dev/null || fail "airlock ps --json: $(cat ps.json)"
+"$AIRLOCK" list --json >list.json || fail "airlock list --json exited non-zero"
+jq -e --arg b "$edu" --argjson p "$broker" \
+	'.devices[] | select(.bdf == $b) | .assignable == false and .held_by.vm == "vm-edu" and .held_by.broker_pid == $p' \
+	list.json >/dev/null || fail "airlock list --json does not say vm-edu holds $edu"
+"$AIRLOCK" list >list.txt || fail "airlock list exited non-zero"
+grep "^$edu .* no  *vm-edu " list.txt || fail "airlock list's VM column does not name vm-edu for $edu"
+
+step "a second VM named vm-edu: refused, the first one untouched"
+status=0
+"$AIRLOCK" run --name vm-edu --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M >out 2>&1 || status=$?
+cat out
+[ "$status" -eq 1 ] || fail "a second vm-edu exited with status $status, not 1"
+expect_line out "a VM named vm-edu is running already (broker pid $broker"
+kill -0 "$broker" 2>/dev/null || fail "the first vm-edu ended"
 
 step "airlock unbind $edu while the VM runs: refused at once, naming the VM"
 "$AIRLOCK" unbind "$edu" >out 2>&1 &
@@ -80,6 +105,8 @@ step "the VM stopped: airlock unbind $edu and bind $edu go through"
 kill -TERM "$broker"
 wait "$broker" || true
 broker=""
+"$AIRLOCK" ps --json >ps.json || fail "airlock ps --json exited non-zero"
+jq -e '.vms == []' ps.json >/dev/null || fail "vm-edu is still in airlock ps: $(cat ps.json)"
 airlock_ok unbind "$edu"
 expect_line out "unbound $edu from vfio-pci"
 expect_driver "$edu" none
