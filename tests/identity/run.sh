@@ -89,7 +89,7 @@ chmod 644 "$T/etc/airlock/policy.conf"
 # A root-owned file a user must not be able to use as --policy: an editor's backup that still allows more.
 printf 'allow user * device *:*\n' >"$T/etc/airlock/policy.conf~"
 mount --bind "$T/etc" /etc || { echo "not ok 1 - cannot bind a private /etc"; exit 1; }
-# The broker's pinned-memory records, in this namespace only.
+# The broker's records (the registry of running VMs), in this namespace only.
 mkdir -p /run/airlock
 mount -t tmpfs -o mode=755 airlock-test /run/airlock
 
