@@ -104,8 +104,8 @@ $(BUILD)/obj-san/%.o: %.c
 $(call obj-san,broker/main.c): CFLAGS += -DAIRLOCK_VERSION='"$(VERSION)"' -DAIRLOCK_COMMIT='"$(COMMIT)"'
 # A new commit is a new --version line.
 $(call obj-san,broker/main.c): $(wildcard .git/HEAD .git/index)
-$(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c): CFLAGS += -I$(BUILD)/gen
-$(call obj,vmm/seccomp.c) $(call obj-san,vmm/seccomp.c) $(call obj-test,vmm/seccomp.c): $(SECCOMP_GEN)
+$(call obj,vmm/syscall-filter.c) $(call obj-san,vmm/syscall-filter.c): CFLAGS += -I$(BUILD)/gen
+$(call obj,vmm/syscall-filter.c) $(call obj-san,vmm/syscall-filter.c) $(call obj-test,vmm/syscall-filter.c): $(SECCOMP_GEN)
 
 $(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk
 	@mkdir -p $(@D)
@@ -115,18 +115,18 @@ $(SECCOMP_GEN): policy/vmm-seccomp.allow vmm/seccomp-gen.awk
 # the call it denies on stderr and exits 159 instead of dying silently: for
 # allowlist work, never the default build.
 SECCOMP_NAMES := $(BUILD)/gen/syscall-names.h
-SECCOMP_DEBUG := $(BUILD)/obj-debug/vmm/seccomp.o
+SECCOMP_DEBUG := $(BUILD)/obj-debug/vmm/syscall-filter.o
 
 $(SECCOMP_NAMES):
 	@mkdir -p $(@D)
 	echo '#include <asm/unistd_64.h>' | $(CC) -E -dM -x c - | \
 		awk '$$2 ~ /^__NR_/ { printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' > $@.tmp && mv $@.tmp $@
 
-$(SECCOMP_DEBUG): vmm/seccomp.c $(SECCOMP_GEN) $(SECCOMP_NAMES)
+$(SECCOMP_DEBUG): vmm/syscall-filter.c $(SECCOMP_GEN) $(SECCOMP_NAMES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DAIRLOCK_SECCOMP_DEBUG -I$(BUILD)/gen -c -o $@ $<
 
-$(BUILD)/debug/airlock-vmm: $(call obj,$(filter-out vmm/seccomp.c,$(VMM_SRC)) $(SHARED_SRC)) $(SECCOMP_DEBUG)
+$(BUILD)/debug/airlock-vmm: $(call obj,$(filter-out vmm/syscall-filter.c,$(VMM_SRC)) $(SHARED_SRC)) $(SECCOMP_DEBUG)
 	@mkdir -p $(@D)
 	$(CC) $(LDSTATIC) -o $@ $^ -lseccomp -lpthread
 
@@ -227,7 +227,7 @@ FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c broker/json.c shar
 FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
 FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
-FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/count.c
+FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/vfio-pci-irq.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/count.c shared/proto.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 obj-fuzz  = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
 

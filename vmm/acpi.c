@@ -5,19 +5,14 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "le.h"
+#include "pcie.h"
 #include "pm.h"
+#include "serial.h"
 
 #define ACPI_OEM_ID		"AIRLCK"
 #define ACPI_OEM_TABLE_ID	"AIRLOCK "
 #define ACPI_CREATOR_ID		"ARLK"
-
-#define PM1A_EVT		0x600
-#define PM1_EVT_LEN		4	/* PM1_STS and PM1_EN, 16 bits each */
-#define PM1_CNT_LEN		2
-#define PCI_CFG_PORT		0xcf8
-#define PCI_CFG_LEN		8
-#define COM1_PORT		0x3f8
-#define COM1_LEN		8
 
 _Static_assert(LAYOUT_PORTS_MAX < LAYOUT_ECAM_BUSES, "a port's bus must be inside ECAM");
 
@@ -249,8 +244,8 @@ static void buf__le(struct acpi_buf *b, uint64_t v, unsigned int width)
 {
 	uint8_t *at = buf__put(b, width);
 
-	for (unsigned int i = 0; at && i < width; i++)
-		at[i] = (uint8_t)(v >> (8 * i));
+	if (at)
+		le__put(at, width, v);
 }
 
 static void buf__byte(struct acpi_buf *b, uint8_t v)
@@ -587,7 +582,7 @@ static void dsdt__pci(struct acpi_buf *b, unsigned int rc, const struct acpi_rc 
 	res__window(b, 2, RES_TYPE_BUS, 0, 0, cfg->nr_ports + 1);
 	/* Linux drops exactly 0xcf8-0xcff from the bridge's windows, knowing it is config space. */
 	if (rc == 0)
-		res__io(b, PCI_CFG_PORT, PCI_CFG_LEN);
+		res__io(b, PCIE_CF8_BASE, PCIE_CFC_BASE + PCIE_CFC_LEN - PCIE_CF8_BASE);
 	res__window(b, 2, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, layout__io(rc), LAYOUT_IO_SIZE);
 	res__window(b, 4, RES_TYPE_MEM, RES_MEM_RW, layout__mmio32(rc), LAYOUT_MMIO32_SIZE);
 	res__window(b, 8, RES_TYPE_MEM, RES_MEM_RW | RES_MEM_CACHEABLE, layout__mmio64(rc),
@@ -622,7 +617,7 @@ static void dsdt__com1(struct acpi_buf *b)
 	aml__def(b, "_HID");
 	aml__eisaid(b, "PNP0501");
 	crs = aml__crs_open(b);
-	res__io(b, COM1_PORT, COM1_LEN);
+	res__io(b, SERIAL_COM1_BASE, SERIAL_NR_REGS);
 	buf__byte(b, RES_IRQ);
 	buf__le(b, 1u << LAYOUT_COM1_IRQ, 2);
 	aml__crs_close(b, crs);
@@ -695,10 +690,10 @@ static uint64_t fadt__build(struct acpi_buf *b, uint64_t facs, uint64_t dsdt)
 		.facs = (uint32_t)facs,
 		.dsdt = (uint32_t)dsdt,
 		.sci_int = LAYOUT_SCI_IRQ,
-		.pm1a_evt = PM1A_EVT,
+		.pm1a_evt = PM_PM1A_EVT,
 		.pm1a_cnt = PM_PM1A_CNT,
-		.pm1_evt_len = PM1_EVT_LEN,
-		.pm1_cnt_len = PM1_CNT_LEN,
+		.pm1_evt_len = PM_PM1_EVT_LEN,
+		.pm1_cnt_len = PM_PM1_CNT_LEN,
 		.p_lvl2_lat = FADT_NO_C2,
 		.p_lvl3_lat = FADT_NO_C3,
 		.iapc_boot_arch = FADT_BOOT_NO_VGA | FADT_BOOT_NO_CMOS_RTC,
@@ -709,8 +704,8 @@ static uint64_t fadt__build(struct acpi_buf *b, uint64_t facs, uint64_t dsdt)
 		.minor_version = 3,
 		.x_facs = facs,
 		.x_dsdt = dsdt,
-		.x_pm1a_evt = gas__io(PM1A_EVT, PM1_EVT_LEN, GAS_ACCESS_WORD),
-		.x_pm1a_cnt = gas__io(PM_PM1A_CNT, PM1_CNT_LEN, GAS_ACCESS_WORD),
+		.x_pm1a_evt = gas__io(PM_PM1A_EVT, PM_PM1_EVT_LEN, GAS_ACCESS_WORD),
+		.x_pm1a_cnt = gas__io(PM_PM1A_CNT, PM_PM1_CNT_LEN, GAS_ACCESS_WORD),
 	};
 
 	return table__close(b, table__open(b, &fadt, sizeof(fadt), "FACP", 6));

@@ -4,6 +4,8 @@
 
 #include "bzimage.h"
 #include "e820.h"
+#include "layout.h"
+#include "le.h"
 #include "proto.h"
 
 /* Offsets in the image and in boot_params (they share the setup header). */
@@ -37,11 +39,6 @@
 #define LOADED_HIGH		(1u << 0)
 #define KEEP_SEGMENTS		(1u << 6)
 
-static uint16_t rd16(const uint8_t *p, size_t off) { uint16_t v; memcpy(&v, p + off, 2); return v; }
-static uint32_t rd32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-static void wr32(uint8_t *p, size_t off, uint32_t v) { memcpy(p + off, &v, 4); }
-static void wr64(uint8_t *p, size_t off, uint64_t v) { memcpy(p + off, &v, 8); }
-
 static int bzimage__bad(const char **why, const char *msg)
 {
 	*why = msg;
@@ -53,22 +50,22 @@ int bzimage__parse(const uint8_t *img, size_t size, const struct kvm *kvm, struc
 {
 	uint64_t setup;
 
-	if (size < HDR_END_2_12 || rd16(img, HDR_BOOT_FLAG) != 0xaa55 || memcmp(img + HDR_MAGIC, "HdrS", 4))
+	if (size < HDR_END_2_12 || le__get16(img + HDR_BOOT_FLAG) != 0xaa55 || memcmp(img + HDR_MAGIC, "HdrS", 4))
 		return bzimage__bad(why, "neither a Linux bzImage nor a PVH ELF image");
-	if (rd16(img, HDR_VERSION) < BZ_MIN_VERSION || !(rd16(img, HDR_XLOADFLAGS) & XLF_KERNEL_64))
+	if (le__get16(img + HDR_VERSION) < BZ_MIN_VERSION || !(le__get16(img + HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return bzimage__bad(why, "boot protocol too old: need 2.12 or later with a 64-bit entry (Linux 3.8+)");
 	setup = ((uint64_t)(img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4) + 1) * 512;
 	*out = (struct bzimage){
 		.kernel_off = setup,
 		.kernel_size = size - setup,
-		.init_size = rd32(img, HDR_INIT_SIZE),
-		.initrd_max = rd32(img, HDR_INITRD_ADDR_MAX),
-		.cmdline_max = rd32(img, HDR_CMDLINE_SIZE),
+		.init_size = le__get32(img + HDR_INIT_SIZE),
+		.initrd_max = le__get32(img + HDR_INITRD_ADDR_MAX),
+		.cmdline_max = le__get32(img + HDR_CMDLINE_SIZE),
 		.hdr_len = (size_t)(HDR_MAGIC + img[HDR_JUMP_LEN]) - HDR_START,
 	};
 	if (setup >= size || HDR_START + out->hdr_len > setup || HDR_START + out->hdr_len > BP_SIZE)
 		return bzimage__bad(why, "truncated bzImage: the setup header or the kernel is missing");
-	if (BZ_LOAD % (rd32(img, HDR_KERNEL_ALIGNMENT) ? rd32(img, HDR_KERNEL_ALIGNMENT) : 1))
+	if (BZ_LOAD % (le__get32(img + HDR_KERNEL_ALIGNMENT) ? le__get32(img + HDR_KERNEL_ALIGNMENT) : 1))
 		return bzimage__bad(why, "the kernel's alignment is stricter than airlock's load address");
 	if (out->init_size < out->kernel_size)
 		out->init_size = out->kernel_size;
@@ -98,8 +95,8 @@ static void bzimage__gdt(const struct kvm *kvm)
 
 	gdt[0] = 0;
 	gdt[1] = 0;
-	gdt[BZ_BOOT_CS / 8] = 0x00af9b000000ffffull;	/* 64-bit code, present, accessed */
-	gdt[BZ_BOOT_DS / 8] = 0x00cf93000000ffffull;	/* flat data, present, accessed */
+	gdt[LAYOUT_BOOT_CS / 8] = 0x00af9b000000ffffull;	/* 64-bit code, present, accessed */
+	gdt[LAYOUT_BOOT_DS / 8] = 0x00cf93000000ffffull;	/* flat data, present, accessed */
 }
 
 static void bzimage__e820(const struct kvm *kvm, uint8_t *bp)
@@ -110,9 +107,9 @@ static void bzimage__e820(const struct kvm *kvm, uint8_t *bp)
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *e = bp + BP_E820_TABLE + i * 20;
 
-		wr64(e, 0, map[i].addr);
-		wr64(e, 8, map[i].size);
-		wr32(e, 16, map[i].type);
+		le__put64(e, map[i].addr);
+		le__put64(e + 8, map[i].size);
+		le__put32(e + 16, map[i].type);
 	}
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 }
@@ -128,10 +125,10 @@ static int bzimage__initrd(const struct kvm *kvm, const struct bzimage *bz, uint
 		return -ENOSPC;
 	}
 	*gpa = (top - size) & ~(PAGE_SIZE - 1);
-	wr32(bp, HDR_RAMDISK_IMAGE, (uint32_t)*gpa);
-	wr32(bp, HDR_RAMDISK_SIZE, (uint32_t)size);
-	wr32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(*gpa >> 32));
-	wr32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)(size >> 32));
+	le__put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)*gpa);
+	le__put32(bp + HDR_RAMDISK_SIZE, (uint32_t)size);
+	le__put32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(*gpa >> 32));
+	le__put32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)(size >> 32));
 	return 0;
 }
 
@@ -152,9 +149,9 @@ int bzimage__setup(const struct kvm *kvm, const uint8_t *img, const struct bzima
 	memcpy(bp + HDR_START, img + HDR_START, bz->hdr_len);
 	bp[HDR_TYPE_OF_LOADER] = 0xff;			/* "undefined" boot loader */
 	bp[HDR_LOADFLAGS] = (bp[HDR_LOADFLAGS] | LOADED_HIGH) & ~KEEP_SEGMENTS;
-	wr32(bp, HDR_CMD_LINE_PTR, BZ_CMDLINE);
-	wr32(bp, BP_EXT_CMD_LINE_PTR, 0);
-	wr64(bp, BP_ACPI_RSDP, rsdp);
+	le__put32(bp + HDR_CMD_LINE_PTR, BZ_CMDLINE);
+	le__put32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	le__put64(bp + BP_ACPI_RSDP, rsdp);
 	bzimage__e820(kvm, bp);
 	bzimage__gdt(kvm);
 	bzimage__page_tables(kvm);

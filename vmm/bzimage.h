@@ -23,9 +23,6 @@
 #define BZ_PML4			0x9000u		/* then PDPT, then 4 page directories */
 #define BZ_CMDLINE		0x20000u
 
-#define BZ_BOOT_CS		0x10		/* the selectors the protocol requires */
-#define BZ_BOOT_DS		0x18
-
 struct bzimage {
 	uint64_t kernel_off;	/* the protected-mode kernel in the file */
 	uint64_t kernel_size;

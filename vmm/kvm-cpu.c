@@ -11,10 +11,11 @@
 #include "bzimage.h"
 #include "ioport.h"
 #include "kvm.h"
+#include "layout.h"
 #include "proto.h"
 #include "log.h"
 #include "pcie.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 #include "count.h"
 
 #define CR0_PE		(1u << 0)
@@ -39,7 +40,7 @@ struct kvm_cpu {
  * only then meets kvm_cpu_ready; no guest code runs before kvm_cpu_go.
  */
 static pthread_barrier_t kvm_cpu_ready, kvm_cpu_go;
-static const struct seccomp_fds *kvm_cpu_fds;
+static const struct syscall_filter_fds *kvm_cpu_fds;
 
 static void kvm_cpu__flat_segment(struct kvm_segment *s, uint8_t type, uint16_t selector)
 {
@@ -61,8 +62,8 @@ static int kvm_cpu__boot_regs(struct kvm_cpu *cpu, const struct kvm_boot *boot)
 
 	if (ioctl(cpu->fd, KVM_GET_SREGS, &sregs))
 		return -errno;
-	kvm_cpu__flat_segment(&sregs.cs, 0xb, BZ_BOOT_CS);
-	kvm_cpu__flat_segment(&sregs.ds, 0x3, BZ_BOOT_DS);
+	kvm_cpu__flat_segment(&sregs.cs, 0xb, LAYOUT_BOOT_CS);
+	kvm_cpu__flat_segment(&sregs.ds, 0x3, LAYOUT_BOOT_DS);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	kvm_cpu__flat_segment(&sregs.tr, 0xb, 0x20);
 	sregs.tr.s = 0;
@@ -159,17 +160,11 @@ static void __attribute__((noreturn)) kvm_cpu__fatal(struct kvm_cpu *cpu, const 
 	_exit(VMM_EXIT_FAILURE);
 }
 
-void kvm__reset(void)
-{
-	pr_err("the guest reset the machine; starting it again");
-	_exit(VMM_EXIT_RESET);
-}
-
 static void *kvm_cpu__thread(void *arg)
 {
 	struct kvm_cpu *cpu = arg;
 	struct kvm_run *run = cpu->run;
-	int ret = seccomp__install(SECCOMP_THREAD_VCPU, kvm_cpu_fds, cpu->fd);
+	int ret = syscall_filter__install(SYSCALL_FILTER_THREAD_VCPU, kvm_cpu_fds, cpu->fd);
 
 	if (ret)
 		die("vCPU %u: cannot install its seccomp filter: %s", cpu->id, strerror(-ret));
@@ -205,7 +200,7 @@ static void *kvm_cpu__thread(void *arg)
 	return NULL;
 }
 
-int kvm_cpu__start_all(struct kvm *kvm, const struct seccomp_fds *fds)
+int kvm_cpu__start_all(struct kvm *kvm, const struct syscall_filter_fds *fds)
 {
 	int ret = pthread_barrier_init(&kvm_cpu_ready, NULL, kvm->nr_cpus + 1);
 

@@ -4,8 +4,11 @@
 #include <sys/ioctl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kvm.h"
+#include "log.h"
+#include "proto.h"
 
 /* Below 4 GiB, out of the RAM map, as x86 needs for the TSS of real-mode emulation. */
 #define KVM_TSS_ADDR	0xfffbd000ul
@@ -81,4 +84,10 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) || ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 		return -errno;
 	return kvm__pit(kvm);
+}
+
+void kvm__reset(void)
+{
+	pr_err("the guest reset the machine; starting it again");
+	_exit(VMM_EXIT_RESET);
 }

@@ -10,7 +10,7 @@
 
 struct kvm_cpu;
 struct kvm_cpuid2;
-struct seccomp_fds;
+struct syscall_filter_fds;
 
 /* How the boot vCPU starts: PVH's 32-bit entry, or Linux's 64-bit one. */
 struct kvm_boot {
@@ -65,7 +65,7 @@ void __attribute__((noreturn)) kvm__reset(void);
  * to run guest code once every other thread is under its filter too.
  */
 int kvm_cpu__create_all(struct kvm *kvm, unsigned int nr, const struct kvm_boot *boot);
-int kvm_cpu__start_all(struct kvm *kvm, const struct seccomp_fds *fds);
+int kvm_cpu__start_all(struct kvm *kvm, const struct syscall_filter_fds *fds);
 void kvm_cpu__release_all(void);
 
 #endif

@@ -49,6 +49,14 @@
 #define LAYOUT_IO_BASE		0x2000u
 #define LAYOUT_IO_SIZE		0x2000u
 
+/*
+ * The boot vCPU's flat code and data selectors, for PVH and Linux's
+ * 64-bit entry alike: the ones Linux's boot protocol requires (PVH leaves
+ * them open), and where bzimage.c's GDT has the two descriptors.
+ */
+#define LAYOUT_BOOT_CS		0x10
+#define LAYOUT_BOOT_DS		0x18
+
 /* Legacy devices and their ISA IRQs (GSI = IRQ, except IRQ 0 -> GSI 2). */
 #define LAYOUT_COM1_IRQ		4
 #define LAYOUT_SCI_IRQ		9

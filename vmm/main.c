@@ -6,13 +6,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bzimage.h"
 #include "ioport.h"
-#include "irq.h"
 #include "acpi.h"
 #include "kvm.h"
 #include "layout.h"
@@ -21,10 +19,10 @@
 #include "pm.h"
 #include "proto.h"
 #include "pvh.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 #include "serial.h"
 #include "count.h"
-#include "vfio-pci.h"
+#include "vfio-assign.h"
 #ifdef AIRLOCK_TEST_HOOKS
 #include "test-hooks.h"
 #endif
@@ -32,14 +30,12 @@
 /* The broker's topology limits are the guest layout's: the one checks what the other places. */
 _Static_assert(CONFIG_RC_MAX == LAYOUT_RC_MAX, "root complexes");
 _Static_assert(CONFIG_RC_PORTS_MAX == LAYOUT_PORTS_MAX, "root ports per complex");
-_Static_assert(CONFIG_DEVICES_MAX * VFIO_PCI_SLOTS <= KVM_MMIO_SLOTS, "memory slots for device BARs");
 
 static struct kvm kvm;
 static struct serial com1;
 static struct pm pm;
 static uint32_t vmm_seq;
-static struct vfio_pci devices[CONFIG_DEVICES_MAX];
-static struct seccomp_fds vmm_fds;
+static struct syscall_filter_fds vmm_fds;
 
 static void vmm__com1_irq(bool level)
 {
@@ -208,38 +204,10 @@ static void vmm__devices(const struct msg_config *cfg)
 #endif
 }
 
-/* ctx: the device's index; each device owns VFIO_PCI_SLOTS memory slots. */
-static int vmm__map_bar(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
-{
-	return kvm__map_mmio(&kvm, (unsigned int)(uintptr_t)ctx * VFIO_PCI_SLOTS + slot, gpa, hva, size);
-}
-
-static int vmm__route(void *ctx, unsigned int gsi, const struct msi_msg *msg)
-{
-	(void)ctx;
-	return irq__route_msi(&kvm, gsi, msg);
-}
-
-static int vmm__irqfd(void *ctx, int fd, unsigned int gsi, int resample_fd, bool on)
-{
-	(void)ctx;
-	return irq__irqfd(&kvm, fd, gsi, resample_fd, on);
-}
-
-static int vmm__set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
-{
-	(void)ctx;
-	return ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-}
-
 /* Each assigned device, as the broker opened it, plugged in behind its root port. */
 static void vmm__assign_devices(const struct msg_config *cfg)
 {
 	for (uint32_t i = 0; i < cfg->nr_devices; i++) {
-		const struct vfio_pci_host host = {
-			.map = vmm__map_bar, .route = vmm__route, .irqfd = vmm__irqfd,
-			.set_irqs = vmm__set_irqs, .ctx = (void *)(uintptr_t)i,
-		};
 		struct msg_device_req req = { .index = i };
 		struct msg_device info;
 		struct msg m;
@@ -247,10 +215,8 @@ static void vmm__assign_devices(const struct msg_config *cfg)
 		vmm__request(MSG_DEVICE_REQ, &req, sizeof(req), &m, 1);
 		if (msg__read_device(&m, i, &info))
 			die("malformed device description from the broker");
-		if (vfio_pci__init(&devices[i], &info, m.fds[0], &host))
+		if (vfio_assign__device(&kvm, &info, m.fds[0]))
 			exit(VMM_EXIT_FAILURE);	/* it said why */
-		if (pcie__attach(info.rc, info.port, vfio_pci__endpoint(&devices[i])))
-			die("%s: the broker placed it behind a root port that does not exist", info.name);
 	}
 }
 
@@ -261,24 +227,19 @@ static void vmm__assign_devices(const struct msg_config *cfg)
  */
 static void vmm__filter_fds(const struct msg_config *cfg)
 {
-	int ret = seccomp__fds_init(&vmm_fds, cfg->flags & CONFIG_F_COM1_CONSOLE);
+	int ret = syscall_filter__fds_init(&vmm_fds, cfg->flags & CONFIG_F_COM1_CONSOLE);
 
 	if (!ret)
-		ret = seccomp__fd(&vmm_fds, SECCOMP_FD_VM, kvm.vm_fd);
-	for (uint32_t i = 0; !ret && i < cfg->nr_devices; i++) {
-		const struct vfio_pci_irqs *q = &devices[i].irqs;
-
-		ret = seccomp__fd(&vmm_fds, SECCOMP_FD_DEVICE, devices[i].fd);
-		for (unsigned int v = 0; !ret && v < q->nr; v++)
-			ret = seccomp__fd(&vmm_fds, SECCOMP_FD_EVENTFD, q->vec[v].efd);
-	}
+		ret = syscall_filter__fd(&vmm_fds, SYSCALL_FILTER_FD_VM, kvm.vm_fd);
+	if (!ret)
+		ret = vfio_assign__filter_fds(&vmm_fds);
 	if (ret)
 		die("cannot sort the descriptors for the seccomp filters: %s", strerror(-ret));
 }
 
 static void vmm__confine_input(void)
 {
-	int ret = seccomp__install(SECCOMP_THREAD_INPUT, &vmm_fds, -1);
+	int ret = syscall_filter__install(SYSCALL_FILTER_THREAD_INPUT, &vmm_fds, -1);
 
 	if (ret)
 		die("COM1 input: cannot install its thread's seccomp filter: %s", strerror(-ret));
@@ -294,7 +255,7 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 	struct msg m;
 	int ret;
 
-	ret = seccomp__install(SECCOMP_THREAD_MAIN, &vmm_fds, -1);
+	ret = syscall_filter__install(SYSCALL_FILTER_THREAD_MAIN, &vmm_fds, -1);
 	if (ret)
 		die("cannot install the seccomp filter: %s", strerror(-ret));
 	vmm__request(MSG_LOCKED, NULL, 0, &m, 0);

@@ -8,21 +8,17 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
+#include "le.h"
 #include "msi.h"
 
 static uint32_t msi__get(const struct msi *m, unsigned int off, unsigned int len)
 {
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < len; i++)
-		v |= (uint32_t)m->regs[off + i] << 8 * i;
-	return v;
+	return (uint32_t)le__get(m->regs + off, len);
 }
 
 static void msi__set_reg(struct msi *m, unsigned int off, unsigned int len, uint32_t wmask)
 {
-	for (unsigned int i = 0; i < len; i++)
-		m->wmask[off + i] = (uint8_t)(wmask >> 8 * i);
+	le__put(m->wmask + off, len, wmask);
 }
 
 static bool msi__is64(const struct msi *m)

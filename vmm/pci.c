@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "le.h"
 #include "log.h"
 #include "pci.h"
 
@@ -49,22 +50,12 @@ static const struct pci_reg pci_type1_regs[] = {
 
 uint32_t pci__get(const struct pci_cfg *c, unsigned int off, unsigned int len)
 {
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < len; i++)
-		v |= (uint32_t)c->data[off + i] << (8 * i);
-	return v;
-}
-
-static void pci__put(uint8_t *bytes, unsigned int len, uint32_t val)
-{
-	for (unsigned int i = 0; i < len; i++)
-		bytes[i] = (uint8_t)(val >> (8 * i));
+	return (uint32_t)le__get(c->data + off, len);
 }
 
 void pci__set(struct pci_cfg *c, unsigned int off, unsigned int len, uint32_t val)
 {
-	pci__put(c->data + off, len, val);
+	le__put(c->data + off, len, val);
 }
 
 void pci__set_regs(struct pci_cfg *c, unsigned int base, const struct pci_reg *regs, unsigned int n)
@@ -72,13 +63,13 @@ void pci__set_regs(struct pci_cfg *c, unsigned int base, const struct pci_reg *r
 	for (unsigned int i = 0; i < n; i++) {
 		unsigned int off = base + regs[i].off;
 
-		pci__put(c->data + off, regs[i].len, regs[i].val);
-		pci__put(c->wmask + off, regs[i].len, regs[i].wmask);
-		pci__put(c->w1cmask + off, regs[i].len, regs[i].w1c);
+		le__put(c->data + off, regs[i].len, regs[i].val);
+		le__put(c->wmask + off, regs[i].len, regs[i].wmask);
+		le__put(c->w1cmask + off, regs[i].len, regs[i].w1c);
 	}
 }
 
-static void pci__init_header(struct pci_cfg *c, const struct pci_ids *ids, uint8_t type)
+static void pci__init_header(struct pci_cfg *c, const struct pci_cfg_ids *ids, uint8_t type)
 {
 	memset(c, 0, sizeof(*c));
 	pci__set(c, PCI_VENDOR_ID, 2, ids->vendor);
@@ -88,14 +79,14 @@ static void pci__init_header(struct pci_cfg *c, const struct pci_ids *ids, uint8
 	pci__set_regs(c, 0, pci_header_regs, ARRAY_SIZE(pci_header_regs));
 }
 
-void pci__init_type0(struct pci_cfg *c, const struct pci_ids *ids)
+void pci__init_type0(struct pci_cfg *c, const struct pci_cfg_ids *ids)
 {
 	pci__init_header(c, ids, PCI_HEADER_TYPE_NORMAL);
 	pci__set(c, PCI_SUBSYSTEM_VENDOR_ID, 2, ids->subsys_vendor);
 	pci__set(c, PCI_SUBSYSTEM_ID, 2, ids->subsys);
 }
 
-void pci__init_type1(struct pci_cfg *c, const struct pci_ids *ids)
+void pci__init_type1(struct pci_cfg *c, const struct pci_cfg_ids *ids)
 {
 	pci__init_header(c, ids, PCI_HEADER_TYPE_BRIDGE);
 	pci__set_regs(c, 0, pci_type1_regs, ARRAY_SIZE(pci_type1_regs));

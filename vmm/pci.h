@@ -20,7 +20,7 @@ struct pci_cfg {
 	uint8_t cap_last;	/* offset of the last capability in the list; 0: none */
 };
 
-struct pci_ids {
+struct pci_cfg_ids {
 	uint16_t vendor, device;
 	uint16_t subsys_vendor, subsys;	/* type 0 only: a type 1 header has no room for them */
 	uint32_t class;			/* base class, subclass, programming interface */
@@ -35,8 +35,8 @@ struct pci_reg {
 };
 
 /* Headers without BARs or expansion ROM: those registers read 0, so sizing them finds nothing. */
-void pci__init_type0(struct pci_cfg *c, const struct pci_ids *ids);
-void pci__init_type1(struct pci_cfg *c, const struct pci_ids *ids);
+void pci__init_type0(struct pci_cfg *c, const struct pci_cfg_ids *ids);
+void pci__init_type1(struct pci_cfg *c, const struct pci_cfg_ids *ids);
 
 /* Defines regs at their offsets from base (0 for the header, a capability's offset for its registers). */
 void pci__set_regs(struct pci_cfg *c, unsigned int base, const struct pci_reg *regs, unsigned int n);

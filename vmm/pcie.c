@@ -134,7 +134,7 @@ static unsigned int pcie__power_state(const struct pcie_port *p)
 
 static void pcie__port_init(struct pcie_port *p, unsigned int rc, unsigned int k)
 {
-	static const struct pci_ids ids = {
+	static const struct pci_cfg_ids ids = {
 		.vendor = PCI_VENDOR_ID_REDHAT, .device = PCI_DEVICE_ID_REDHAT_ROOT_PORT,
 		.class = PCI_CLASS_PCI_BRIDGE,
 	};
@@ -159,7 +159,7 @@ static void pcie__port_init(struct pcie_port *p, unsigned int rc, unsigned int k
 
 static void pcie__rc_init(struct pcie_rc *rc, unsigned int seg, unsigned int nr_ports)
 {
-	static const struct pci_ids ids = {
+	static const struct pci_cfg_ids ids = {
 		.vendor = PCI_VENDOR_ID_REDHAT, .device = PCI_DEVICE_ID_REDHAT_HOST,
 		.subsys_vendor = PCI_VENDOR_ID_QUMRANET, .subsys = PCI_SUBDEVICE_ID_QEMU,
 		.class = PCI_CLASS_HOST_BRIDGE,

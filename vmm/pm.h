@@ -12,8 +12,10 @@
  * event is ever raised: the status register stays clear.
  */
 #define PM_PM1A_EVT	0x600
-#define PM_PM1A_CNT	0x604
-#define PM_NR_PORTS	6
+#define PM_PM1_EVT_LEN	4	/* PM1_STS and PM1_EN, 16 bits each */
+#define PM_PM1A_CNT	(PM_PM1A_EVT + PM_PM1_EVT_LEN)
+#define PM_PM1_CNT_LEN	2
+#define PM_NR_PORTS	(PM_PM1_EVT_LEN + PM_PM1_CNT_LEN)
 #define PM_SLP_TYP_S5	5
 #define PM1_SCI_EN	(1u << 0)	/* always set: the guest runs in ACPI mode */
 

@@ -5,6 +5,7 @@
 
 #include "e820.h"
 #include "layout.h"
+#include "le.h"
 #include "proto.h"
 #include "pvh.h"
 
@@ -44,11 +45,11 @@ static int pvh__notes(const uint8_t *p, uint64_t len, uint32_t *entry)
 		if (next > len)
 			return -1;
 		if (n.n_namesz == 4 && !memcmp(p + name, "Xen", 4) && n.n_type == XEN_ELFNOTE_PHYS32_ENTRY) {
-			uint64_t v = 0;
+			uint64_t v;
 
 			if (n.n_descsz != 4 && n.n_descsz != 8)
 				return -1;
-			memcpy(&v, p + desc, n.n_descsz);
+			v = le__get(p + desc, n.n_descsz);
 			if (v > UINT32_MAX)
 				return -1;
 			*entry = (uint32_t)v;

@@ -1,5 +1,5 @@
-# Turns policy/vmm-seccomp.allow into a C table for vmm/seccomp.c.
-# SCMP_SYS(), the uapi macros and seccomp.h's enums make a misspelt name a compile error.
+# Turns policy/vmm-seccomp.allow into a C table for vmm/syscall-filter.c.
+# SCMP_SYS(), the uapi macros and syscall-filter.h's enums make a misspelt name a compile error.
 function fail(msg) {
 	printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
 	bad = 1
@@ -30,8 +30,8 @@ $1 != "syscall" && $1 != "ioctl" { fail("unknown kind '" $1 "'") }
 	for (i = 1; i <= n; i++)
 		if (seen[$1 " " $2 " " t[i]]++)
 			fail("'" $1 " " $2 "' is listed twice for the " t[i] " thread")
-	mask = bits(threads, "SECCOMP_THREAD_")
-	fds = $4 == "-" ? "0" : bits($4, "SECCOMP_FD_")
+	mask = bits(threads, "SYSCALL_FILTER_THREAD_")
+	fds = $4 == "-" ? "0" : bits($4, "SYSCALL_FILTER_FD_")
 	if ($1 == "syscall")
 		rows = rows sprintf("\t{ SCMP_SYS(%s), 0, 0, %s, %s, \"%s\" },\n", $2, mask, fds, $2)
 	else
@@ -41,7 +41,7 @@ END {
 	if (bad)
 		exit 1
 	print "/* Generated from policy/vmm-seccomp.allow by vmm/seccomp-gen.awk. */"
-	print "static const struct seccomp_allow seccomp_allowlist[] = {"
+	print "static const struct syscall_filter_allow syscall_filter_allowlist[] = {"
 	printf "%s", rows
 	print "};"
 }

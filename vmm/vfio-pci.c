@@ -8,30 +8,23 @@
  * capabilities (the host kernel owns the device's own), and Interrupt
  * Line. BAR accesses go through mmapped pieces mapped into the guest, or
  * trap here and go to the fd; the MSI-X table and PBA trap here always.
- * Interrupts go from VFIO's eventfds to KVM's irqfds, never through here.
+ * The interrupts are vfio-pci-irq.c's; what KVM maps, vfio-assign.c's.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "irq.h"
-#include "layout.h"
-#include "log.h"
 #include "count.h"
+#include "le.h"
+#include "log.h"
+#include "vfio-assign.h"
 #include "vfio-pci.h"
 
 #define PAGE_ALIGN_DOWN(x)	((x) & ~(PAGE_SIZE - 1))
 #define PAGE_ALIGN_UP(x)	PAGE_ALIGN_DOWN((x) + PAGE_SIZE - 1)
 
 static const char *bar_name[VFIO_PCI_BARS] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM" };
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static unsigned int vfio_pci__bar_reg(unsigned int i)
 {
@@ -66,7 +59,7 @@ static int vfio_pci__init_bar(struct vfio_pci *d, const uint8_t *raw, unsigned i
 {
 	struct vfio_pci_bar *b = &d->bars[i];
 	unsigned int off = vfio_pci__bar_reg(i);
-	uint32_t bits = le32(raw + off);
+	uint32_t bits = le__get32(raw + off);
 	uint64_t size = d->info.regions[i].size;
 
 	b->size = size;
@@ -157,329 +150,23 @@ static bool vfio_pci__in_bar(const struct vfio_pci *d, unsigned int bar, uint64_
 	       off <= d->bars[bar].size && len <= d->bars[bar].size - off;
 }
 
-/*
- * d's VFIO_DEVICE_SET_IRQS argument for count vectors of index from start
- * 0, with eventfds to come (efds) or none; NULL if it has no room for them.
- */
-static struct vfio_irq_set *vfio_pci__irq_set(struct vfio_pci *d, unsigned int index, uint32_t action,
-					      unsigned int count, bool efds)
-{
-	struct vfio_irq_set *set = d->irqs.set;
-
-	if (!set || (efds && count > d->irqs.set_max))
-		return NULL;
-	*set = (struct vfio_irq_set){
-		.argsz = (uint32_t)(sizeof(*set) + (efds ? count * sizeof(int32_t) : 0)),
-		.flags = action | (efds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE),
-		.index = index,
-		.count = count,
-	};
-	return set;
-}
-
-/* The eventfd of the set's i-th vector (i below what vfio_pci__irq_set made room for). */
-static void vfio_pci__irq_set_fd(struct vfio_irq_set *set, unsigned int i, int fd)
-{
-	const int32_t v = fd;
-
-	memcpy(set->data + i * sizeof(v), &v, sizeof(v));
-}
-
-static int vfio_pci__set_irqs(struct vfio_pci *d, unsigned int index, uint32_t action,
-			      unsigned int count, const int *fds)
-{
-	struct vfio_irq_set *set = vfio_pci__irq_set(d, index, action, count, fds != NULL);
-
-	if (!set)
-		return -EINVAL;
-	for (unsigned int i = 0; fds && i < count; i++)
-		vfio_pci__irq_set_fd(set, i, fds[i]);
-	return d->host.set_irqs(d->host.ctx, d->fd, set);
-}
-
-/* Whichever interrupt kind VFIO has on goes off. */
-static int vfio_pci__irqs_off(struct vfio_pci *d)
-{
-	unsigned int index = d->irqs.active;
-
-	if (index == VFIO_PCI_NUM_IRQS)
-		return 0;
-	d->irqs.active = VFIO_PCI_NUM_IRQS;
-	return vfio_pci__set_irqs(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, NULL);
-}
-
-/*
- * VFIO masks INTx when it fires; the guest's end of interrupt makes KVM
- * signal the unmask eventfd, and VFIO unmasks it, all in the kernel.
- */
-static int vfio_pci__intx_on(struct vfio_pci *d)
-{
-	struct vfio_pci_irqs *q = &d->irqs;
-	int ret;
-
-	if (q->intx_efd < 0)
-		return 0;
-	ret = vfio_pci__set_irqs(d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1, &q->intx_efd);
-	if (!ret)
-		ret = vfio_pci__set_irqs(d, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 1,
-					 &q->intx_unmask_efd);
-	if (!ret)
-		q->active = VFIO_PCI_INTX_IRQ_INDEX;
-	return ret;
-}
-
-/*
- * MSI or MSI-X on with nr vectors, or off (nr 0); INTx is on exactly while
- * neither is, as the PCI spec has it. Every vector gets its eventfd at
- * once: VFIO (before Linux 6.5) cannot add vectors to ones already on
- * without turning them all off, which could lose interrupts.
- */
-static int vfio_pci__vectors_on(struct vfio_pci *d, unsigned int index, unsigned int nr)
-{
-	const char *kind = index == VFIO_PCI_MSIX_IRQ_INDEX ? "MSI-X" : "MSI";
-	struct vfio_irq_set *set;
-	int ret;
-
-	if (!nr) {
-		if (d->irqs.active != index)
-			return 0;
-		ret = vfio_pci__irqs_off(d);
-		if (!ret)
-			ret = vfio_pci__intx_on(d);
-		if (ret)
-			pr_err("%s: cannot turn %s off and INTx back on through VFIO: %s", d->info.name, kind,
-			       strerror(-ret));
-		return ret;
-	}
-	ret = nr > d->irqs.nr ? -EINVAL : vfio_pci__irqs_off(d);
-	if (!ret) {
-		/* Filled after the call above, which used the same argument. */
-		set = vfio_pci__irq_set(d, index, VFIO_IRQ_SET_ACTION_TRIGGER, nr, true);
-		for (unsigned int i = 0; set && i < nr; i++)
-			vfio_pci__irq_set_fd(set, i, d->irqs.vec[i].efd);
-		ret = set ? d->host.set_irqs(d->host.ctx, d->fd, set) : -EINVAL;
-	}
-	if (!ret) {
-		d->irqs.active = index;
-		return 0;
-	}
-	pr_err("%s: cannot enable %u %s vectors through VFIO: %s; its guest driver gets no interrupts",
-	       d->info.name, nr, kind, strerror(-ret));
-	return ret;
-}
-
-static int vfio_pci__msix_enable(void *ctx, unsigned int nr)
-{
-	return vfio_pci__vectors_on(ctx, VFIO_PCI_MSIX_IRQ_INDEX, nr);
-}
-
-static int vfio_pci__msi_enable(void *ctx, unsigned int nr)
-{
-	return vfio_pci__vectors_on(ctx, VFIO_PCI_MSI_IRQ_INDEX, nr);
-}
-
-/* Takes what the eventfd counted; true when it had fired. */
-static bool vfio_pci__drain(int efd)
-{
-	uint64_t n;
-
-	return read(efd, &n, sizeof(n)) == sizeof(n);
-}
-
-static void vfio_pci__refire(const struct vfio_pci *d, int efd, unsigned int i)
-{
-	const uint64_t one = 1;
-
-	if (write(efd, &one, sizeof(one)) != sizeof(one))
-		pr_err("%s: lost a pending interrupt of vector %u: %s", d->info.name, i, strerror(errno));
-}
-
-/*
- * A live vector's eventfd is KVM's: the device's interrupts reach the guest
- * without the VMM. A masked one's counts what fired, for the pending bits;
- * when it goes live that is delivered once, through KVM.
- */
-static void vfio_pci__vector(void *ctx, unsigned int i, const struct msi_msg *msg, bool live)
-{
-	struct vfio_pci *d = ctx;
-	struct vfio_pci_vector *v = &d->irqs.vec[i];
-	unsigned int gsi = d->irqs.gsi + i;
-	bool pending;
-	int ret = 0;
-
-	if (i >= d->irqs.nr)
-		return;
-	if (!live) {
-		if (v->attached)
-			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, false);
-		v->attached = false;
-	} else {
-		ret = d->host.route(d->host.ctx, gsi, msg);
-		if (!ret && !v->attached) {
-			pending = vfio_pci__drain(v->efd);
-			ret = d->host.irqfd(d->host.ctx, v->efd, gsi, -1, true);
-			v->attached = !ret;
-			if (pending) {
-				count__inc(&vmm_counters->irq_wakeups);
-				vfio_pci__refire(d, v->efd, i);
-			}
-		}
-	}
-	if (ret)
-		pr_err("%s: cannot %s interrupt vector %u in KVM: %s", d->info.name,
-		       live ? "connect" : "disconnect", i, strerror(-ret));
-}
-
-static bool vfio_pci__pending(void *ctx, unsigned int i)
-{
-	struct vfio_pci *d = ctx;
-
-	if (i >= d->irqs.nr || d->irqs.vec[i].attached || !vfio_pci__drain(d->irqs.vec[i].efd))
-		return false;
-	count__inc(&vmm_counters->irq_wakeups);
-	vfio_pci__refire(d, d->irqs.vec[i].efd, i);
-	return true;
-}
-
-static const struct msi_ops vfio_pci__msix_ops = {
-	.enable = vfio_pci__msix_enable, .vector = vfio_pci__vector, .pending = vfio_pci__pending,
-};
-
-static const struct msi_ops vfio_pci__msi_ops = {
-	.enable = vfio_pci__msi_enable, .vector = vfio_pci__vector, .pending = vfio_pci__pending,
-};
-
-static int vfio_pci__eventfd(const struct vfio_pci *d, int *efd)
-{
-	*efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (*efd >= 0)
-		return 0;
-	pr_err("%s: cannot create eventfds for its interrupts: %s", d->info.name, strerror(errno));
-	return -errno;
-}
-
-static int vfio_pci__init_vectors(struct vfio_pci *d)
-{
-	struct vfio_pci_irqs *q = &d->irqs;
-	unsigned int msi = d->msi.cap ? msi__max_vectors((uint16_t)(d->msi.regs[PCI_MSI_FLAGS])) : 0;
-	unsigned int nr = d->msix.emu.cap ? d->msix.emu.nr : 0;
-	int ret;
-
-	nr = nr > msi ? nr : msi;
-	q->set_max = nr ? nr : 1;
-	q->set = calloc(1, sizeof(*q->set) + q->set_max * sizeof(int32_t));
-	if (!q->set) {
-		pr_err("%s: no memory for its interrupt vectors", d->info.name);
-		return -ENOMEM;
-	}
-	if (!nr)
-		return 0;
-	q->vec = calloc(nr, sizeof(*q->vec));
-	if (!q->vec) {
-		pr_err("%s: no memory for its interrupt vectors", d->info.name);
-		return -ENOMEM;
-	}
-	for (unsigned int i = 0; i < nr; i++)
-		q->vec[i].efd = -1;
-	q->nr = nr;
-	for (unsigned int i = 0; i < nr; i++) {
-		ret = vfio_pci__eventfd(d, &q->vec[i].efd);
-		if (ret)
-			return ret;
-	}
-	ret = irq__alloc_msi(nr, &q->gsi);
-	if (ret)
-		pr_err("%s: no interrupt routes left for its %u vectors; assign fewer devices", d->info.name, nr);
-	return ret;
-}
-
-static void vfio_pci__close_intx(struct vfio_pci *d)
-{
-	struct vfio_pci_irqs *q = &d->irqs;
-
-	if (q->intx_attached)
-		d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, -1, false);
-	if (q->intx_efd >= 0)
-		close(q->intx_efd);
-	if (q->intx_unmask_efd >= 0)
-		close(q->intx_unmask_efd);
-	q->intx_efd = q->intx_unmask_efd = -1;
-	q->intx_attached = false;
-}
-
-/*
- * INTx pin p of the device raises its root port's GSI for p, as the _PRT
- * says. Without it (VFIO refuses a line the host shares when the device
- * cannot mask INTx) the device still works through MSI or MSI-X: its
- * Interrupt Pin then reads 0.
- */
-static int vfio_pci__init_intx(struct vfio_pci *d, uint8_t pin)
-{
-	struct vfio_pci_irqs *q = &d->irqs;
-	int ret;
-
-	if (!d->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count || pin < 1 || pin > 4)
-		return 0;
-	ret = vfio_pci__eventfd(d, &q->intx_efd);
-	if (!ret)
-		ret = vfio_pci__eventfd(d, &q->intx_unmask_efd);
-	if (ret)
-		return ret;
-	q->intx_gsi = layout__intx_gsi(d->info.rc, d->info.port + 1, pin);
-	ret = d->host.irqfd(d->host.ctx, q->intx_efd, q->intx_gsi, q->intx_unmask_efd, true);
-	if (!ret) {
-		q->intx_attached = true;
-		ret = vfio_pci__intx_on(d);
-	}
-	if (!ret)
-		return 0;
-	pr_err("%s: no INTx for the guest (%s); its driver must use MSI or MSI-X", d->info.name, strerror(-ret));
-	vfio_pci__close_intx(d);
-	d->virt[PCI_INTERRUPT_PIN] = 0xff;
-	return 0;
-}
-
-/* Interrupts off, irqfds gone, eventfds closed: what init set up, however far it got. */
-static void vfio_pci__exit_irqs(struct vfio_pci *d)
-{
-	struct vfio_pci_irqs *q = &d->irqs;
-
-	vfio_pci__irqs_off(d);
-	for (unsigned int i = 0; i < q->nr; i++) {
-		if (q->vec[i].attached)
-			d->host.irqfd(d->host.ctx, q->vec[i].efd, q->gsi + i, -1, false);
-		if (q->vec[i].efd >= 0)
-			close(q->vec[i].efd);
-	}
-	free(q->vec);
-	q->vec = NULL;
-	q->nr = 0;
-	vfio_pci__close_intx(d);
-	free(q->set);
-	q->set = NULL;
-	q->set_max = 0;
-	msix__exit(&d->msix.emu);
-}
-
 static int vfio_pci__init_msix(struct vfio_pci *d, const uint8_t *raw)
 {
 	struct vfio_pci_msix *x = &d->msix;
 	uint8_t cap = vfio_pci__find_cap(raw, PCI_CAP_ID_MSIX);
-	struct msi_ops ops = vfio_pci__msix_ops;
+	struct msi_ops ops = vfio_pci_irq__ops(d, VFIO_PCI_MSIX_IRQ_INDEX);
 	uint32_t table, pba;
 	int ret;
 
 	if (!cap)
 		return 0;
-	ops.ctx = d;
-	ret = msix__init(&x->emu, cap, (uint16_t)(raw[cap + PCI_MSIX_FLAGS] | raw[cap + PCI_MSIX_FLAGS + 1] << 8),
-			 &ops);
+	ret = msix__init(&x->emu, cap, le__get16(raw + cap + PCI_MSIX_FLAGS), &ops);
 	if (ret) {
 		pr_err("%s: no memory for its MSI-X table", d->info.name);
 		return ret;
 	}
-	table = le32(raw + cap + PCI_MSIX_TABLE);
-	pba = le32(raw + cap + PCI_MSIX_PBA);
+	table = le__get32(raw + cap + PCI_MSIX_TABLE);
+	pba = le__get32(raw + cap + PCI_MSIX_PBA);
 	x->table_bar = table & PCI_MSIX_TABLE_BIR;
 	x->table_off = table & PCI_MSIX_TABLE_OFFSET;
 	x->pba_bar = pba & PCI_MSIX_PBA_BIR;
@@ -497,12 +184,11 @@ static int vfio_pci__init_msix(struct vfio_pci *d, const uint8_t *raw)
 static void vfio_pci__init_msi(struct vfio_pci *d, const uint8_t *raw)
 {
 	uint8_t cap = vfio_pci__find_cap(raw, PCI_CAP_ID_MSI);
-	struct msi_ops ops = vfio_pci__msi_ops;
+	struct msi_ops ops = vfio_pci_irq__ops(d, VFIO_PCI_MSI_IRQ_INDEX);
 
 	if (!cap)
 		return;
-	ops.ctx = d;
-	msi__init(&d->msi, cap, (uint16_t)(raw[cap + PCI_MSI_FLAGS] | raw[cap + PCI_MSI_FLAGS + 1] << 8), &ops);
+	msi__init(&d->msi, cap, le__get16(raw + cap + PCI_MSI_FLAGS), &ops);
 	memset(d->virt + cap + PCI_MSI_FLAGS, 0xff, d->msi.len - PCI_MSI_FLAGS);
 }
 
@@ -511,7 +197,7 @@ static unsigned int vfio_pci__ecap_hidden_len(const uint8_t *raw, unsigned int p
 {
 	unsigned int len;
 
-	switch (PCI_EXT_CAP_ID(le32(raw + pos))) {
+	switch (PCI_EXT_CAP_ID(le__get32(raw + pos))) {
 	/* The guest cannot create virtual functions: they would be host devices outside its group. */
 	case PCI_EXT_CAP_ID_SRIOV:
 		len = PCI_EXT_CAP_SRIOV_SIZEOF;
@@ -553,14 +239,14 @@ static void vfio_pci__hide_ecaps(struct vfio_pci *d, const uint8_t *raw)
 	if (d->cfg_size <= PCI_CFG_SPACE_SIZE)
 		return;
 	/* No extended capabilities: the empty header at 0x100 stays empty, whatever the guest writes. */
-	if (!le32(raw + pos)) {
+	if (!le__get32(raw + pos)) {
 		memset(d->virt + pos, 0xff, 4);
 		return;
 	}
 	/* Bounded: a looping chain must not hang the VMM. */
 	for (unsigned int n = 0; pos && n < (PCI_CFG_SIZE - PCI_CFG_SPACE_SIZE) / 4; n++) {
 		unsigned int len = vfio_pci__ecap_hidden_len(raw, pos);
-		unsigned int next = PCI_EXT_CAP_NEXT(le32(raw + pos));
+		unsigned int next = PCI_EXT_CAP_NEXT(le__get32(raw + pos));
 
 		if (len) {
 			memset(d->virt + pos, 0xff, len);
@@ -669,7 +355,7 @@ static uint64_t vfio_pci__bar_addr(const struct vfio_pci *d, unsigned int i)
 {
 	const struct vfio_pci_bar *b = &d->bars[i];
 	unsigned int off = vfio_pci__bar_reg(i);
-	uint32_t lo = pci__get(&d->cfg, off, 4), mask = le32(d->cfg.wmask + off);
+	uint32_t lo = pci__get(&d->cfg, off, 4), mask = le__get32(d->cfg.wmask + off);
 	uint16_t cmd = (uint16_t)pci__get(&d->cfg, PCI_COMMAND, 2);
 	uint64_t addr;
 
@@ -684,7 +370,7 @@ static uint64_t vfio_pci__bar_addr(const struct vfio_pci *d, unsigned int i)
 		return 0;
 	addr = lo & mask;
 	if (b->is64) {
-		uint32_t hi = pci__get(&d->cfg, off + 4, 4), hi_mask = le32(d->cfg.wmask + off + 4);
+		uint32_t hi = pci__get(&d->cfg, off + 4, 4), hi_mask = le__get32(d->cfg.wmask + off + 4);
 
 		if ((hi & hi_mask) == hi_mask)
 			return 0;
@@ -763,14 +449,14 @@ static void vfio_pci__update_maps(struct vfio_pci *d)
 		uint64_t base = d->bars[p->bar].live;
 
 		gpa[s] = base ? base + p->off : 0;
-		if (p->gpa && p->gpa != gpa[s] && !d->host.map(d->host.ctx, s, p->gpa, p->hva, 0))
+		if (p->gpa && p->gpa != gpa[s] && !vfio_assign__map(d, s, p->gpa, p->hva, 0))
 			p->gpa = 0;
 	}
 	/* After every removal, so a BAR can move onto the place another one left. */
 	for (unsigned int s = 0; s < d->nr_pieces; s++) {
 		struct vfio_pci_piece *p = &d->pieces[s];
 
-		if (gpa[s] && !p->gpa && !d->host.map(d->host.ctx, s, gpa[s], p->hva, p->size))
+		if (gpa[s] && !p->gpa && !vfio_assign__map(d, s, gpa[s], p->hva, p->size))
 			p->gpa = gpa[s];
 	}
 }
@@ -945,14 +631,13 @@ static void vfio_pci__unmap_bars(struct vfio_pci *d)
 		struct vfio_pci_piece *p = &d->pieces[s];
 
 		if (p->gpa)
-			d->host.map(d->host.ctx, s, p->gpa, p->hva, 0);
+			vfio_assign__map(d, s, p->gpa, p->hva, 0);
 		munmap(p->hva, p->size);
 	}
 	d->nr_pieces = 0;
 }
 
-int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
-		   const struct vfio_pci_host *h)
+int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd)
 {
 	const struct msg_region *cr = &info->regions[VFIO_PCI_CONFIG_REGION_INDEX];
 	uint8_t raw[PCI_CFG_SIZE] = { 0 };
@@ -963,9 +648,8 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	d->fd = fd;
 	d->info = *info;
 	d->info.name[DEVICE_NAME_MAX - 1] = '\0';
-	d->host = *h;
 	d->counters = &vmm_counters->dev[info->index];	/* below CONFIG_DEVICES_MAX: msg__read_device */
-	d->irqs = (struct vfio_pci_irqs){ .active = VFIO_PCI_NUM_IRQS, .intx_efd = -1, .intx_unmask_efd = -1 };
+	d->irqs = VFIO_PCI_IRQS_NONE;
 	d->cfg_size = (uint32_t)(cr->size < PCI_CFG_SIZE ? cr->size : PCI_CFG_SIZE) & ~3u;
 	if (d->cfg_size < PCI_STD_HEADER_SIZEOF) {
 		pr_err("%s: its VFIO config region has %llu bytes, too few for a PCI header", d->info.name,
@@ -1008,9 +692,7 @@ int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
 	vfio_pci__hide_ecaps(d, raw);
 	ret = vfio_pci__map_bars(d);
 	if (!ret)
-		ret = vfio_pci__init_vectors(d);
-	if (!ret)
-		ret = vfio_pci__init_intx(d, raw[PCI_INTERRUPT_PIN]);
+		ret = vfio_pci_irq__init(d, raw[PCI_INTERRUPT_PIN]);
 	if (ret)
 		goto out;
 	d->ep = (struct pcie_endpoint){
@@ -1030,6 +712,7 @@ const struct pcie_endpoint *vfio_pci__endpoint(struct vfio_pci *d)
 
 void vfio_pci__exit(struct vfio_pci *d)
 {
-	vfio_pci__exit_irqs(d);
+	vfio_pci_irq__exit(d);
+	msix__exit(&d->msix.emu);
 	vfio_pci__unmap_bars(d);
 }

@@ -12,6 +12,7 @@
 #include "pcie.h"
 #include "proto.h"
 #include "counters-page.h"
+#include "vfio-pci-irq.h"
 
 /* BAR0..5, then the expansion ROM: the VFIO region indexes. */
 #define VFIO_PCI_ROM	VFIO_PCI_ROM_REGION_INDEX
@@ -22,23 +23,6 @@
  * the trapped path, which is slower but complete.
  */
 #define VFIO_PCI_SLOTS	16
-
-/*
- * What the VMM does for a device, -errno on failure.
- * map: [gpa, gpa+size) of the guest to hva as the device's mapping slot;
- *   size 0 removes the slot's mapping.
- * route: the GSI (from irq__alloc_msi) delivers msg.
- * irqfd: signals on fd raise gsi (on) or no longer do; resample_fd >= 0
- *   makes it a level line whose end of interrupt signals resample_fd.
- * set_irqs: VFIO_DEVICE_SET_IRQS on the device fd.
- */
-struct vfio_pci_host {
-	int (*map)(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size);
-	int (*route)(void *ctx, unsigned int gsi, const struct msi_msg *msg);
-	int (*irqfd)(void *ctx, int fd, unsigned int gsi, int resample_fd, bool on);
-	int (*set_irqs)(void *ctx, int dev_fd, struct vfio_irq_set *set);
-	void *ctx;
-};
 
 /*
  * Lines a device may print about where the guest placed its BARs: a
@@ -73,39 +57,9 @@ struct vfio_pci_msix {
 	uint32_t table_off, pba_off;
 };
 
-/*
- * An MSI or MSI-X vector: VFIO signals its eventfd when the device raises
- * it, and KVM injects the vector's GSI from it while the vector is live.
- */
-struct vfio_pci_vector {
-	int efd;
-	bool attached;		/* KVM_IRQFD in place */
-};
-
-/* Interrupts: INTx on a level GSI, or vectors on GSIs of their own. */
-struct vfio_pci_irqs {
-	unsigned int active;	/* the VFIO interrupt index on; VFIO_PCI_NUM_IRQS: none */
-	unsigned int nr;	/* vectors: the MSI or the MSI-X ones, whichever are more */
-	unsigned int gsi;	/* vector i's is gsi + i */
-	struct vfio_pci_vector *vec;
-	/*
-	 * VFIO_DEVICE_SET_IRQS's argument, with room for set_max eventfds (nr,
-	 * at least INTx's one): made at set-up, since the guest turns
-	 * interrupts on and off when allocating is no longer allowed; used
-	 * under the PCIe topology's lock, like the rest of the device.
-	 */
-	struct vfio_irq_set *set;
-	unsigned int set_max;
-	int intx_efd;		/* -1: no INTx */
-	int intx_unmask_efd;	/* KVM signals it when the guest ends the interrupt */
-	unsigned int intx_gsi;
-	bool intx_attached;	/* KVM_IRQFD in place */
-};
-
 struct vfio_pci {
 	int fd;			/* the VFIO device fd, the caller's */
 	struct msg_device info;
-	struct vfio_pci_host host;
 	uint32_t cfg_size;	/* of the config region, at most PCI_CFG_SIZE */
 	/* Local values and guest-writable bits of the virtualised registers. */
 	struct pci_cfg cfg;
@@ -126,13 +80,12 @@ struct vfio_pci {
 
 /*
  * Reads the config region through fd, virtualises it, mmaps the BARs'
- * mappable areas, and sets up the interrupts (eventfds, GSIs, INTx on):
- * call before the seccomp filter. d keeps fd (the caller's, open while d
- * lives) and a copy of *h. Returns 0, or -errno after one error line;
- * nothing is left mapped or open then.
+ * mappable areas, and sets up the interrupts (vfio_pci_irq__init): call
+ * before the seccomp filter. d keeps fd (the caller's, open while d
+ * lives). Returns 0, or -errno after one error line; nothing is left
+ * mapped or open then.
  */
-int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd,
-		   const struct vfio_pci_host *h);
+int vfio_pci__init(struct vfio_pci *d, const struct msg_device *info, int fd);
 const struct pcie_endpoint *vfio_pci__endpoint(struct vfio_pci *d);
 /* Turns the interrupts off, removes the guest mappings and unmaps the BARs; fd stays open. */
 void vfio_pci__exit(struct vfio_pci *d);

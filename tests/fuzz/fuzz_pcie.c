@@ -25,7 +25,8 @@
  * Two stand-ins, so that each input starts afresh and the fuzzer stays
  * quiet: irq__alloc_msi (vmm/irq.c never gives GSIs back) and pr_err
  * (shared/log.c writes every line to stderr; FUZZ_PCIE_LOG=1 shows them,
- * with the operations and memory slots, to see what an input does).
+ * with the operations and memory slots, to see what an input does). The
+ * fake host stands in for vmm/vfio-assign.c's calls into KVM and VFIO.
  *
  * Input: one byte of set-up, then operations (at most OPS_MAX), each an op
  * byte and its operands, integers little-endian; a short input reads zeros.
@@ -84,8 +85,10 @@
 #include "../unit/fixtures/vfio-configs.h"
 #include "irq.h"
 #include "layout.h"
+#include "le.h"
 #include "log.h"
 #include "pcie.h"
+#include "vfio-assign.h"
 #include "vfio-pci.h"
 
 #define OPS_MAX		256
@@ -101,26 +104,28 @@
 
 enum { OP_ECAM, OP_CF8, OP_DEV_CFG, OP_MEM, OP_IO, OP_WINDOWS, OP_BAR, OP_IRQ };
 
-/* A device as VFIO reports it: its recorded config space and its regions. */
+/* A device as VFIO reports it: its recorded config space, its regions and its MSI and MSI-X vectors. */
 struct model {
 	const char *name;
 	const uint8_t *config;
 	uint64_t cfg_size;
 	uint64_t size[VFIO_PCI_BARS];
 	uint32_t flags[VFIO_PCI_BARS];
+	uint32_t msi, msix;
 };
 
 static const struct model nvme = {
-	"nvme", fixture_nvme_config, sizeof(fixture_nvme_config), { 16 << 10 }, { RWM },
+	"nvme", fixture_nvme_config, sizeof(fixture_nvme_config), { 16 << 10 }, { RWM }, 0, 65,
 };
 static const struct model e1000e = {
 	"e1000e", fixture_e1000e_config, sizeof(fixture_e1000e_config),
-	{ 128 << 10, 128 << 10, 32, 16 << 10 }, { RWM, RWM, RW, RWM },
+	{ 128 << 10, 128 << 10, 32, 16 << 10 }, { RWM, RWM, RW, RWM }, 1, 5,
 };
 /* With an expansion ROM, which the recording has not: the only device here that has one. */
 static const struct model edu = {
 	"edu", fixture_edu_config, sizeof(fixture_edu_config),
 	{ [0] = 1 << 20, [VFIO_PCI_ROM] = 64 << 10 }, { [0] = RWM, [VFIO_PCI_ROM] = VFIO_REGION_INFO_FLAG_READ },
+	1, 0,
 };
 
 static const struct model *const pairs[4][NR_DEVS] = {
@@ -209,9 +214,32 @@ int irq__alloc_msi(unsigned int nr, unsigned int *first)
 }
 
 /* The fake host: KVM's memory slots, routes and irqfds, VFIO's SET_IRQS. */
-static int fake_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+static struct fake *fake_of(const struct vfio_pci *d)
 {
-	struct fake *f = ctx;
+	for (unsigned int k = 0; k < NR_DEVS; k++)
+		if (&devs[k].d == d)
+			return &devs[k];
+	violation("a call for a device that is not one of the %u", NR_DEVS);
+}
+
+/* The device whose eventfd efd is: one of its vectors', or its INTx one. */
+static struct fake *efd_owner(int efd)
+{
+	for (unsigned int k = 0; k < NR_DEVS; k++) {
+		const struct vfio_pci_irqs *q = &devs[k].d.irqs;
+
+		for (unsigned int v = 0; v < q->nr; v++)
+			if (q->vec[v].efd == efd)
+				return &devs[k];
+		if (q->intx_efd == efd)
+			return &devs[k];
+	}
+	violation("irqfd with eventfd %d, which is no device's", efd);
+}
+
+int vfio_assign__map(const struct vfio_pci *d, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+{
+	struct fake *f = fake_of(d);
 	struct slot_map *s = &f->map[slot < VFIO_PCI_SLOTS ? slot : 0];
 
 	if (slot >= f->d.nr_pieces)
@@ -242,18 +270,17 @@ static int fake_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint6
 	return 0;
 }
 
-static int fake_route(void *ctx, unsigned int gsi, const struct msi_msg *msg)
+int vfio_assign__route(unsigned int gsi, const struct msi_msg *msg)
 {
-	(void)ctx;
 	(void)msg;
 	if (gsi < IRQ_GSI_MSI_BASE || gsi >= IRQ_GSI_MSI_BASE + host.msi_next)
 		violation("route for GSI %u, which was never allocated", gsi);
 	return host.fail_kvm_irqs ? -ENOSPC : 0;
 }
 
-static int fake_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, bool on)
+int vfio_assign__irqfd(int efd, unsigned int gsi, int resample_fd, bool on)
 {
-	struct fake *f = ctx;
+	struct fake *f = efd_owner(efd);
 	struct irqfd *q = NULL, *free_q = NULL;
 
 	if (fcntl(efd, F_GETFD) < 0 || (resample_fd >= 0 && fcntl(resample_fd, F_GETFD) < 0))
@@ -282,15 +309,15 @@ static int fake_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, boo
 }
 
 /* VFIO's rules: one index on at a time; INTx unmask only while INTx is on; open eventfds. */
-static int fake_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
+int vfio_assign__set_irqs(const struct vfio_pci *d, struct vfio_irq_set *set)
 {
-	struct fake *f = ctx;
+	struct fake *f = fake_of(d);
 	bool efds = set->flags & VFIO_IRQ_SET_DATA_EVENTFD;
 	bool trigger = set->flags & VFIO_IRQ_SET_ACTION_TRIGGER;
 	int32_t efd;
 
-	if (dev_fd != f->fd)
-		violation("%s: VFIO_DEVICE_SET_IRQS on fd %d, not the device's", f->m->name, dev_fd);
+	if (d->fd != f->fd)
+		violation("%s: VFIO_DEVICE_SET_IRQS on fd %d, not the device's", f->m->name, d->fd);
 	if (set->index >= VFIO_PCI_NUM_IRQS || (efds && set->argsz != sizeof(*set) + set->count * sizeof(efd)))
 		violation("%s: VFIO_DEVICE_SET_IRQS with index %u, %u vectors in %u bytes", f->m->name, set->index,
 			  set->count, set->argsz);
@@ -318,15 +345,6 @@ static int fake_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
 }
 
 /* Guest-side accesses. */
-static uint32_t le(const uint8_t *b, uint32_t len)
-{
-	uint32_t v = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)b[i] << 8 * i;
-	return v;
-}
-
 static void ecam(unsigned int bus, unsigned int devfn, uint16_t reg, uint8_t *data, uint32_t len, bool write)
 {
 	pcie__mmio(layout__ecam(0) + ((uint64_t)bus << 20 | devfn << 12 | (reg & 0xfffu)), data, len, write);
@@ -337,13 +355,14 @@ static uint32_t port_rd(unsigned int k, uint16_t reg, uint32_t len)
 	uint8_t b[4];
 
 	ecam(0, (k + 1) << 3, reg, b, len, false);
-	return le(b, len);
+	return (uint32_t)le__get(b, len);
 }
 
 static void port_wr(unsigned int k, uint16_t reg, uint32_t len, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	le__put32(b, v);
 	ecam(0, (k + 1) << 3, reg, b, len, true);
 }
 
@@ -354,7 +373,7 @@ static uint32_t dev_rd(unsigned int k, uint16_t reg, uint32_t len)
 	uint8_t b[4];
 
 	ep->cfg(ep->dev, 0, reg, b, len, false);
-	return le(b, len);
+	return (uint32_t)le__get(b, len);
 }
 
 /* Device k through ECAM, on its port's secondary bus now. */
@@ -365,8 +384,9 @@ static void dev_cfg(unsigned int k, uint16_t reg, uint8_t *data, uint32_t len, b
 
 static void dev_wr(unsigned int k, uint16_t reg, uint32_t len, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	le__put32(b, v);
 	dev_cfg(k, reg, b, len, true);
 }
 
@@ -659,8 +679,9 @@ static void find_msix(struct fake *f)
 	f->msix = false;
 	while (pos) {
 		if (raw[pos] == PCI_CAP_ID_MSIX) {
-			uint32_t nr = (le(raw + pos + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
-			uint32_t table = le(raw + pos + PCI_MSIX_TABLE, 4), pba = le(raw + pos + PCI_MSIX_PBA, 4);
+			uint32_t nr = (le__get16(raw + pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1;
+			uint32_t table = le__get32(raw + pos + PCI_MSIX_TABLE);
+			uint32_t pba = le__get32(raw + pos + PCI_MSIX_PBA);
 
 			f->msix = true;
 			f->msix_bar[0] = table & PCI_MSIX_TABLE_BIR;
@@ -677,9 +698,7 @@ static void find_msix(struct fake *f)
 
 static void dev_init(unsigned int k, const struct model *m, bool intx)
 {
-	static const struct vfio_pci_host ops = { fake_map, fake_route, fake_irqfd, fake_set_irqs, NULL };
 	struct fake *f = &devs[k];
-	struct vfio_pci_host h = ops;
 	uint8_t config[PCI_CFG_SIZE];
 	uint8_t pm;
 
@@ -702,8 +721,9 @@ static void dev_init(unsigned int k, const struct model *m, bool intx)
 		if (m->flags[i] & VFIO_REGION_INFO_FLAG_MMAP)
 			f->info.regions[i].nr_areas = 1, f->info.regions[i].areas[0].size = m->size[i];
 	}
-	if (intx)
-		f->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
+	f->info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = intx;
+	f->info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = m->msi;
+	f->info.irqs[VFIO_PCI_MSIX_IRQ_INDEX].count = m->msix;
 	memcpy(config, m->config, m->cfg_size);
 	f->fd = memfd_create("vfio-device", MFD_CLOEXEC);
 	if (f->fd < 0 || ftruncate(f->fd, (off_t)REGION_OFF(DEVICE_REGIONS)))
@@ -714,8 +734,7 @@ static void dev_init(unsigned int k, const struct model *m, bool intx)
 		config[pm + PCI_PM_CTRL] &= (uint8_t)~PCI_PM_CTRL_STATE_MASK;
 	if (pwrite(f->fd, config, m->cfg_size, (off_t)REGION_OFF(CFG_REGION)) != (ssize_t)m->cfg_size)
 		violation("cannot write the device's config space: %s", strerror(errno));
-	h.ctx = f;
-	if (vfio_pci__init(&f->d, &f->info, f->fd, &h))
+	if (vfio_pci__init(&f->d, &f->info, f->fd))
 		violation("vfio_pci__init failed for %s", m->name);
 }
 
@@ -757,12 +776,6 @@ static uint64_t take(struct input *in, unsigned int len)
 	for (unsigned int i = 0; i < len && in->n; i++, in->p++, in->n--)
 		v |= (uint64_t)*in->p << 8 * i;
 	return v;
-}
-
-static void put(uint8_t *data, uint64_t v)
-{
-	for (unsigned int i = 0; i < 8; i++)
-		data[i] = (uint8_t)(v >> 8 * i);
 }
 
 static uint64_t mem_target(unsigned int target, uint32_t off)
@@ -830,12 +843,12 @@ static void op_bar(struct input *in, unsigned int aux)
 
 	dev_wr(k, reg, 4, (uint32_t)addr);
 	dev_cfg(k, reg, b, 4, false);
-	if (bar < PCI_STD_NUM_BARS - 1 && !(aux & 2) && !(le(b, 4) & PCI_BASE_ADDRESS_SPACE_IO) &&
-	    (le(b, 4) & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64)
+	if (bar < PCI_STD_NUM_BARS - 1 && !(aux & 2) && !(le__get32(b) & PCI_BASE_ADDRESS_SPACE_IO) &&
+	    (le__get32(b) & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64)
 		dev_wr(k, (uint16_t)(reg + 4), 4, (uint32_t)(addr >> 32));
 	if (aux & 1) {
 		dev_cfg(k, PCI_COMMAND, b, 2, false);
-		dev_wr(k, PCI_COMMAND, 2, le(b, 2) | PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
+		dev_wr(k, PCI_COMMAND, 2, le__get16(b) | PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
 	}
 }
 
@@ -866,11 +879,11 @@ static void run_op(struct input *in)
 		addr = layout__ecam(0) + ((uint64_t)a << 20 | b << 12 | (take(in, 2) & 0xfff));
 		break;
 	case OP_CF8:
-		put(data, take(in, 4));
+		le__put64(data, take(in, 4));
 		pcie__cf8_io(NULL, 0, data, 4, true);
 		len = len == 8 ? 4 : len;
 		if (write)
-			put(data, take(in, len));
+			le__put64(data, take(in, len));
 		pcie__cfc_io(NULL, (uint16_t)aux, data, len, write);
 		return;
 	case OP_DEV_CFG:
@@ -878,7 +891,7 @@ static void run_op(struct input *in)
 		b = (unsigned int)take(in, 2) & 0xfff;
 		len = len == 8 ? 4 : len;
 		if (write)
-			put(data, take(in, len));
+			le__put64(data, take(in, len));
 		dev_cfg(a, (uint16_t)b, data, len, write);
 		return;
 	case OP_MEM:
@@ -890,7 +903,7 @@ static void run_op(struct input *in)
 		b = (unsigned int)take(in, 2);
 		len = len == 8 ? 4 : len;
 		if (write)
-			put(data, take(in, len));
+			le__put64(data, take(in, len));
 		if (a & 0x80) {
 			bool io = false;
 			uint64_t base = 0;
@@ -912,7 +925,7 @@ static void run_op(struct input *in)
 		return;
 	}
 	if (write)
-		put(data, take(in, len));
+		le__put64(data, take(in, len));
 	addr &= PHYS_MASK;
 	check_claim(pcie__mmio(addr, data, len, write), false, addr, len);
 }

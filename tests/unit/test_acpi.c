@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "le.h"
 
 #define GPA		LAYOUT_ACPI_BASE
 #define HDR_LEN		36
@@ -27,15 +28,6 @@
 static uint8_t buf[LAYOUT_ACPI_SIZE];
 static uint64_t base;		/* the gpa buf was built for */
 static size_t used;
-
-static uint64_t le(const uint8_t *p, unsigned int width)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {
@@ -71,7 +63,7 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 	assert_true(gpa >= base && gpa + HDR_LEN <= base + used);
 	assert_int_equal(gpa % 8, 0);
 	t = buf + (gpa - base);
-	len = (uint32_t)le(t + 4, 4);
+	len = (uint32_t)le__get(t + 4, 4);
 	assert_true(len >= HDR_LEN && gpa + len <= base + used);
 	assert_memory_equal(t, sig, 4);
 	assert_memory_equal(t + 10, "AIRLCK", 6);
@@ -81,13 +73,13 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 
 static uint32_t table_len(const uint8_t *t)
 {
-	return (uint32_t)le(t + 4, 4);
+	return (uint32_t)le__get(t + 4, 4);
 }
 
 static const uint8_t *xsdt(void)
 {
 	assert_memory_equal(buf, "RSD PTR ", 8);
-	return table(le(buf + 24, 8), "XSDT");
+	return table(le__get(buf + 24, 8), "XSDT");
 }
 
 /* The XSDT's entry for sig, or NULL. */
@@ -96,7 +88,7 @@ static const uint8_t *find_table(const char *sig)
 	const uint8_t *x = xsdt();
 
 	for (uint32_t off = HDR_LEN; off < table_len(x); off += 8) {
-		uint64_t gpa = le(x + off, 8);
+		uint64_t gpa = le__get(x + off, 8);
 
 		assert_true(gpa >= base && gpa + 4 <= base + used);
 		if (!memcmp(buf + (gpa - base), sig, 4))
@@ -109,8 +101,8 @@ static const uint8_t *dsdt(void)
 {
 	const uint8_t *fadt = find_table("FACP");
 
-	assert_int_equal(le(fadt + 40, 4), le(fadt + 140, 8));
-	return table(le(fadt + 140, 8), "DSDT");
+	assert_int_equal(le__get(fadt + 40, 4), le__get(fadt + 140, 8));
+	return table(le__get(fadt + 140, 8), "DSDT");
 }
 
 static struct acpi_config config(unsigned int cpus, unsigned int nr_rc, bool com1)
@@ -131,7 +123,7 @@ static void test_rsdp(void **state)
 	assert_memory_equal(buf, "RSD PTR ", 8);
 	assert_int_equal(sum(buf, 20), 0);
 	assert_int_equal(buf[15], 2);			/* revision */
-	assert_int_equal(le(buf + 20, 4), 36);		/* length */
+	assert_int_equal(le__get(buf + 20, 4), 36);		/* length */
 	assert_int_equal(sum(buf, 36), 0);
 	assert_memory_equal(buf + 9, "AIRLCK", 6);
 	xsdt();
@@ -151,7 +143,7 @@ static void test_xsdt(void **state)
 		x = xsdt();
 		assert_int_equal(table_len(x), HDR_LEN + 8 * (2 + nr_rc));
 		for (unsigned int i = 0; i < 2 + nr_rc; i++)
-			table(le(x + HDR_LEN + 8 * i, 8), sigs[i]);
+			table(le__get(x + HDR_LEN + 8 * i, 8), sigs[i]);
 		assert_true((find_table("MCFG") != NULL) == (nr_rc != 0));
 	}
 }
@@ -167,32 +159,32 @@ static void test_fadt(void **state)
 	assert_int_equal(table_len(f), 276);
 	assert_int_equal(f[8], 6);
 	dsdt();
-	assert_int_equal(le(f + 46, 2), LAYOUT_SCI_IRQ);
-	assert_int_equal(le(f + 48, 4), 0);		/* SMI_CMD: always in ACPI mode */
-	assert_int_equal(le(f + 56, 4), 0x600);		/* PM1a_EVT_BLK */
-	assert_int_equal(le(f + 64, 4), 0x604);		/* PM1a_CNT_BLK */
+	assert_int_equal(le__get(f + 46, 2), LAYOUT_SCI_IRQ);
+	assert_int_equal(le__get(f + 48, 4), 0);		/* SMI_CMD: always in ACPI mode */
+	assert_int_equal(le__get(f + 56, 4), 0x600);		/* PM1a_EVT_BLK */
+	assert_int_equal(le__get(f + 64, 4), 0x604);		/* PM1a_CNT_BLK */
 	assert_int_equal(f[88], 4);
 	assert_int_equal(f[89], 2);
 	assert_int_equal(f[91], 0);			/* PM_TMR_LEN */
-	assert_int_equal(le(f + 109, 2) & (1u << 1), 0);	/* no 8042 */
-	assert_int_equal(le(f + 112, 4) & (1u << 20), 0);	/* not hardware-reduced */
-	assert_int_not_equal(le(f + 112, 4) & (1u << 10), 0);	/* RESET_REG_SUP */
+	assert_int_equal(le__get(f + 109, 2) & (1u << 1), 0);	/* no 8042 */
+	assert_int_equal(le__get(f + 112, 4) & (1u << 20), 0);	/* not hardware-reduced */
+	assert_int_not_equal(le__get(f + 112, 4) & (1u << 10), 0);	/* RESET_REG_SUP */
 	assert_int_equal(f[116], 1);			/* reset register: I/O */
-	assert_int_equal(le(f + 120, 8), 0xcf9);
+	assert_int_equal(le__get(f + 120, 8), 0xcf9);
 	assert_int_equal(f[128], 0x06);
 	/* X_PM1a_EVT_BLK and X_PM1a_CNT_BLK match the legacy fields. */
 	assert_int_equal(f[148], 1);
 	assert_int_equal(f[149], 32);
-	assert_int_equal(le(f + 152, 8), 0x600);
+	assert_int_equal(le__get(f + 152, 8), 0x600);
 	assert_int_equal(f[172], 1);
 	assert_int_equal(f[173], 16);
-	assert_int_equal(le(f + 176, 8), 0x604);
+	assert_int_equal(le__get(f + 176, 8), 0x604);
 	/* FACS: 64-byte aligned, X_FIRMWARE_CTRL matches FIRMWARE_CTRL. */
-	assert_int_equal(le(f + 36, 4), le(f + 132, 8));
-	assert_int_equal(le(f + 36, 4) % 64, 0);
-	facs = buf + (le(f + 36, 4) - base);
+	assert_int_equal(le__get(f + 36, 4), le__get(f + 132, 8));
+	assert_int_equal(le__get(f + 36, 4) % 64, 0);
+	facs = buf + (le__get(f + 36, 4) - base);
 	assert_memory_equal(facs, "FACS", 4);
-	assert_int_equal(le(facs + 4, 4), 64);
+	assert_int_equal(le__get(facs + 4, 4), 64);
 }
 
 /* Alignment holds for guest addresses even when the buffer's gpa is only 16-byte aligned. */
@@ -204,7 +196,7 @@ static void test_unaligned_base(void **state)
 	(void)state;
 	build_at(&cfg, GPA + 0x10);
 	f = find_table("FACP");
-	assert_int_equal(le(f + 36, 4) % 64, 0);
+	assert_int_equal(le__get(f + 36, 4) % 64, 0);
 	find_table("APIC");
 	find_table("MCFG");
 	dsdt();
@@ -219,8 +211,8 @@ static void check_madt(unsigned int cpus)
 
 	build(&cfg);
 	m = find_table("APIC");
-	assert_int_equal(le(m + 36, 4), LAYOUT_LAPIC_BASE);
-	assert_int_equal(le(m + 40, 4), 1);		/* PCAT_COMPAT */
+	assert_int_equal(le__get(m + 36, 4), LAYOUT_LAPIC_BASE);
+	assert_int_equal(le__get(m + 40, 4), 1);		/* PCAT_COMPAT */
 	for (off = 44; off < table_len(m); off += m[off + 1]) {
 		const uint8_t *e = m + off;
 
@@ -230,26 +222,26 @@ static void check_madt(unsigned int cpus)
 			assert_int_equal(e[1], 8);
 			assert_int_equal(e[2], lapics);	/* processor UID */
 			assert_int_equal(e[3], lapics);	/* APIC id */
-			assert_int_equal(le(e + 4, 4), 1);
+			assert_int_equal(le__get(e + 4, 4), 1);
 			lapics++;
 			break;
 		case 1:
 			assert_int_equal(e[1], 12);
 			assert_int_equal(e[2], cpus);
-			assert_int_equal(le(e + 4, 4), LAYOUT_IOAPIC_BASE);
-			assert_int_equal(le(e + 8, 4), 0);
+			assert_int_equal(le__get(e + 4, 4), LAYOUT_IOAPIC_BASE);
+			assert_int_equal(le__get(e + 8, 4), 0);
 			ioapics++;
 			break;
 		case 2:
 			assert_int_equal(e[1], 10);
 			assert_int_equal(e[2], 0);
 			if (e[3] == 0) {
-				assert_int_equal(le(e + 4, 4), 2);
-				assert_int_equal(le(e + 8, 2), 0);
+				assert_int_equal(le__get(e + 4, 4), 2);
+				assert_int_equal(le__get(e + 8, 2), 0);
 			} else {
 				assert_int_equal(e[3], LAYOUT_SCI_IRQ);
-				assert_int_equal(le(e + 4, 4), LAYOUT_SCI_IRQ);
-				assert_int_equal(le(e + 8, 2), 0xd);	/* level, active high */
+				assert_int_equal(le__get(e + 4, 4), LAYOUT_SCI_IRQ);
+				assert_int_equal(le__get(e + 8, 2), 0xd);	/* level, active high */
 			}
 			isos++;
 			break;
@@ -294,8 +286,8 @@ static void test_mcfg(void **state)
 		for (unsigned int i = 0; i < nr_rc; i++) {
 			const uint8_t *e = m + 44 + 16 * i;
 
-			assert_int_equal(le(e, 8), layout__ecam(i));
-			assert_int_equal(le(e + 8, 2), i);
+			assert_int_equal(le__get(e, 8), layout__ecam(i));
+			assert_int_equal(le__get(e + 8, 2), i);
 			assert_int_equal(e[10], 0);
 			assert_int_equal(e[11], cfg.rc[i].nr_ports);
 			assert_true(e[11] < LAYOUT_ECAM_BUSES);
@@ -347,7 +339,7 @@ static const uint8_t *integer(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	}
 	assert_true(p[0] < sizeof(width) / sizeof(width[0]) && width[p[0]]);
 	assert_true(p + 1 + width[p[0]] <= end);
-	*v = le(p + 1, width[p[0]]);
+	*v = le__get(p + 1, width[p[0]]);
 	return p + 1 + width[p[0]];
 }
 
@@ -502,32 +494,32 @@ static unsigned int crs(const char *dev, struct res *r)
 			assert_ptr_equal(p + 2, end);
 			return nr;
 		case 0x47:
-			x->min = le(p + 2, 2);
-			x->max = le(p + 4, 2);
+			x->min = le__get(p + 2, 2);
+			x->max = le__get(p + 4, 2);
 			x->len = p[7];
 			p += 8;
 			break;
 		case 0x22:
-			x->min = le(p + 1, 2);
+			x->min = le__get(p + 1, 2);
 			p += 3;
 			break;
 		case 0x86:
-			assert_int_equal(le(p + 1, 2), 9);
-			x->min = le(p + 4, 4);
-			x->len = le(p + 8, 4);
+			assert_int_equal(le__get(p + 1, 2), 9);
+			x->min = le__get(p + 4, 4);
+			x->len = le__get(p + 8, 4);
 			p += 12;
 			break;
 		case 0x88:
 		case 0x87:
 		case 0x8a:
-			assert_int_equal(le(p + 1, 2), 3 + 5 * width);
+			assert_int_equal(le__get(p + 1, 2), 3 + 5 * width);
 			assert_int_equal(p[4], 0x0c);		/* producer, _MIF, _MAF */
 			x->type = p[3];
-			assert_int_equal(le(p + 6, width), 0);	/* _GRA */
-			x->min = le(p + 6 + width, width);
-			x->max = le(p + 6 + 2 * width, width);
-			assert_int_equal(le(p + 6 + 3 * width, width), 0);
-			x->len = le(p + 6 + 4 * width, width);
+			assert_int_equal(le__get(p + 6, width), 0);	/* _GRA */
+			x->min = le__get(p + 6 + width, width);
+			x->max = le__get(p + 6 + 2 * width, width);
+			assert_int_equal(le__get(p + 6 + 3 * width, width), 0);
+			x->len = le__get(p + 6 + 4 * width, width);
 			assert_int_equal(x->max, x->min + x->len - 1);
 			p += 6 + 5 * width;
 			break;

@@ -12,6 +12,7 @@
 #include "bzimage.h"
 #include "e820.h"
 #include "layout.h"
+#include "le.h"
 
 #define RAM		(128ull << 20)
 #define SETUP_SECTS	4
@@ -21,25 +22,21 @@
 static uint8_t img[IMG_SIZE];
 static struct kvm kvm;
 
-static void put16(size_t off, uint16_t v) { memcpy(img + off, &v, 2); }
-static void put32(size_t off, uint32_t v) { memcpy(img + off, &v, 4); }
-static uint32_t get32(const uint8_t *p, size_t off) { uint32_t v; memcpy(&v, p + off, 4); return v; }
-
 static int setup(void **state)
 {
 	(void)state;
 	memset(img, 0, sizeof(img));
 	img[0x1f1] = SETUP_SECTS;
-	put16(0x1fe, 0xaa55);
+	le__put16(img + 0x1fe, 0xaa55);
 	img[0x201] = 0x6a;			/* header runs to 0x26c */
 	memcpy(img + 0x202, "HdrS", 4);
-	put16(0x206, 0x020f);
+	le__put16(img + 0x206, 0x020f);
 	img[0x211] = 0x01 | 0x40;		/* LOADED_HIGH, KEEP_SEGMENTS (must be cleared) */
-	put32(0x22c, 0x7fffffff);		/* initrd_addr_max */
-	put32(0x230, 0x200000);			/* kernel_alignment */
-	put16(0x236, 0x7f);			/* xloadflags: 64-bit entry */
-	put32(0x238, 2047);			/* cmdline_size */
-	put32(0x260, 32 << 20);			/* init_size */
+	le__put32(img + 0x22c, 0x7fffffff);	/* initrd_addr_max */
+	le__put32(img + 0x230, 0x200000);	/* kernel_alignment */
+	le__put16(img + 0x236, 0x7f);		/* xloadflags: 64-bit entry */
+	le__put32(img + 0x238, 2047);		/* cmdline_size */
+	le__put32(img + 0x260, 32 << 20);	/* init_size */
 	memset(img + (SETUP_SECTS + 1) * 512, 0xcc, KERNEL_SIZE);
 	kvm = (struct kvm){ .ram = calloc(1, RAM), .ram_size = RAM, .low_size = RAM };
 	return kvm.ram ? 0 : -1;
@@ -83,26 +80,26 @@ static void test_malformed(void **state)
 	(void)state;
 	expect_reject(0x100, "neither a Linux bzImage");
 	expect_reject(0x267, "neither a Linux bzImage");
-	put16(0x1fe, 0x55aa);
+	le__put16(img + 0x1fe, 0x55aa);
 	expect_reject(sizeof(img), "neither a Linux bzImage");
-	put16(0x1fe, 0xaa55);
+	le__put16(img + 0x1fe, 0xaa55);
 	memcpy(img + 0x202, "HdrX", 4);
 	expect_reject(sizeof(img), "neither a Linux bzImage");
 	memcpy(img + 0x202, "HdrS", 4);
-	put16(0x206, 0x020b);
+	le__put16(img + 0x206, 0x020b);
 	expect_reject(sizeof(img), "too old");
-	put16(0x206, 0x020f);
-	put16(0x236, 0x7e);			/* no 64-bit entry */
+	le__put16(img + 0x206, 0x020f);
+	le__put16(img + 0x236, 0x7e);		/* no 64-bit entry */
 	expect_reject(sizeof(img), "too old");
-	put16(0x236, 0x7f);
+	le__put16(img + 0x236, 0x7f);
 	img[0x1f1] = 0xff;			/* setup larger than the file */
 	expect_reject(sizeof(img), "truncated");
 	img[0x1f1] = SETUP_SECTS;
 	expect_reject((SETUP_SECTS + 1) * 512, "truncated");
-	put32(0x230, 0x4000000);		/* 64 MiB alignment */
+	le__put32(img + 0x230, 0x4000000);	/* 64 MiB alignment */
 	expect_reject(sizeof(img), "alignment");
-	put32(0x230, 0x200000);
-	put32(0x260, RAM);			/* does not fit while unpacking */
+	le__put32(img + 0x230, 0x200000);
+	le__put32(img + 0x260, RAM);		/* does not fit while unpacking */
 	expect_reject(sizeof(img), "raise --memory");
 }
 
@@ -111,7 +108,7 @@ static void test_setup(void **state)
 	const uint8_t *bp = kvm.ram + BZ_BOOT_PARAMS;
 	const uint64_t *pd = (const uint64_t *)(kvm.ram + BZ_PML4 + 2 * 4096);
 	struct bzimage bz;
-	uint64_t initrd = 0, addr;
+	uint64_t initrd = 0;
 	const char *why;
 
 	(void)state;
@@ -121,16 +118,15 @@ static void test_setup(void **state)
 	assert_memory_equal(bp + 0x202, "HdrS", 4);
 	assert_int_equal(bp[0x210], 0xff);
 	assert_int_equal(bp[0x211] & 0x41, 0x01);
-	assert_int_equal(get32(bp, 0x228), BZ_CMDLINE);
+	assert_int_equal(le__get32(bp + 0x228), BZ_CMDLINE);
 	assert_string_equal((const char *)kvm.ram + BZ_CMDLINE, "console=ttyS0");
-	assert_int_equal(get32(bp, 0x070), LAYOUT_ACPI_BASE);
-	assert_int_equal(get32(bp, 0x218), initrd);
-	assert_int_equal(get32(bp, 0x21c), 10000);
+	assert_int_equal(le__get32(bp + 0x070), LAYOUT_ACPI_BASE);
+	assert_int_equal(le__get32(bp + 0x218), initrd);
+	assert_int_equal(le__get32(bp + 0x21c), 10000);
 	assert_int_equal(initrd % 4096, 0);
 	assert_true(initrd >= BZ_LOAD + bz.init_size && initrd + 10000 <= RAM);
 	assert_int_equal(bp[0x1e8], 4);		/* RAM, ACPI, RAM, ECAM */
-	memcpy(&addr, bp + 0x2d0 + 2 * 20, 8);
-	assert_int_equal(addr, 0x100000);
+	assert_int_equal(le__get64(bp + 0x2d0 + 2 * 20), 0x100000);
 	assert_int_equal(pd[0], 0x83);		/* identity map, 2 MiB pages */
 	assert_int_equal(pd[2047], (2047ull << 21) | 0x83);
 }
@@ -149,7 +145,7 @@ static void test_setup_limits(void **state)
 	assert_int_equal(bzimage__setup(&kvm, img, &bz, "", RAM - BZ_LOAD - bz.init_size + 1, &initrd, 0, &why),
 			 -ENOSPC);
 	assert_non_null(strstr(why, "initrd"));
-	put32(0x22c, 0x3fffffff);
+	le__put32(img + 0x22c, 0x3fffffff);
 	assert_int_equal(bzimage__parse(img, sizeof(img), &kvm, &bz, &why), 0);
 	assert_int_equal(bzimage__setup(&kvm, img, &bz, "", 4096, &initrd, 0, &why), 0);
 }

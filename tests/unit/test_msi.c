@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
+#include "le.h"
 #include "log.h"
 #include "msi.h"
 
@@ -69,21 +70,17 @@ static void wr(unsigned int off, uint32_t v, uint32_t len)
 {
 	uint8_t d[4];
 
-	for (uint32_t i = 0; i < len; i++)
-		d[i] = (uint8_t)(v >> 8 * i);
+	le__put32(d, v);
 	msi__cfg_write(&m, (uint16_t)(CAP + off), d, len);
 }
 
 static uint32_t rd(unsigned int off, uint32_t len)
 {
 	uint8_t d[4];
-	uint32_t v = 0;
 
 	memset(d, 0xee, sizeof(d));
 	msi__cfg_read(&m, (uint16_t)(CAP + off), d, len);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)d[i] << 8 * i;
-	return v;
+	return (uint32_t)le__get(d, len);
 }
 
 static void set_ctrl(uint16_t v)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/pci_regs.h>
 
+#include "le.h"
 #include "log.h"
 #include "msix.h"
 
@@ -81,8 +82,9 @@ static unsigned int count(char op)
 
 static void ctrl_wr(uint16_t v)
 {
-	uint8_t d[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t d[2];
 
+	le__put16(d, v);
 	msix__cfg_write(&x, CTRL, d, 2);
 }
 
@@ -91,41 +93,33 @@ static uint16_t ctrl_rd(void)
 	uint8_t d[2] = { 0xee, 0xee };
 
 	msix__cfg_read(&x, CTRL, d, 2);
-	return (uint16_t)(d[0] | d[1] << 8);
+	return le__get16(d);
 }
 
 static void tbl_wr(uint32_t off, uint64_t v, uint32_t len)
 {
 	uint8_t d[8];
 
-	for (uint32_t i = 0; i < len; i++)
-		d[i] = (uint8_t)(v >> 8 * i);
+	le__put64(d, v);
 	msix__table(&x, off, d, len, true);
 }
 
 static uint64_t tbl_rd(uint32_t off, uint32_t len)
 {
 	uint8_t d[8];
-	uint64_t v = 0;
 
 	memset(d, 0xee, sizeof(d));
 	msix__table(&x, off, d, len, false);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint64_t)d[i] << 8 * i;
-	return v;
+	return le__get(d, len);
 }
 
 static uint64_t pba_rd(uint32_t off, uint32_t len, uint64_t device)
 {
 	uint8_t d[8];
-	uint64_t v = 0;
 
-	for (uint32_t i = 0; i < len; i++)
-		d[i] = (uint8_t)(device >> 8 * i);
+	le__put64(d, device);
 	msix__pba_read(&x, off, d, len);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint64_t)d[i] << 8 * i;
-	return v;
+	return le__get(d, len);
 }
 
 static void program(unsigned int i)

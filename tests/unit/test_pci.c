@@ -5,9 +5,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "le.h"
 #include "pci.h"
 
-static const struct pci_ids ids = {
+static const struct pci_cfg_ids ids = {
 	.vendor = 0x1234, .device = 0x5678, .subsys_vendor = 0x9abc, .subsys = 0xdef0,
 	.class = 0x060400, .revision = 0x02,
 };
@@ -31,18 +32,16 @@ static int setup_type1(void **state)
 static uint32_t rd(uint32_t off, uint32_t len)
 {
 	uint8_t d[4] = { 0xee, 0xee, 0xee, 0xee };
-	uint32_t v = 0;
 
 	pci__access(&c, off, d, len, false);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)d[i] << (8 * i);
-	return v;
+	return (uint32_t)le__get(d, len);
 }
 
 static void wr(uint32_t off, uint32_t len, uint32_t v)
 {
-	uint8_t d[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t d[4];
 
+	le__put32(d, v);
 	pci__access(&c, off, d, len, true);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "le.h"
 #include "pci.h"
 #include "pcie.h"
 
@@ -28,29 +29,19 @@ static uint64_t ecam(unsigned int rc, unsigned int bus, unsigned int dev, unsign
 	return layout__ecam(rc) + ((uint64_t)bus << 20 | dev << 15 | fn << 12 | reg);
 }
 
-static uint64_t le(const uint8_t *d, uint32_t len)
-{
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint64_t)d[i] << (8 * i);
-	return v;
-}
-
 static uint64_t mmio_rd(uint64_t gpa, uint32_t len)
 {
 	uint8_t d[8] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
 
 	assert_true(pcie__mmio(gpa, d, len, false));
-	return le(d, len);
+	return le__get(d, len);
 }
 
 static void mmio_wr(uint64_t gpa, uint32_t len, uint64_t v)
 {
 	uint8_t d[8];
 
-	for (uint32_t i = 0; i < len; i++)
-		d[i] = (uint8_t)(v >> (8 * i));
+	le__put64(d, v);
 	assert_true(pcie__mmio(gpa, d, len, true));
 }
 
@@ -73,13 +64,14 @@ static uint32_t io_rd(uint16_t off, uint32_t size)
 		pcie__cf8_io(NULL, off, d, size, false);
 	else
 		pcie__cfc_io(NULL, (uint16_t)(off - 4), d, size, false);
-	return (uint32_t)le(d, size);
+	return (uint32_t)le__get(d, size);
 }
 
 static void io_wr(uint16_t off, uint32_t size, uint32_t v)
 {
-	uint8_t d[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t d[4];
 
+	le__put32(d, v);
 	if (off < 4)
 		pcie__cf8_io(NULL, off, d, size, true);
 	else

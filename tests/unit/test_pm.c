@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "le.h"
 #include "pm.h"
 
 static int poweroffs, resets;
@@ -33,8 +34,9 @@ static int setup(void **state)
 
 static void wr16_at(uint16_t off, uint16_t v)
 {
-	uint8_t d[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t d[2];
 
+	le__put16(d, v);
 	pm__io(&pm, off, d, 2, true);
 }
 
@@ -43,7 +45,7 @@ static uint16_t rd16_at(uint16_t off)
 	uint8_t d[2];
 
 	pm__io(&pm, off, d, 2, false);
-	return (uint16_t)(d[0] | d[1] << 8);
+	return le__get16(d);
 }
 
 static void wr16(uint16_t v) { wr16_at(CNT, v); }

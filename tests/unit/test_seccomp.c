@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VMM's seccomp filters, run for real: each call is made by a child
- * that installed one thread's filter with seccomp__install(), the code
+ * that installed one thread's filter with syscall_filter__install(), the code
  * build/airlock-vmm runs, and the filter's verdict is whether the child
  * died of SIGSYS. What gets through must be exactly what
  * policy/vmm-seccomp.allow lists for that thread, on exactly the
@@ -33,18 +33,18 @@
 #include "abi-probe.h"
 #include "log.h"
 #include "proto.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 
 #define POLICY		"policy/vmm-seccomp.allow"
 #define GOAL		40	/* syscalls at most in the allowlist */
 #define NR_END		1024	/* well past the end of the x86_64 table */
 #define TRAPPED		42	/* a child's exit status: SIGSYS was a trap the child caught, not a kill */
-#define NO_FILTER	43	/* a child's exit status: seccomp__install() failed */
+#define NO_FILTER	43	/* a child's exit status: syscall_filter__install() failed */
 
 /*
- * The test's VMM: fds 0-3 as the broker places them (seccomp__fds_init()),
- * the rest at numbers this process leaves unopened, so that an allowed
- * call fails with EBADF. Runs of eventfds with a hole (FD_NONE) in them
+ * The test's VMM: fds 0-3 as the broker places them
+ * (syscall_filter__fds_init()), the rest at numbers this process leaves
+ * unopened, so that an allowed call fails with EBADF. Runs of eventfds with a hole (FD_NONE) in them
  * and blocks of several sizes check how the filter cuts them.
  */
 #define FD_VM		40
@@ -56,17 +56,19 @@ static const int fd_eventfds[] = { 45, 46, 47, 48, 49, 50, 51, 52, 54, 55 };
 #define FD_FIRST_FREE	40	/* the descriptors the test opens stay below */
 #define FD_PAST		57
 
-static struct seccomp_fds fds_console, fds_no_console;
+static struct syscall_filter_fds fds_console, fds_no_console;
 
 static const char *const thread_names[] = {
-	[SECCOMP_THREAD_MAIN] = "main", [SECCOMP_THREAD_INPUT] = "input", [SECCOMP_THREAD_VCPU] = "vcpu",
+	[SYSCALL_FILTER_THREAD_MAIN] = "main", [SYSCALL_FILTER_THREAD_INPUT] = "input",
+	[SYSCALL_FILTER_THREAD_VCPU] = "vcpu",
 };
 #define NR_THREADS	ARRAY_SIZE(thread_names)
 
-static const char *const class_names[SECCOMP_NR_FD_CLASSES] = {
-	[SECCOMP_FD_CONSOLE_IN] = "console-in", [SECCOMP_FD_CONSOLE_OUT] = "console-out",
-	[SECCOMP_FD_LOG] = "log", [SECCOMP_FD_BROKER] = "broker", [SECCOMP_FD_VM] = "vm",
-	[SECCOMP_FD_VCPU] = "vcpu", [SECCOMP_FD_DEVICE] = "device", [SECCOMP_FD_EVENTFD] = "eventfd",
+static const char *const class_names[SYSCALL_FILTER_NR_FD_CLASSES] = {
+	[SYSCALL_FILTER_FD_CONSOLE_IN] = "console-in", [SYSCALL_FILTER_FD_CONSOLE_OUT] = "console-out",
+	[SYSCALL_FILTER_FD_LOG] = "log", [SYSCALL_FILTER_FD_BROKER] = "broker", [SYSCALL_FILTER_FD_VM] = "vm",
+	[SYSCALL_FILTER_FD_VCPU] = "vcpu", [SYSCALL_FILTER_FD_DEVICE] = "device",
+	[SYSCALL_FILTER_FD_EVENTFD] = "eventfd",
 };
 
 /* Every request linux/kvm.h and linux/vfio.h define that compiles on x86_64, and the terminal's. */
@@ -173,7 +175,7 @@ static long probes[8 + FD_PAST - FD_FIRST_FREE];
 static unsigned int nr_probes;
 
 struct call {
-	enum seccomp_thread thread;
+	enum syscall_filter_thread thread;
 	bool no_console;	/* without --com1 console */
 	bool i386;
 	long nr;
@@ -196,7 +198,7 @@ static void caught(int sig)
 /*
  * With a SIGSYS handler of its own installed first, a child that dies of
  * SIGSYS was killed by the filter (SECCOMP_RET_KILL_PROCESS), not trapped,
- * and seccomp__install() put no reporting handler in place: the default
+ * and syscall_filter__install() put no reporting handler in place: the default
  * build dies silently. The signals cmocka catches get their default action
  * back first: its handler's own calls would die of SIGSYS after a SIGSEGV.
  * A call that got through and blocks meets SIGALRM; no death leaves a core
@@ -210,8 +212,8 @@ static void __attribute__((noreturn)) child(const struct call *c)
 	abi_default_signals();
 	alarm(5);
 	if (setrlimit(RLIMIT_CORE, &no_core) || sigaction(SIGSYS, &sa, NULL) || dup2(fds[1].fd, 0) < 0 ||
-	    seccomp__install(c->thread, c->no_console ? &fds_no_console : &fds_console,
-			     c->thread == SECCOMP_THREAD_VCPU ? FD_VCPU : -1))
+	    syscall_filter__install(c->thread, c->no_console ? &fds_no_console : &fds_console,
+				    c->thread == SYSCALL_FILTER_THREAD_VCPU ? FD_VCPU : -1))
 		_exit(NO_FILTER);
 	if (c->i386)
 		abi_int80(c->nr);
@@ -237,7 +239,7 @@ static bool denied(const struct call *c)
 }
 
 /* nr in thread t with a0 and a1, the rest -1 so that a call that slipped through does nothing. */
-static bool dies(enum seccomp_thread t, long nr, long a0, long a1)
+static bool dies(enum syscall_filter_thread t, long nr, long a0, long a1)
 {
 	const struct call c = { .thread = t, .nr = nr, .a = { a0, a1, -1UL, -1UL, -1UL, -1UL } };
 
@@ -253,23 +255,23 @@ static bool fd_in(const int *set, size_t n, long fd)
 }
 
 /* The classes the test's VMM puts fd in, as thread t sees them (with --com1 console). */
-static unsigned int classes_of(enum seccomp_thread t, long fd)
+static unsigned int classes_of(enum syscall_filter_thread t, long fd)
 {
 	unsigned int c = 0;
 
-	c |= fd == 0 ? 1u << SECCOMP_FD_CONSOLE_IN : 0;
-	c |= fd == 1 ? 1u << SECCOMP_FD_CONSOLE_OUT : 0;
-	c |= fd == 2 ? 1u << SECCOMP_FD_LOG : 0;
-	c |= fd == 3 ? 1u << SECCOMP_FD_BROKER : 0;
-	c |= fd == FD_VM ? 1u << SECCOMP_FD_VM : 0;
-	c |= fd == FD_VCPU && t == SECCOMP_THREAD_VCPU ? 1u << SECCOMP_FD_VCPU : 0;
-	c |= fd_in(fd_devices, ARRAY_SIZE(fd_devices), fd) ? 1u << SECCOMP_FD_DEVICE : 0;
-	c |= fd_in(fd_eventfds, ARRAY_SIZE(fd_eventfds), fd) ? 1u << SECCOMP_FD_EVENTFD : 0;
+	c |= fd == 0 ? 1u << SYSCALL_FILTER_FD_CONSOLE_IN : 0;
+	c |= fd == 1 ? 1u << SYSCALL_FILTER_FD_CONSOLE_OUT : 0;
+	c |= fd == 2 ? 1u << SYSCALL_FILTER_FD_LOG : 0;
+	c |= fd == 3 ? 1u << SYSCALL_FILTER_FD_BROKER : 0;
+	c |= fd == FD_VM ? 1u << SYSCALL_FILTER_FD_VM : 0;
+	c |= fd == FD_VCPU && t == SYSCALL_FILTER_THREAD_VCPU ? 1u << SYSCALL_FILTER_FD_VCPU : 0;
+	c |= fd_in(fd_devices, ARRAY_SIZE(fd_devices), fd) ? 1u << SYSCALL_FILTER_FD_DEVICE : 0;
+	c |= fd_in(fd_eventfds, ARRAY_SIZE(fd_eventfds), fd) ? 1u << SYSCALL_FILTER_FD_EVENTFD : 0;
 	return c;
 }
 
 /* What the list allows thread t: the call (a syscall, or a request of iocs) with first argument a0. */
-static bool allows(enum seccomp_thread t, bool ioctl, int call, long a0)
+static bool allows(enum syscall_filter_thread t, bool ioctl, int call, long a0)
 {
 	for (unsigned int i = 0; i < nr_entries; i++) {
 		const struct entry *e = &entries[i];
@@ -320,7 +322,7 @@ static int policy__entry(const char *kind, const char *name, char *threads, char
 
 	e.call = e.ioctl ? ioc__find(name) : sys__find(name);
 	e.threads = !strcmp(threads, "all") ? (1u << NR_THREADS) - 1 : policy__bits(threads, thread_names, NR_THREADS);
-	e.classes = !strcmp(classes, "-") ? 0 : policy__bits(classes, class_names, SECCOMP_NR_FD_CLASSES);
+	e.classes = !strcmp(classes, "-") ? 0 : policy__bits(classes, class_names, SYSCALL_FILTER_NR_FD_CLASSES);
 	if ((!e.ioctl && strcmp(kind, "syscall")) || e.call < 0 || !e.threads || (strcmp(classes, "-") && !e.classes) ||
 	    nr_entries == ARRAY_SIZE(entries)) {
 		print_error("%s: '%s %s': not a syscall, nor a request in this test's table, or with a thread or class "
@@ -383,16 +385,16 @@ static int open_fds(void)
 }
 
 /* The test's VMM's descriptors, with COM1 as the console and without. */
-static int fill(struct seccomp_fds *f, bool console)
+static int fill(struct syscall_filter_fds *f, bool console)
 {
-	int ret = seccomp__fds_init(f, console);
+	int ret = syscall_filter__fds_init(f, console);
 
 	if (!ret)
-		ret = seccomp__fd(f, SECCOMP_FD_VM, FD_VM);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_VM, FD_VM);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(fd_devices); i++)
-		ret = seccomp__fd(f, SECCOMP_FD_DEVICE, fd_devices[i]);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_DEVICE, fd_devices[i]);
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(fd_eventfds); i++)
-		ret = seccomp__fd(f, SECCOMP_FD_EVENTFD, fd_eventfds[i]);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_EVENTFD, fd_eventfds[i]);
 	return ret;
 }
 
@@ -481,7 +483,8 @@ static void test_descriptors(void **state)
 	assert_int_equal(bad, 0);
 }
 
-static void ioctl_try(enum seccomp_thread t, size_t i, long fd, const char *what, unsigned int *dead, unsigned int *bad)
+static void ioctl_try(enum syscall_filter_thread t, size_t i, long fd, const char *what, unsigned int *dead,
+		      unsigned int *bad)
 {
 	bool d = dies(t, SYS_ioctl, fd, (long)iocs[i].req);
 
@@ -520,7 +523,7 @@ static void test_ioctls(void **state)
 	assert_int_equal(bad, 0);
 }
 
-static bool allowed_req(enum seccomp_thread t, long fd, unsigned long req)
+static bool allowed_req(enum syscall_filter_thread t, long fd, unsigned long req)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(iocs); i++)
 		if (iocs[i].req == req && allows(t, true, (int)i, fd))
@@ -529,7 +532,7 @@ static bool allowed_req(enum seccomp_thread t, long fd, unsigned long req)
 }
 
 /* A descriptor thread t may use request i on; -1 when there is none. */
-static long ioctl_fd(enum seccomp_thread t, size_t i)
+static long ioctl_fd(enum syscall_filter_thread t, size_t i)
 {
 	for (unsigned int p = 0; p < nr_probes; p++)
 		if (probes[p] >= 0 && allows(t, true, (int)i, probes[p]))
@@ -633,44 +636,44 @@ static void test_allowlist_size(void **state)
 static void test_write_outside_class(void **state)
 {
 	(void)state;
-	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, 2, -1));
-	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, 1, -1));
-	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_write, fd_eventfds[0], -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, 0, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_VM, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_VCPU, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, fd_devices[0], -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, FD_NONE, -1));
-	assert_false(dies(SECCOMP_THREAD_MAIN, SYS_write, PROTO_VMM_FD, -1));
-	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_write, 1, -1));
-	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_write, fd_eventfds[0], -1));
-	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_write, 1, -1));
-	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_write, PROTO_VMM_FD, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, 2, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, 1, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, fd_eventfds[0], -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, 0, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, FD_VM, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, FD_VCPU, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, fd_devices[0], -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, FD_NONE, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_write, PROTO_VMM_FD, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_write, 1, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_write, fd_eventfds[0], -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_write, 1, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_write, PROTO_VMM_FD, -1));
 }
 
 /* KVM_RUN only on the vCPU thread's own vCPU fd. */
 static void test_kvm_run_outside_own_vcpu(void **state)
 {
 	(void)state;
-	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_OTHER_VCPU, KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_eventfds[0], KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, PROTO_VMM_FD, KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_ioctl, FD_VCPU, KVM_RUN));
-	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_ioctl, FD_VCPU, KVM_RUN));
+	assert_false(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, FD_OTHER_VCPU, KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, fd_eventfds[0], KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, PROTO_VMM_FD, KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, FD_VCPU, KVM_RUN));
+	assert_true(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_ioctl, FD_VCPU, KVM_RUN));
 	/* And the VM's requests only on the VM fd. */
-	assert_false(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_IRQ_LINE));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_IRQ_LINE));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_SET_USER_MEMORY_REGION));
+	assert_false(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, FD_VM, KVM_IRQ_LINE));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, FD_VCPU, KVM_IRQ_LINE));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_ioctl, fd_devices[0], KVM_SET_USER_MEMORY_REGION));
 }
 
 /* Without --com1 console, fd 0 is /dev/null and fd 1 unused: no thread reads the one or writes the other. */
 static void test_console_input_off(void **state)
 {
-	const struct call on = { .thread = SECCOMP_THREAD_INPUT, .nr = SYS_read, .a = { 0, -1UL, -1UL } };
+	const struct call on = { .thread = SYSCALL_FILTER_THREAD_INPUT, .nr = SYS_read, .a = { 0, -1UL, -1UL } };
 	struct call off = on;
 
 	(void)state;
@@ -689,15 +692,15 @@ static void test_console_input_off(void **state)
 static void test_vcpu_lacks_main_and_input(void **state)
 {
 	(void)state;
-	assert_false(dies(SECCOMP_THREAD_MAIN, SYS_recvmsg, PROTO_VMM_FD, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_recvmsg, PROTO_VMM_FD, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
-	assert_false(dies(SECCOMP_THREAD_INPUT, SYS_read, 0, -1));
-	assert_true(dies(SECCOMP_THREAD_VCPU, SYS_read, 0, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_recvmsg, PROTO_VMM_FD, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_recvmsg, PROTO_VMM_FD, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_write, PROTO_VMM_FD, -1));
+	assert_false(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_read, 0, -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_VCPU, SYS_read, 0, -1));
 	/* Nor do the others reach the devices. */
-	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_pread64, fd_devices[0], -1));
-	assert_true(dies(SECCOMP_THREAD_INPUT, SYS_read, fd_eventfds[0], -1));
-	assert_true(dies(SECCOMP_THREAD_MAIN, SYS_ioctl, fd_devices[0], VFIO_DEVICE_SET_IRQS));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_pread64, fd_devices[0], -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_read, fd_eventfds[0], -1));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, fd_devices[0], VFIO_DEVICE_SET_IRQS));
 }
 
 int main(void)

@@ -19,7 +19,7 @@
 #include "abi-probe.h"
 #include "log.h"
 #include "proto.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 
 enum abi { ABI_X86_64, ABI_I386, ABI_X32 };
 
@@ -27,13 +27,15 @@ enum abi { ABI_X86_64, ABI_I386, ABI_X32 };
  * Without cmocka's handlers (abi-probe.h): a crash must not pass for a
  * report of the filter's. Thread t's filter, on the broker's fds alone.
  */
-static void __attribute__((noreturn)) child(int err, enum seccomp_thread t, enum abi abi, long nr, long a0, long a1)
+static void __attribute__((noreturn)) child(int err, enum syscall_filter_thread t, enum abi abi, long nr, long a0,
+					    long a1)
 {
-	struct seccomp_fds fds;
+	struct syscall_filter_fds fds;
 
 	log_prog = "airlock-vmm";
 	abi_default_signals();
-	if (dup2(err, STDERR_FILENO) < 0 || seccomp__fds_init(&fds, true) || seccomp__install(t, &fds, -1))
+	if (dup2(err, STDERR_FILENO) < 0 || syscall_filter__fds_init(&fds, true) ||
+	    syscall_filter__install(t, &fds, -1))
 		_exit(2);
 	if (abi == ABI_I386)
 		abi_int80(nr);
@@ -44,7 +46,7 @@ static void __attribute__((noreturn)) child(int err, enum seccomp_thread t, enum
 }
 
 /* What the child wrote on stderr, and how it ended. */
-static int run(char *out, size_t size, enum seccomp_thread t, enum abi abi, long nr, long a0, long a1)
+static int run(char *out, size_t size, enum syscall_filter_thread t, enum abi abi, long nr, long a0, long a1)
 {
 	int p[2], status;
 	ssize_t n, len = 0;
@@ -64,7 +66,7 @@ static int run(char *out, size_t size, enum seccomp_thread t, enum abi abi, long
 	return status;
 }
 
-static void expect_report(const char *line, enum seccomp_thread t, enum abi abi, long nr, long a0, long a1)
+static void expect_report(const char *line, enum syscall_filter_thread t, enum abi abi, long nr, long a0, long a1)
 {
 	char out[512];
 	int status = run(out, sizeof(out), t, abi, nr, a0, a1);
@@ -78,14 +80,14 @@ static void test_openat_named(void **state)
 {
 	(void)state;
 	expect_report("airlock-vmm: seccomp denied openat (nr 257, args 0xffffffffffffff9c 0x1234 0x0 0x0 0x0 0x0)\n",
-		      SECCOMP_THREAD_MAIN, ABI_X86_64, SYS_openat, AT_FDCWD, 0x1234);
+		      SYSCALL_FILTER_THREAD_MAIN, ABI_X86_64, SYS_openat, AT_FDCWD, 0x1234);
 }
 
 static void test_ioctl_request_shown(void **state)
 {
 	(void)state;
 	expect_report("airlock-vmm: seccomp denied ioctl (nr 16, args 0x3 0xae01 0x0 0x0 0x0 0x0)\n",
-		      SECCOMP_THREAD_MAIN, ABI_X86_64, SYS_ioctl, 3, KVM_CREATE_VM);
+		      SYSCALL_FILTER_THREAD_MAIN, ABI_X86_64, SYS_ioctl, 3, KVM_CREATE_VM);
 }
 
 /* An allowed call on a descriptor outside its classes: the descriptor shows. */
@@ -93,7 +95,7 @@ static void test_descriptor_shown(void **state)
 {
 	(void)state;
 	expect_report("airlock-vmm: seccomp denied write (nr 1, args 0x3 0x0 0x0 0x0 0x0 0x0)\n",
-		      SECCOMP_THREAD_VCPU, ABI_X86_64, SYS_write, PROTO_VMM_FD, 0);
+		      SYSCALL_FILTER_THREAD_VCPU, ABI_X86_64, SYS_write, PROTO_VMM_FD, 0);
 }
 
 /* Where the kernel offers the i386 ABI (abi-probe.h); skipped where it ends int $0x80 before seccomp. */
@@ -102,7 +104,7 @@ static void test_i386_abi(void **state)
 	(void)state;
 	abi_require_i386();
 	expect_report("airlock-vmm: seccomp denied a call outside the x86_64 table (arch 0x40000003, nr 0x14)\n",
-		      SECCOMP_THREAD_MAIN, ABI_I386, ABI_I386_GETPID, 0, 0);
+		      SYSCALL_FILTER_THREAD_MAIN, ABI_I386, ABI_I386_GETPID, 0, 0);
 }
 
 /* On every kernel: seccomp sees an x32 call before the kernel looks for x32 support. */
@@ -110,7 +112,7 @@ static void test_x32_abi(void **state)
 {
 	(void)state;
 	expect_report("airlock-vmm: seccomp denied a call outside the x86_64 table (arch 0xc000003e, nr 0x40000027)\n",
-		      SECCOMP_THREAD_MAIN, ABI_X32, SYS_getpid, 0, 0);
+		      SYSCALL_FILTER_THREAD_MAIN, ABI_X32, SYS_getpid, 0, 0);
 }
 
 static void test_allowed_is_silent(void **state)
@@ -119,7 +121,7 @@ static void test_allowed_is_silent(void **state)
 	int status;
 
 	(void)state;
-	status = run(out, sizeof(out), SECCOMP_THREAD_MAIN, ABI_X86_64, SYS_write, PROTO_VMM_FD, 0);
+	status = run(out, sizeof(out), SYSCALL_FILTER_THREAD_MAIN, ABI_X86_64, SYS_write, PROTO_VMM_FD, 0);
 	assert_string_equal(out, "");
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,9 @@
 
 #include "fixtures/vfio-configs.h"
 #include "layout.h"
+#include "le.h"
 #include "log.h"
+#include "vfio-assign.h"
 #include "vfio-pci.h"
 
 #define CFG		VFIO_PCI_CONFIG_REGION_INDEX
@@ -42,9 +45,10 @@ static unsigned int nr_calls;
 
 static int map_ret;	/* what KVM_SET_USER_MEMORY_REGION returns for a new mapping */
 
-static int rec_map(void *ctx, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
+/* The VMM's VFIO glue (vmm/vfio-assign.c), recorded instead. */
+int vfio_assign__map(const struct vfio_pci *dev, unsigned int slot, uint64_t gpa, void *hva, uint64_t size)
 {
-	assert_ptr_equal(ctx, calls);
+	assert_ptr_equal(dev, &d);
 	assert_true(slot < VFIO_PCI_SLOTS);
 	assert_true(nr_calls < ARRAY_SIZE(calls));
 	calls[nr_calls++] = (struct map_call){ slot, gpa, hva, size };
@@ -65,16 +69,14 @@ static void irq_rec(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int rec_route(void *ctx, unsigned int gsi, const struct msi_msg *msg)
+int vfio_assign__route(unsigned int gsi, const struct msi_msg *msg)
 {
-	(void)ctx;
 	irq_rec("route %u %llx %x", gsi, (unsigned long long)msg->addr, msg->data);
 	return 0;
 }
 
-static int rec_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, bool on)
+int vfio_assign__irqfd(int efd, unsigned int gsi, int resample_fd, bool on)
 {
-	(void)ctx;
 	assert_true(efd >= 0);
 	irq_rec("irqfd %u %s%s", gsi, on ? "on" : "off", resample_fd >= 0 ? " level" : "");
 	return 0;
@@ -82,17 +84,15 @@ static int rec_irqfd(void *ctx, int efd, unsigned int gsi, int resample_fd, bool
 
 static int set_irqs_ret;	/* what VFIO_DEVICE_SET_IRQS returns */
 
-static int rec_set_irqs(void *ctx, int dev_fd, struct vfio_irq_set *set)
+int vfio_assign__set_irqs(const struct vfio_pci *dev, struct vfio_irq_set *set)
 {
-	(void)ctx;
-	assert_int_equal(dev_fd, fd);
+	assert_ptr_equal(dev, &d);
+	assert_int_equal(dev->fd, fd);
 	irq_rec("set %u %s %u%s", set->index,
 		set->flags & VFIO_IRQ_SET_ACTION_UNMASK ? "unmask" : "trigger", set->count,
 		set->flags & VFIO_IRQ_SET_DATA_EVENTFD ? " fds" : "");
 	return set_irqs_ret;
 }
-
-static const struct vfio_pci_host mapper = { rec_map, rec_route, rec_irqfd, rec_set_irqs, calls };
 
 static uint8_t pattern(unsigned int region, uint64_t off)
 {
@@ -130,16 +130,25 @@ static void use_config(const uint8_t *cfg, uint64_t size)
 		config[pm + PCI_PM_CTRL] &= (uint8_t)~PCI_PM_CTRL_STATE_MASK;
 }
 
+/* The vectors VFIO counts: MSI's Multiple Message Capable, MSI-X's Table Size. */
+static void vectors(uint32_t msi, uint32_t msix)
+{
+	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = msi;
+	info.irqs[VFIO_PCI_MSIX_IRQ_INDEX].count = msix;
+}
+
 static void edu(void)
 {
 	use_config(fixture_edu_config, 256);
 	region(0, 1 << 20, RWM);
+	vectors(1, 0);
 }
 
 static void nvme(void)
 {
 	use_config(fixture_nvme_config, 4096);
 	region(0, 16 << 10, RWM);
+	vectors(0, 65);
 }
 
 static void e1000e(void)
@@ -149,6 +158,7 @@ static void e1000e(void)
 	region(1, 128 << 10, RWM);
 	region(2, 32, RW);
 	region(3, 16 << 10, RWM);
+	vectors(1, 5);
 }
 
 static int reset(void **state)
@@ -195,25 +205,23 @@ static int start(void)
 			assert_int_equal(pwrite(fd, buf, n, (off_t)(REGION_OFF(i) + off)), (ssize_t)n);
 		}
 	}
-	return vfio_pci__init(&d, &info, fd, &mapper);
+	return vfio_pci__init(&d, &info, fd);
 }
 
 /* A config access through ECAM to device 0 of bus (1: behind root port 0, 2: port 1; 0: the ports). */
 static uint32_t ecam_rd(unsigned int bus, unsigned int dev, uint16_t reg, uint32_t len)
 {
 	uint8_t b[4] = { 0xee, 0xee, 0xee, 0xee };
-	uint32_t v = 0;
 
 	assert_true(pcie__mmio(layout__ecam(0) + ((uint64_t)bus << 20 | dev << 15 | reg), b, len, false));
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)b[i] << (8 * i);
-	return v;
+	return (uint32_t)le__get(b, len);
 }
 
 static void ecam_wr(unsigned int bus, unsigned int dev, uint16_t reg, uint32_t len, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	le__put32(b, v);
 	assert_true(pcie__mmio(layout__ecam(0) + ((uint64_t)bus << 20 | dev << 15 | reg), b, len, true));
 }
 
@@ -267,18 +275,16 @@ static int plugged(void)
 static uint32_t dev_rd(uint16_t reg, uint32_t len)
 {
 	uint8_t b[4];
-	uint32_t v = 0;
 
 	assert_int_equal(pread(fd, b, len, (off_t)(REGION_OFF(CFG) + reg)), (ssize_t)len);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)b[i] << (8 * i);
-	return v;
+	return (uint32_t)le__get(b, len);
 }
 
 static void dev_wr(uint16_t reg, uint32_t len, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t b[4];
 
+	le__put32(b, v);
 	assert_int_equal(pwrite(fd, b, len, (off_t)(REGION_OFF(CFG) + reg)), (ssize_t)len);
 }
 
@@ -1228,7 +1234,6 @@ static void test_intx_then_msi(void **state)
 	(void)state;
 	edu();
 	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
-	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
 	assert_int_equal(plugged(), 0);
 	gsi = d.irqs.gsi;
 	assert_int_equal(cfg_rd(PCI_INTERRUPT_PIN, 1), 1);
@@ -1259,7 +1264,6 @@ static void test_intx_refused(void **state)
 	(void)state;
 	edu();
 	info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
-	info.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 1;
 	set_irqs_ret = -EBUSY;
 	assert_int_equal(plugged(), 0);
 	assert_int_equal(d.irqs.intx_efd, -1);
@@ -1267,6 +1271,70 @@ static void test_intx_refused(void **state)
 	assert_int_equal(nr_irq, 3);
 	assert_irq(0, "irqfd %u on level", layout__intx_gsi(0, 1, 1));
 	assert_irq(2, "irqfd %u off", layout__intx_gsi(0, 1, 1));
+}
+
+/* The eventfds this process holds. */
+static unsigned int eventfds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	unsigned int n = 0;
+	struct dirent *e;
+	char link[64];
+
+	assert_non_null(dir);
+	while ((e = readdir(dir))) {
+		ssize_t len = readlinkat(dirfd(dir), e->d_name, link, sizeof(link) - 1);
+
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		n += !strcmp(link, "anon_inode:[eventfd]");
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The broker sizes the sandbox's RLIMIT_NOFILE by msg__device_fds: each
+ * device, its vectors and INTx on, holds at most that less its device fd.
+ */
+static void test_eventfds_within_budget(void **state)
+{
+	static void (*const devices[])(void) = { edu, nvme, e1000e };
+	static const unsigned int want[] = { 1 + DEVICE_FDS_INTX, 65 + DEVICE_FDS_INTX, 5 + DEVICE_FDS_INTX };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(devices); i++) {
+		unsigned int before = eventfds();
+
+		if (i) {
+			teardown(state);
+			reset(state);
+		}
+		devices[i]();
+		info.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
+		assert_int_equal(plugged(), 0);
+		assert_true(d.irqs.intx_efd >= 0);
+		assert_int_equal(eventfds() - before, want[i]);
+		assert_true(eventfds() - before <= msg__device_fds(&info) - 1);
+		vfio_pci__exit(&d);
+		assert_int_equal(eventfds(), before);
+	}
+}
+
+/* Vectors beyond what VFIO counts would take eventfds past the budget: refused, nothing left open. */
+static void test_eventfds_over_budget_refused(void **state)
+{
+	unsigned int before = eventfds();
+	char err[512];
+
+	(void)state;
+	nvme();
+	vectors(0, 32);
+	stderr_capture();
+	assert_int_equal(start(), -EMFILE);
+	assert_int_equal(stderr_lines(err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "would take more than the 34 eventfds the broker allows it"));
+	assert_int_equal(eventfds(), before);
 }
 
 int main(void)
@@ -1309,6 +1377,8 @@ int main(void)
 		T(test_msix_pending_from_eventfd),
 		T(test_intx_then_msi),
 		T(test_intx_refused),
+		T(test_eventfds_within_budget),
+		T(test_eventfds_over_budget_refused),
 	};
 
 	return cmocka_run_group_tests_name("vfio-pci", tests, NULL, NULL);

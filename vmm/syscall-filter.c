@@ -9,11 +9,11 @@
 
 #include "log.h"
 #include "proto.h"
-#include "seccomp.h"
+#include "syscall-filter.h"
 
-_Static_assert(SECCOMP_NR_FD_CLASSES <= 8, "a class is a bit of struct seccomp_fds' bytes");
+_Static_assert(SYSCALL_FILTER_NR_FD_CLASSES <= 8, "a class is a bit of struct syscall_filter_fds' bytes");
 
-struct seccomp_allow {
+struct syscall_filter_allow {
 	int nr;
 	int is_ioctl;
 	unsigned long request;
@@ -35,24 +35,24 @@ struct seccomp_allow {
  * only write(2) and exit_group(2), and takes names from a table made at
  * build time from <asm/unistd_64.h> (libseccomp's resolver allocates).
  */
-static const char *const seccomp_names[] = {
+static const char *const syscall_filter_names[] = {
 #include "syscall-names.h"
 };
 
-static char *seccomp__str(char *p, const char *s)
+static char *syscall_filter__str(char *p, const char *s)
 {
 	while (*s)
 		*p++ = *s++;
 	return p;
 }
 
-static char *seccomp__num(char *p, unsigned long v, unsigned int base)
+static char *syscall_filter__num(char *p, unsigned long v, unsigned int base)
 {
 	char digits[24];
 	int n = 0;
 
 	if (base == 16)
-		p = seccomp__str(p, "0x");
+		p = syscall_filter__str(p, "0x");
 	do
 		digits[n++] = "0123456789abcdef"[v % base];
 	while (v /= base);
@@ -61,7 +61,7 @@ static char *seccomp__num(char *p, unsigned long v, unsigned int base)
 	return p;
 }
 
-static void seccomp__report(int sig, siginfo_t *si, void *ctx)
+static void syscall_filter__report(int sig, siginfo_t *si, void *ctx)
 {
 	const greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
 	const int args[] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
@@ -70,42 +70,43 @@ static void seccomp__report(int sig, siginfo_t *si, void *ctx)
 	char line[320], *p = line;
 
 	(void)sig;
-	if (si->si_arch == AUDIT_ARCH_X86_64 && nr < ARRAY_SIZE(seccomp_names))
-		name = seccomp_names[nr];
-	p = seccomp__str(p, log_prog);
-	p = seccomp__str(p, ": seccomp denied ");
+	if (si->si_arch == AUDIT_ARCH_X86_64 && nr < ARRAY_SIZE(syscall_filter_names))
+		name = syscall_filter_names[nr];
+	p = syscall_filter__str(p, log_prog);
+	p = syscall_filter__str(p, ": seccomp denied ");
 	if (name) {
-		p = seccomp__num(seccomp__str(seccomp__str(p, name), " (nr "), nr, 10);
-		p = seccomp__str(p, ", args");
+		p = syscall_filter__num(syscall_filter__str(syscall_filter__str(p, name), " (nr "), nr, 10);
+		p = syscall_filter__str(p, ", args");
 		for (size_t i = 0; i < ARRAY_SIZE(args); i++)
-			p = seccomp__num(seccomp__str(p, " "), (unsigned long)r[args[i]], 16);
+			p = syscall_filter__num(syscall_filter__str(p, " "), (unsigned long)r[args[i]], 16);
 	} else {
-		p = seccomp__num(seccomp__str(p, "a call outside the x86_64 table (arch "), si->si_arch, 16);
-		p = seccomp__num(seccomp__str(p, ", nr "), nr, 16);
+		p = syscall_filter__str(p, "a call outside the x86_64 table (arch ");
+		p = syscall_filter__num(p, si->si_arch, 16);
+		p = syscall_filter__num(syscall_filter__str(p, ", nr "), nr, 16);
 	}
-	p = seccomp__str(p, ")\n");
+	p = syscall_filter__str(p, ")\n");
 	/* Reported or not (stderr may be gone), the VMM ends as after any denied call. */
 	if (write(STDERR_FILENO, line, p - line) < 0)
 		_exit(128 + SIGSYS);
 	_exit(128 + SIGSYS);
 }
 
-static int seccomp__deny_action(uint32_t *action)
+static int syscall_filter__deny_action(uint32_t *action)
 {
-	struct sigaction sa = { .sa_sigaction = seccomp__report, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = { .sa_sigaction = syscall_filter__report, .sa_flags = SA_SIGINFO };
 
 	*action = SCMP_ACT_TRAP;
 	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
 }
 #else
-static int seccomp__deny_action(uint32_t *action)
+static int syscall_filter__deny_action(uint32_t *action)
 {
 	*action = SCMP_ACT_KILL_PROCESS;
 	return 0;
 }
 #endif
 
-int seccomp__fd(struct seccomp_fds *f, enum seccomp_fd_class c, int fd)
+int syscall_filter__fd(struct syscall_filter_fds *f, enum syscall_filter_fd_class c, int fd)
 {
 	uint8_t *grown;
 	unsigned int nr;
@@ -125,33 +126,33 @@ int seccomp__fd(struct seccomp_fds *f, enum seccomp_fd_class c, int fd)
 	return 0;
 }
 
-int seccomp__fds_init(struct seccomp_fds *f, bool console)
+int syscall_filter__fds_init(struct syscall_filter_fds *f, bool console)
 {
 	int ret;
 
-	*f = (struct seccomp_fds){ 0 };
-	ret = seccomp__fd(f, SECCOMP_FD_LOG, STDERR_FILENO);
+	*f = (struct syscall_filter_fds){ 0 };
+	ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_LOG, STDERR_FILENO);
 	if (!ret)
-		ret = seccomp__fd(f, SECCOMP_FD_BROKER, PROTO_VMM_FD);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_BROKER, PROTO_VMM_FD);
 	if (!ret && console)
-		ret = seccomp__fd(f, SECCOMP_FD_CONSOLE_IN, STDIN_FILENO);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_CONSOLE_IN, STDIN_FILENO);
 	if (!ret && console)
-		ret = seccomp__fd(f, SECCOMP_FD_CONSOLE_OUT, STDOUT_FILENO);
+		ret = syscall_filter__fd(f, SYSCALL_FILTER_FD_CONSOLE_OUT, STDOUT_FILENO);
 	return ret;
 }
 
-static bool seccomp__in(const struct seccomp_fds *f, int vcpu_fd, unsigned int classes, unsigned int fd)
+static bool syscall_filter__in(const struct syscall_filter_fds *f, int vcpu_fd, unsigned int classes, unsigned int fd)
 {
-	if ((classes & 1u << SECCOMP_FD_VCPU) && vcpu_fd >= 0 && fd == (unsigned int)vcpu_fd)
+	if ((classes & 1u << SYSCALL_FILTER_FD_VCPU) && vcpu_fd >= 0 && fd == (unsigned int)vcpu_fd)
 		return true;
 	return fd < f->nr && (f->classes[fd] & classes);
 }
 
-static bool seccomp__block_in(const struct seccomp_fds *f, int vcpu_fd, unsigned int classes,
-			      unsigned int base, unsigned int size)
+static bool syscall_filter__block_in(const struct syscall_filter_fds *f, int vcpu_fd, unsigned int classes,
+				     unsigned int base, unsigned int size)
 {
 	for (unsigned int fd = base; fd - base < size; fd++)
-		if (!seccomp__in(f, vcpu_fd, classes, fd))
+		if (!syscall_filter__in(f, vcpu_fd, classes, fd))
 			return false;
 	return true;
 }
@@ -161,7 +162,8 @@ static bool seccomp__block_in(const struct seccomp_fds *f, int vcpu_fd, unsigned
  * block aligned to its power-of-two size, or with any (size 0). All 64 bits
  * are compared, as SCMP_A1(SCMP_CMP_EQ, request) would for the request.
  */
-static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a, unsigned int base, unsigned int size)
+static int syscall_filter__rule(scmp_filter_ctx ctx, const struct syscall_filter_allow *a, unsigned int base,
+				unsigned int size)
 {
 	struct scmp_arg_cmp cmp[2];
 	unsigned int n = 0;
@@ -180,37 +182,37 @@ static int seccomp__rule(scmp_filter_ctx ctx, const struct seccomp_allow *a, uns
  * comparison per argument in a rule, so no "lo <= fd <= hi": each run of
  * descriptors is cut into aligned power-of-two blocks, a masked compare each.
  */
-static int seccomp__rules(scmp_filter_ctx ctx, const struct seccomp_allow *a, const struct seccomp_fds *f,
-			  int vcpu_fd)
+static int syscall_filter__rules(scmp_filter_ctx ctx, const struct syscall_filter_allow *a,
+				 const struct syscall_filter_fds *f, int vcpu_fd)
 {
 	unsigned int end = vcpu_fd >= (int)f->nr ? (unsigned int)vcpu_fd + 1 : f->nr;
 	int ret = 0;
 
 	if (!a->classes)
-		return seccomp__rule(ctx, a, 0, 0);
+		return syscall_filter__rule(ctx, a, 0, 0);
 	for (unsigned int fd = 0; !ret && fd < end;) {
 		unsigned int size = fd ? fd & -fd : 1u << 31;	/* the largest block aligned at fd */
 
-		while (size && !seccomp__block_in(f, vcpu_fd, a->classes, fd, size))
+		while (size && !syscall_filter__block_in(f, vcpu_fd, a->classes, fd, size))
 			size >>= 1;
 		if (!size) {
 			fd++;
 			continue;
 		}
-		ret = seccomp__rule(ctx, a, fd, size);
+		ret = syscall_filter__rule(ctx, a, fd, size);
 		fd += size;
 	}
 	return ret;
 }
 
 /* libseccomp keeps what it learnt of the kernel in globals of its own: one filter at a time. */
-static pthread_mutex_t seccomp_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t syscall_filter_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int seccomp__build(enum seccomp_thread t, const struct seccomp_fds *f, int vcpu_fd)
+static int syscall_filter__build(enum syscall_filter_thread t, const struct syscall_filter_fds *f, int vcpu_fd)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deny;
-	int ret = seccomp__deny_action(&deny);
+	int ret = syscall_filter__deny_action(&deny);
 
 	if (ret)
 		return ret;
@@ -219,12 +221,12 @@ static int seccomp__build(enum seccomp_thread t, const struct seccomp_fds *f, in
 		return -ENOMEM;
 	/* Only the native ABI is admitted; i386 and x32 calls are a "bad arch" and denied too. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, deny);
-	for (size_t i = 0; !ret && i < ARRAY_SIZE(seccomp_allowlist); i++) {
-		if (!(seccomp_allowlist[i].threads & 1u << t))
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(syscall_filter_allowlist); i++) {
+		if (!(syscall_filter_allowlist[i].threads & 1u << t))
 			continue;
-		ret = seccomp__rules(ctx, &seccomp_allowlist[i], f, vcpu_fd);
+		ret = syscall_filter__rules(ctx, &syscall_filter_allowlist[i], f, vcpu_fd);
 		if (ret)
-			pr_err("seccomp: cannot allow %s: %d", seccomp_allowlist[i].name, ret);
+			pr_err("seccomp: cannot allow %s: %d", syscall_filter_allowlist[i].name, ret);
 	}
 	if (!ret)
 		ret = seccomp_load(ctx);
@@ -232,12 +234,12 @@ static int seccomp__build(enum seccomp_thread t, const struct seccomp_fds *f, in
 	return ret;
 }
 
-int seccomp__install(enum seccomp_thread t, const struct seccomp_fds *f, int vcpu_fd)
+int syscall_filter__install(enum syscall_filter_thread t, const struct syscall_filter_fds *f, int vcpu_fd)
 {
 	int ret;
 
-	pthread_mutex_lock(&seccomp_lock);
-	ret = seccomp__build(t, f, vcpu_fd);
-	pthread_mutex_unlock(&seccomp_lock);
+	pthread_mutex_lock(&syscall_filter_lock);
+	ret = syscall_filter__build(t, f, vcpu_fd);
+	pthread_mutex_unlock(&syscall_filter_lock);
 	return ret;
 }
