@@ -194,6 +194,8 @@ $(BUILD)/lib/lib%.a: $$(call obj,$$(LIB_SRC_$$*))
 $(BUILD)/lib-san/lib%.a: $$(call obj-san,$$(LIB_SRC_$$*))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+# Kept: made only on the way to the unit tests, they are not to be rebuilt each time.
+.PRECIOUS: $(BUILD)/lib/lib%.a $(BUILD)/lib-san/lib%.a
 
 # The filter as build/airlock-vmm has it, and the debug build's; never sanitized
 # (TEST_NOSAN): the sanitizers' runtime makes calls the filter forbids.
