@@ -3,9 +3,10 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "host.h"
 #include "log.h"
 
-int commands__listing_args(int argc, char **argv, const char *usage, const char **root, bool *as_json)
+int commands__listing_args(int argc, char **argv, const char *usage, struct host *h, bool *as_json)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -13,9 +14,9 @@ int commands__listing_args(int argc, char **argv, const char *usage, const char 
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *root = NULL;
 	int c;
 
-	*root = NULL;
 	*as_json = false;
 	optind = 1;
 	opterr = 0;	/* one line, ours */
@@ -25,7 +26,7 @@ int commands__listing_args(int argc, char **argv, const char *usage, const char 
 			*as_json = true;
 			break;
 		case 'r':
-			*root = optarg;
+			root = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -40,5 +41,5 @@ int commands__listing_args(int argc, char **argv, const char *usage, const char 
 		       argv[optind], argv[0], argv[0]);
 		return 2;
 	}
-	return -1;
+	return host__init(h, root) ? 2 : -1;
 }

@@ -16,10 +16,11 @@ int cmd_unbind(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 
 /*
- * The options of a listing command (list, ps): --json, --root DIR,
- * --help. -1 to go on; otherwise the exit status, after the usage or a
- * line saying what is wrong.
+ * The options of a listing command (list, ps): --json, --root DIR (into
+ * h, root's alone), --help. -1 to go on; otherwise the exit status,
+ * after the usage or a line saying what is wrong.
  */
-int commands__listing_args(int argc, char **argv, const char *usage, const char **root, bool *as_json);
+struct host;
+int commands__listing_args(int argc, char **argv, const char *usage, struct host *h, bool *as_json);
 
 #endif

@@ -255,14 +255,11 @@ static int list__print(FILE *out, const struct host *h, bool as_json)
 
 int cmd_list(int argc, char **argv)
 {
-	const char *root;
 	bool as_json;
 	struct host h;
-	int ret = commands__listing_args(argc, argv, list_usage, &root, &as_json);
+	int ret = commands__listing_args(argc, argv, list_usage, &h, &as_json);
 
 	if (ret >= 0)
 		return ret;
-	if (host__init(&h, root))
-		return 2;
 	return list__print(stdout, &h, as_json);
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proc-stat.h"
 #include "registry.h"
 
 #define G	(1ull << 30)
@@ -61,24 +62,6 @@ static struct registry_vm vm_of(const char *name, unsigned int uid, uint64_t mem
 	for (unsigned int i = 0; i < nr_devices; i++)
 		snprintf(vm.devices[i], sizeof(vm.devices[i]), "0000:00:%02x.0", 4 + i);
 	return vm;
-}
-
-/* When pid started, as the registry reads it. */
-static unsigned long long start_of(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(buf, sizeof(buf), f));
-	fclose(f);
-	p = strrchr(buf, ')');
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-				&t), 1);
-	return t;
 }
 
 /* An entry another broker wrote: pid, with start time start. */
@@ -176,7 +159,7 @@ static void test_claim_and_release(void **state)
 	need_root();
 	assert_int_equal(registry__claim(&host, &vm, 8 * G), 0);
 	assert_int_equal(vm.broker, getpid());
-	assert_int_equal(vm.broker_start, start_of(getpid()));
+	assert_int_equal(vm.broker_start, proc_start_time(getpid()));
 	snprintf(path, sizeof(path), "%s/airlock/vms/web", tmp);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
@@ -192,10 +175,10 @@ static void test_names_unique(void **state)
 
 	(void)state;
 	need_root();
-	put_entry(vm_of("web", 1001, 1 * G, 0), getppid(), start_of(getppid()));
+	put_entry(vm_of("web", 1001, 1 * G, 0), getppid(), proc_start_time(getppid()));
 	assert_int_equal(registry__claim(&host, &vm, 0), -EEXIST);
 	/* The same pid, started at another time: another process now. */
-	put_entry(vm_of("web", 1001, 1 * G, 0), getppid(), start_of(getppid()) + 1);
+	put_entry(vm_of("web", 1001, 1 * G, 0), getppid(), proc_start_time(getppid()) + 1);
 	assert_int_equal(registry__claim(&host, &vm, 0), 0);
 	registry__release();
 	put_entry(vm_of("web", 1001, 1 * G, 0), 999999, 1);
@@ -211,9 +194,9 @@ static void test_user_memory(void **state)
 
 	(void)state;
 	need_root();
-	put_entry(vm_of("a", 1000, 6 * G, 1), getppid(), start_of(getppid()));
-	put_entry(vm_of("b", 1000, 16 * G, 0), getppid(), start_of(getppid()));
-	put_entry(vm_of("c", 1001, 16 * G, 1), getppid(), start_of(getppid()));
+	put_entry(vm_of("a", 1000, 6 * G, 1), getppid(), proc_start_time(getppid()));
+	put_entry(vm_of("b", 1000, 16 * G, 0), getppid(), proc_start_time(getppid()));
+	put_entry(vm_of("c", 1001, 16 * G, 1), getppid(), proc_start_time(getppid()));
 	assert_int_equal(registry__claim(&host, &vm, 8 * G), -EDQUOT);
 	vm.memory = 2 * G;
 	assert_int_equal(registry__claim(&host, &vm, 8 * G), 0);
@@ -244,8 +227,8 @@ static void test_each(void **state)
 	(void)state;
 	need_root();
 	assert_int_equal(registry__each(&host, collect, names), 0);	/* no registry yet */
-	put_entry(vm_of("zeta", 1000, G, 0), getppid(), start_of(getppid()));
-	put_entry(vm_of("alpha", 1000, G, 0), getppid(), start_of(getppid()));
+	put_entry(vm_of("zeta", 1000, G, 0), getppid(), proc_start_time(getppid()));
+	put_entry(vm_of("alpha", 1000, G, 0), getppid(), proc_start_time(getppid()));
 	put_entry(vm_of("dead", 1000, G, 0), 999999, 1);
 	snprintf(path, sizeof(path), "%s/airlock/vms/junk", tmp);
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
