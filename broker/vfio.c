@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/pci_regs.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,6 +19,7 @@
 
 #include "audit.h"
 #include "hostpci.h"
+#include "le.h"
 #include "log.h"
 #include "vfio.h"
 
@@ -619,9 +621,45 @@ int vfio__open_devices(struct vfio *v)
 	return 0;
 }
 
-/* Teardown goes on past a failure: one line each, and everything else still released. */
+/*
+ * Bus mastering off in the device's command register, so it starts no more
+ * DMA whether or not it has a reset method; -errno.
+ */
+static int vfio__stop_dma(const struct vfio *v, unsigned int i)
+{
+	const struct msg_region *cfg = &v->info[i].regions[VFIO_PCI_CONFIG_REGION_INDEX];
+	uint8_t cmd[2];
+
+	if (pread(v->fds[i], cmd, sizeof(cmd), (off_t)(cfg->offset + PCI_COMMAND)) != sizeof(cmd))
+		return -EIO;
+	le__put16(cmd, le__get16(cmd) & (uint16_t)~PCI_COMMAND_MASTER);
+	if (pwrite(v->fds[i], cmd, sizeof(cmd), (off_t)(cfg->offset + PCI_COMMAND)) != sizeof(cmd))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Teardown goes on past a failure: one line each, and everything else
+ * still released. The devices are stopped before their DMA is unmapped:
+ * a transfer in flight when the VMM died must not land in guest RAM the
+ * host has taken back (an emulated device that holds its translation
+ * across an unmap does exactly that).
+ */
 void vfio__close(struct vfio *v)
 {
+	for (unsigned int i = 0; i < v->nr_devices; i++) {
+		int err;
+
+		if (v->fds[i] < 0)
+			continue;
+		if (vfio__stop_dma(v, i))
+			pr_err("%s: cannot turn its bus mastering off; the reset that follows should stop its DMA",
+			       v->info[i].name);
+		err = vfio__reset(v, i, "teardown");
+		if (err)
+			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
+			       v->info[i].name, strerror(err));
+	}
 	for (unsigned int i = v->nr_dma; i--;) {
 		struct vfio_iommu_type1_dma_unmap unmap = {
 			.argsz = sizeof(unmap), .iova = v->dma[i].iova, .size = v->dma[i].size,
@@ -634,16 +672,6 @@ void vfio__close(struct vfio *v)
 	if (v->nr_dma)
 		vfio__audit_dma(v, "dma-unmap");
 	v->nr_dma = 0;
-	for (unsigned int i = 0; i < v->nr_devices; i++) {
-		int err;
-
-		if (v->fds[i] < 0)
-			continue;
-		err = vfio__reset(v, i, "teardown");
-		if (err)
-			pr_err("%s: reset after the VM ended failed: %s; vfio-pci tries once more as airlock releases it",
-			       v->info[i].name, strerror(err));
-	}
 	for (unsigned int i = 0; i < v->nr_devices; i++) {
 		if (v->fds[i] >= 0)
 			close(v->fds[i]);

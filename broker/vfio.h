@@ -59,7 +59,7 @@ int vfio__check(struct vfio *v, const struct host *h, const struct cli *cli, con
 int vfio__open(struct vfio *v, const struct host *h, uint64_t mem_size);
 int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size);
 int vfio__open_devices(struct vfio *v);
-/* Unmap DMA, reset the devices, close device fds, groups and container, unmap guest RAM. */
+/* Stop and reset the devices, unmap DMA, close device fds, groups and container, unmap guest RAM. */
 void vfio__close(struct vfio *v);
 /* Descriptors the VMM holds for the devices: each one's fd and its interrupts' eventfds. */
 unsigned int vfio__vmm_fds(const struct vfio *v);

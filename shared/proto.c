@@ -263,6 +263,7 @@ const char *msg__type_name(uint32_t type)
 	case MSG_LOCKED_OK:	return "LOCKED_OK";
 	case MSG_DEVICE_REQ:	return "DEVICE_REQ";
 	case MSG_DEVICE:	return "DEVICE";
+	case MSG_POWER_BUTTON:	return "POWER_BUTTON";
 	}
 	return "unknown";
 }

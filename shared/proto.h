@@ -61,6 +61,13 @@ enum msg_type {
 	 */
 	MSG_DEVICE_REQ	= 0x03,
 	MSG_DEVICE	= MSG_DEVICE_REQ | MSG_ANSWER,
+	/*
+	 * Broker -> VMM, the one message the broker starts: empty, sequence
+	 * number 0, only after LOCKED_OK, never answered. The VMM presses the
+	 * guest's ACPI power button; the guest may shut down or ignore it,
+	 * and the broker alone decides when to stop waiting.
+	 */
+	MSG_POWER_BUTTON = 0x40,
 };
 
 struct msg_hello {

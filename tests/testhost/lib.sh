@@ -232,6 +232,27 @@ clean_console() {
 	sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc/\n/g' -e 's/\r$//' -e 's/\r//g'
 }
 
+# scenarios_for_another_boot LOG NAME...: of these scenarios, those another
+# boot of the test host should run: no result in LOG (the serial logs of
+# every boot so far, one after the other), and not already running twice
+# when the test host died, so that one scenario that brings the test host
+# down cannot use up every boot. Those it died in come last, after the
+# ones it never got to.
+scenarios_for_another_boot() {
+	local log=$1
+	shift
+	clean_console <"$log" | awk -v names="$*" '
+		BEGIN { n = split(names, order, " ") }
+		$1 == "SCENARIO-BEGIN" { began[$2]++ }
+		$1 == "SCENARIO-RESULT" { done[$2] = 1 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(order[i] in done) && !(order[i] in began)) print order[i]
+			for (i = 1; i <= n; i++)
+				if (!(order[i] in done) && began[order[i]] == 1) print order[i]
+		}'
+}
+
 # Read tests/testhost/devices.conf: prints "name bdf id qemu-device" rows.
 device_table() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TESTHOST_SRC/devices.conf"

@@ -235,6 +235,17 @@ printf 'SCENARIO-BEGIN host-tier\r\nok 1 - a\r\n' >"$tmp/froze.log"
 write_results "$tmp/froze.parsed" "$tmp/froze.log" "$tmp/froze/e2e" 1
 check "results: a host-tier without a result counts a failure" has "$tmp/froze/e2e" '^host-tier 1 1 0$'
 check "results: host-tier left out counts as skipped" has "$tmp/froze/e2e" '^scenarios 0 0 1$'
+# --- which scenarios another boot runs, after boots that died
+{
+	printf 'TESTHOST-READY\r\nSCENARIO-BEGIN a\r\nSCENARIO-RESULT a PASS 1s\r\nSCENARIO-BEGIN b\r\n'
+	printf '\033cSeaBIOS\r\nSCENARIO-BEGIN c\r\nSCENARIO-RESULT c FAIL 1s why\r\nSCENARIO-BEGIN d\r\n'
+	printf 'SeaBIOS\r\nSCENARIO-BEGIN b\r\n'
+} >"$tmp/boots.log"
+scenarios_for_another_boot "$tmp/boots.log" a b c d e f | paste -sd' ' >"$tmp/again"
+check "another boot: those never begun, then one the test host died in once; not one it died in twice" \
+	has "$tmp/again" '^e f d$'
+scenarios_for_another_boot "$tmp/boots.log" a c >"$tmp/again"
+check "another boot: none when each has a result" test ! -s "$tmp/again"
 printf 'unit:test_a 10 0 2\nhost:kvm 0 0 1\n' >"$tmp/results/check"
 check "total: a failure in either fails it" fails "$here/../total.sh" "$tmp/results" check e2e
 "$here/../total.sh" "$tmp/results" check e2e >"$tmp/total.out" 2>&1

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,6 +595,30 @@ static void test_describe(void **state)
 	assert_string_equal(d.name, "0000:00:04.0");
 }
 
+/* The device fd's config region at 0x1000, as a memfd: teardown clears Bus Master and nothing else. */
+static void test_teardown_stops_dma(void **state)
+{
+	struct vfio v = VFIO_INIT;
+	uint8_t cmd[2] = { 0x07, 0x05 };	/* I/O, memory, bus master; SERR, INTx disable */
+	int fd = memfd_create("device", 0), keep;
+
+	(void)state;
+	assert_true(fd >= 0);
+	keep = dup(fd);
+	assert_int_equal(pwrite(fd, cmd, 2, 0x1000 + PCI_COMMAND), 2);
+	v.nr_devices = 1;
+	v.fds[0] = fd;
+	v.info[0].regions[VFIO_PCI_CONFIG_REGION_INDEX].offset = 0x1000;
+	v.info[0].regions[VFIO_PCI_CONFIG_REGION_INDEX].size = 0x100;
+	snprintf(v.info[0].name, sizeof(v.info[0].name), "0000:00:04.0");
+	vfio__close(&v);
+	assert_int_equal(v.fds[0], -1);
+	assert_int_equal(pread(keep, cmd, 2, 0x1000 + PCI_COMMAND), 2);
+	assert_int_equal(cmd[0], 0x03);
+	assert_int_equal(cmd[1], 0x05);
+	close(keep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_region_whole),
 		cmocka_unit_test(test_region_sparse),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_teardown_stops_dma),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

@@ -102,9 +102,9 @@ vm=$(jq -r 'select(.event == "request") | .vm' "$log" | tail -n 1)
 events=$(jq -r --arg vm "$vm" 'select(.vm == $vm) | .event' "$log" | tr '\n' ' ')
 echo "vm $vm: $events"
 # A guest that resets gets a fresh boot under the same id: its lines repeat.
-boot="group-open dma-map device-reset vmm-start vmm-exit dma-unmap device-reset "
+boot="group-open dma-map device-reset vmm-start vmm-exit device-reset dma-unmap "
 echo "$events" | grep -Eqx "request decision ($boot)+teardown " ||
-	fail "the run's audit lines are not request, decision, then group-open, dma-map, reset, vmm-start, vmm-exit, dma-unmap, reset for each boot, then teardown"
+	fail "the run's audit lines are not request, decision, then group-open, dma-map, reset, vmm-start, vmm-exit, reset, dma-unmap for each boot, then teardown"
 # shellcheck disable=SC2016 # $d and $r are jq's variables
 audit_has "$vm" decision --arg d "$edu" --arg r "$pol:3: allow user root device 1234:11e8 memory 256M devices 1" \
 	'.allowed and .device == $d and .rule == $r' || fail "the decision line does not name edu and the rule that allowed it"
