@@ -22,6 +22,7 @@
 #include "hostpci.h"
 #include "log.h"
 #include "size.h"
+#include "vm.h"
 
 static const char doctor_usage[] =
 	"usage: airlock doctor [BDF] [--memory SIZE] [--root DIR]\n"
@@ -41,7 +42,7 @@ struct doctor {
 	enum doctor_cpu cpu;
 };
 
-/* The label says what the line is: "ok       ", "problem  " or "         fix: ". */
+/* The label says what the line is: "ok       ", "note     ", "problem  " or "         fix: ". */
 static void doctor__line(struct doctor *d, const char *label, const char *fmt, va_list ap)
 {
 	fputs(label, d->out);
@@ -247,6 +248,30 @@ static void doctor__memlock(struct doctor *d, uint64_t size)
 	doctor__ok(d, "RLIMIT_MEMLOCK covers the %llu KiB of guest RAM that VFIO pins for DMA", kib);
 }
 
+/* Not a problem: only slower. */
+static void __attribute__((format(printf, 2, 3))) doctor__note(struct doctor *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	doctor__line(d, "note     ", fmt, ap);
+	va_end(ap);
+}
+
+/* The backing guest RAM would get, tried for real on 2 MiB (broker/vm.c). */
+static void doctor__ram(struct doctor *d)
+{
+	int fd = vm__ram_thp(2ull << 20);
+
+	if (fd >= 0) {
+		close(fd);
+		doctor__ok(d, "guest RAM gets 2 MiB pages: a private tmpfs mounted huge=always");
+		return;
+	}
+	doctor__note(d, "guest RAM would get 4 KiB pages, slower to map for DMA and to touch: no private tmpfs of huge pages (%s); --hugepages takes 2 MiB pages from the hugetlb pool",
+		     strerror(-fd));
+}
+
 static void doctor__group_node(struct doctor *d, const char *bdf, unsigned int group, bool bound)
 {
 	char name[32];
@@ -310,6 +335,7 @@ static int doctor__run(FILE *out, const struct host *h, const char *bdf, uint64_
 	doctor__modules(&d);
 	doctor__nodes(&d);
 	doctor__memlock(&d, mem_size);
+	doctor__ram(&d);
 	if (bdf)
 		doctor__device(&d, bdf);
 	if (!d.problems && bdf)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -159,13 +160,14 @@ int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_su
 }
 
 /*
- * Guest RAM is a memfd sealed against resizing: the VMM maps it, and a
- * VMM that could shrink it would pull pages from under the broker's own
- * mapping (and, with VFIO, from under pinned DMA). In huge pages, every
- * page is taken now: the VMM maps RAM without a reservation, and a huge
- * page missing later would be a SIGBUS in the middle of the guest.
+ * Guest RAM in the hugetlb pool, or in 4 KiB pages, is a memfd sealed
+ * against resizing: the VMM maps it, and a VMM that could shrink it would
+ * pull pages from under the broker's own mapping (and, with VFIO, from
+ * under pinned DMA). In huge pages, every page is taken now: the VMM maps
+ * RAM without a reservation, and a huge page missing later would be a
+ * SIGBUS in the middle of the guest.
  */
-static int vm__ram_fd(uint64_t size, bool hugepages)
+static int vm__ram_memfd(uint64_t size, bool hugepages)
 {
 	int fd = memfd_create("airlock-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING | (hugepages ? MFD_HUGETLB : 0));
 
@@ -180,11 +182,56 @@ static int vm__ram_fd(uint64_t size, bool hugepages)
 	return fd;
 }
 
+/*
+ * Guest RAM in 2 MiB pages with no pool to reserve: a file on a tmpfs of
+ * its own mounted huge=always, so that the host's shmem_enabled (Debian:
+ * never) does not decide, and attached nowhere (fsmount), so that no path
+ * leads to it. The tmpfs is as large as the file. Such a file cannot be
+ * sealed: the VMM closes it before its seccomp filter goes on, and the
+ * filter allows neither ftruncate nor fallocate.
+ */
+int vm__ram_thp(uint64_t size)
+{
+	autoclose int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	autoclose int mnt = -1;
+	char bytes[24];
+	int fd;
+
+	if (fs < 0)
+		return -errno;
+	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)size);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "huge", "always", 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "size", bytes, 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		return -errno;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		return -errno;
+	fd = openat(mnt, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages)
 {
 	unsigned long long mib = (unsigned long long)(size >> 20);
 
-	vm->ram_fd = vm__ram_fd(size, hugepages);
+	if (!hugepages) {
+		vm->ram_fd = vm__ram_thp(size);
+		if (vm->ram_fd >= 0)
+			return 0;
+		pr_err("warning: guest RAM in 4 KiB pages, slower to map for DMA and to touch: no tmpfs of 2 MiB pages (%s); --hugepages takes them from the hugetlb pool",
+		       strerror(-vm->ram_fd));
+	}
+	vm->ram_fd = vm__ram_memfd(size, hugepages);
 	if (vm->ram_fd >= 0)
 		return 0;
 	if (hugepages && (vm->ram_fd == -ENOSPC || vm->ram_fd == -ENOMEM))

@@ -26,8 +26,14 @@ struct vm {
 /* Each prints one line saying what failed and what to do, and returns -errno. */
 /* The images, opened by a child that is the user who asked for them (who), and handed back. */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who);
-/* hugepages: in 2 MiB pages from the hugetlb pool, all taken at once. */
+/*
+ * hugepages: in 2 MiB pages from the hugetlb pool, all taken at once.
+ * Otherwise in 2 MiB transparent huge pages (vm__ram_thp), or, where the
+ * host cannot, in 4 KiB pages with a warning.
+ */
 int vm__create_ram(struct vm *vm, uint64_t size, bool hugepages);
+/* A file of size bytes on a private, unattached tmpfs of huge pages: its fd, or -errno. */
+int vm__ram_thp(uint64_t size);
 int vm__create_counters(struct vm *vm);
 int vm__open_kvm(struct vm *vm, unsigned int vcpus);
 void vm__close(struct vm *vm);

@@ -102,7 +102,7 @@ def sessions: ["mapped", "trap"];
 		ns: ([.[].startup | .ns.dma_end - .ns.dma_begin] | median)
 	} | . + {gib_s: (.bytes / .ns * 1e9 / 1073741824 | round2)}]
 	+ [recs("dma-skipped"; "testhost")[] | . + {runs: 0, ns: null, gib_s: null}]
-	| sort_by(.pages == "2M", (.memory | mib))),
+	| sort_by(.pages == "2M", .pages == "2M-tmpfs", (.memory | mib))),
 
 	startup: {
 		build_host: (recs("startup"; "host") | {runs: length, guest: "hello.elf, 16M, no device", median_ns: (map(.startup) | median_phases)}),

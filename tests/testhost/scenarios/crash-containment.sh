@@ -6,8 +6,8 @@
 # pattern through the same controller. kill -9 of the broker: the VMM dies at once (its parent-death
 # signal), no /dev/vfio file stays open, and the controller can be had
 # again. Guest RAM pinned for DMA is the broker's own locked memory
-# (VmLck): the whole guest while it runs, and the next broker pins the same
-# amount again, not more.
+# (VmLck): the whole guest while it runs, in 2 MiB pages, and the next
+# broker pins the same amount again, not more.
 # timeout: 420
 
 nvme=$(device_bdf nvme)
@@ -42,6 +42,10 @@ vmm=$(vmm_of "$broker")
 pinned=$(locked_kb "$broker")
 echo "broker $broker, VMM $vmm; the broker has $pinned kB pinned for DMA"
 [ "$pinned" -ge 262144 ] || fail "the broker has $pinned kB locked, not the guest's 256 MiB"
+# Guest RAM is on a tmpfs of 2 MiB pages by default (broker/vm.c): all of it, pinned.
+huge=$(awk '/^(Shmem|File)PmdMapped:/ { kb += $2 } END { print kb + 0 }' "/proc/$broker/smaps_rollup")
+echo "the broker maps $huge kB of guest RAM in 2 MiB pages"
+[ "$huge" -ge 262144 ] || fail "only $huge kB of the broker's guest RAM mapping is in 2 MiB pages, not 256 MiB"
 kill -KILL "$vmm"
 status=0
 wait "$broker" || status=$?

@@ -73,6 +73,7 @@ grep "^$xbar" list.txt || fail "airlock list does not show $xbar"
 step "airlock doctor $xbar: every check passes"
 run doctor.out doctor "$xbar"
 expect_line doctor.out "assignment of $xbar would work"
+expect_line doctor.out "ok       guest RAM gets 2 MiB pages: a private tmpfs mounted huge=always"
 
 step "airlock unbind $xbar (no record): the kernel gives it to nvme"
 run out unbind "$xbar"
