@@ -73,8 +73,7 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "ACPI 5.2.10");
 
 #define FADT_WBINVD		(1u << 0)
 #define FADT_PROC_C1		(1u << 2)
-#define FADT_PWR_BUTTON		(1u << 4)	/* set: no fixed-hardware power button */
-#define FADT_SLP_BUTTON		(1u << 5)
+#define FADT_SLP_BUTTON		(1u << 5)	/* set: no fixed-hardware sleep button */
 #define FADT_FIX_RTC		(1u << 6)	/* set: no RTC status bit in PM1 */
 #define FADT_RESET_REG_SUP	(1u << 10)
 
@@ -683,6 +682,8 @@ static struct acpi_gas gas__io(uint16_t port, unsigned int len, uint8_t access)
  * SMI_CMD 0: the machine is always in ACPI mode (SCI_EN reads 1). No PM
  * timer (PM_TMR_LEN 0, optional since ACPI 5.0A; Linux then uses the TSC
  * and other clocksources) and no GPE blocks. No CMOS RTC: the VMM has none.
+ * The power button is fixed hardware (PWR_BUTTON clear, pm.h), the one way
+ * the broker asks the guest to shut down; there is no sleep button.
  */
 static uint64_t fadt__build(struct acpi_buf *b, uint64_t facs, uint64_t dsdt)
 {
@@ -697,8 +698,7 @@ static uint64_t fadt__build(struct acpi_buf *b, uint64_t facs, uint64_t dsdt)
 		.p_lvl2_lat = FADT_NO_C2,
 		.p_lvl3_lat = FADT_NO_C3,
 		.iapc_boot_arch = FADT_BOOT_NO_VGA | FADT_BOOT_NO_CMOS_RTC,
-		.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_FIX_RTC |
-			 FADT_RESET_REG_SUP,
+		.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_FIX_RTC | FADT_RESET_REG_SUP,
 		.reset_reg = gas__io(PM_RCR, 1, GAS_ACCESS_BYTE),
 		.reset_value = PM_RCR_SYS_RST | PM_RCR_RST_CPU,
 		.minor_version = 3,

@@ -42,6 +42,11 @@ static void vmm__com1_irq(bool level)
 	kvm__irq_line(&kvm, LAYOUT_COM1_IRQ, level);
 }
 
+static void vmm__sci(bool level)
+{
+	kvm__irq_line(&kvm, LAYOUT_SCI_IRQ, level);
+}
+
 static void vmm__poweroff(void)
 {
 	pr_err("the guest powered off");
@@ -189,7 +194,7 @@ static void vmm__devices(const struct msg_config *cfg)
 	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
 		ports[i] = cfg->rc_ports[i];
 	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1, vmm__com1_irq);
-	pm__init(&pm, vmm__poweroff, kvm__reset);
+	pm__init(&pm, vmm__poweroff, kvm__reset, vmm__sci);
 	if (pcie__init(cfg->nr_rc, ports, cfg->mem_size))
 		die("cannot build the PCIe topology");
 	if (ioport__register(SERIAL_COM1_BASE, SERIAL_NR_REGS, serial__io, &com1) ||
@@ -247,8 +252,8 @@ static void vmm__confine_input(void)
 
 /*
  * Every other thread is under its filter already; this one, last, because
- * it made them. From here on the guest runs; this thread only notices the
- * broker going away.
+ * it made them. From here on the guest runs; this thread only presses the
+ * power button when the broker asks, and notices the broker going away.
  */
 static void __attribute__((noreturn)) vmm__lock_and_run(void)
 {
@@ -262,10 +267,14 @@ static void __attribute__((noreturn)) vmm__lock_and_run(void)
 	if (msg__read_empty(&m, MSG_LOCKED_OK))
 		die("malformed answer to LOCKED from the broker");
 	kvm_cpu__release_all();
-	ret = msg__recv(PROTO_VMM_FD, &m, 0);
-	if (ret == -EPIPE)
-		die("the broker has gone away; stopping");
-	die("unexpected message from the broker; stopping");
+	for (;;) {
+		ret = msg__recv(PROTO_VMM_FD, &m, 0);
+		if (ret == -EPIPE)
+			die("the broker has gone away; stopping");
+		if (ret || msg__read_empty(&m, MSG_POWER_BUTTON) || m.hdr.seq)
+			die("unexpected message from the broker; stopping");
+		pm__press_power_button(&pm);
+	}
 }
 
 int main(void)

@@ -9,6 +9,8 @@
  *           FIFO fills), prints it back after "echo: ", powers off
  *   sigsys  pokes the test build's hook port, then powers off
  *   reset   resets the machine through the reset control register
+ *   button  enables the ACPI power button, polls PM1_STS until it is
+ *           pressed, clears the status, powers off
  *   triple  triple-faults: an exception with an empty IDT
  */
 #define COM1		0x3f8
@@ -16,6 +18,9 @@
 #define LSR_DR		0x01
 #define LSR_THRE	0x20
 #define ECHO_DELAY	2000	/* loop iterations before each byte read */
+#define PM1A_STS	0x600
+#define PM1A_EN		0x602
+#define PM1_PWRBTN	0x0100	/* PWRBTN_STS in PM1_STS, PWRBTN_EN in PM1_EN */
 #define PM1A_CNT	0x604
 #define SLP_EN_S5	0x3400	/* SLP_EN | SLP_TYP 5 */
 #define SIGSYS_PORT	0xae0
@@ -61,6 +66,22 @@ pvh_start:
 #elif defined(GUEST_TRIPLE)
 	lidt empty_idt
 	int3
+#elif defined(GUEST_BUTTON)
+	mov $PM1A_EN, %dx
+	mov $PM1_PWRBTN, %ax
+	out %ax, %dx
+	mov $button_wait, %esi
+	call puts
+	mov $PM1A_STS, %dx
+1:	pause
+	in %dx, %ax
+	test $PM1_PWRBTN, %ax
+	jz 1b
+	mov $button_pressed, %esi
+	call puts
+	mov $PM1A_STS, %dx
+	mov $PM1_PWRBTN, %ax	/* write 1 to clear */
+	out %ax, %dx
 #elif defined(GUEST_ECHO)
 	mov $echo_prefix, %esi
 	call puts
@@ -133,6 +154,12 @@ newline:
 #if defined(GUEST_ECHO)
 echo_prefix:
 	.asciz "echo: "
+#endif
+#if defined(GUEST_BUTTON)
+button_wait:
+	.asciz "button guest: waiting for the power button\n"
+button_pressed:
+	.asciz "button guest: power button pressed; powering off\n"
 #endif
 bad_magic_msg:
 	.asciz "airlock test guest: bad hvm_start_info magic\n"

@@ -9,13 +9,14 @@
 # Usage: build-guest-image.sh [OUTDIR]   (default build/testhost/linux-guest)
 # Output: OUTDIR/vmlinuz, OUTDIR/initrd.img
 # Env: GUEST_MODULES, the modules to include (default "nvme e1000e
-# uio_pci_generic"; uio_pci_generic has no ID table, so loading it binds
-# nothing until a scenario hands it a device through driver_override).
+# uio_pci_generic button evdev"; uio_pci_generic has no ID table, so loading
+# it binds nothing until a scenario hands it a device through
+# driver_override; button and evdev bring the ACPI power button to acpid).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 outdir=${1:-$TESTHOST_BUILD/linux-guest}
-read -r -a modules <<<"${GUEST_MODULES:-nvme e1000e uio_pci_generic}"
+read -r -a modules <<<"${GUEST_MODULES:-nvme e1000e uio_pci_generic button evdev}"
 
 ensure_host_tools
 kdir=$(fetch_kernel "$(kernel_package)")

@@ -169,6 +169,8 @@ static void test_fadt(void **state)
 	assert_int_equal(le__get(f + 109, 2) & (1u << 1), 0);	/* no 8042 */
 	assert_int_equal(le__get(f + 112, 4) & (1u << 20), 0);	/* not hardware-reduced */
 	assert_int_not_equal(le__get(f + 112, 4) & (1u << 10), 0);	/* RESET_REG_SUP */
+	assert_int_equal(le__get(f + 112, 4) & (1u << 4), 0);	/* PWR_BUTTON clear: a fixed power button */
+	assert_int_not_equal(le__get(f + 112, 4) & (1u << 5), 0);	/* SLP_BUTTON set: no sleep button */
 	assert_int_equal(f[116], 1);			/* reset register: I/O */
 	assert_int_equal(le__get(f + 120, 8), 0xcf9);
 	assert_int_equal(f[128], 0x06);

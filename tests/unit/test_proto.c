@@ -357,6 +357,31 @@ static void test_device_fds(void **state)
 	assert_int_equal(msg__device_fds(&d), 2051);
 }
 
+/* POWER_BUTTON as the broker sends it and the VMM reads it: empty, sequence 0, no descriptor. */
+static void test_power_button(void **state)
+{
+	int sv[2], fd = 0;
+	struct msg m;
+
+	(void)state;
+	assert_string_equal(msg__type_name(MSG_POWER_BUTTON), "POWER_BUTTON");
+	pair(sv);
+	assert_int_equal(msg__send(sv[0], MSG_POWER_BUTTON, 0, NULL, 0, NULL, 0), 0);
+	assert_int_equal(msg__recv(sv[1], &m, 0), 0);
+	assert_int_equal(msg__read_empty(&m, MSG_POWER_BUTTON), 0);
+	assert_int_equal(m.hdr.seq, 0);
+	assert_int_equal(msg__send(sv[0], MSG_POWER_BUTTON, 0, "x", 1, NULL, 0), 0);
+	assert_int_equal(msg__recv(sv[1], &m, 0), 0);
+	assert_int_equal(msg__read_empty(&m, MSG_POWER_BUTTON), -EBADMSG);
+	assert_int_equal(msg__send(sv[0], MSG_POWER_BUTTON, 0, NULL, 0, &fd, 1), 0);
+	assert_int_equal(msg__recv(sv[1], &m, 0), -EBADMSG);
+	assert_int_equal(msg__send(sv[0], MSG_LOCKED_OK, 0, NULL, 0, NULL, 0), 0);
+	assert_int_equal(msg__recv(sv[1], &m, 0), 0);
+	assert_int_equal(msg__read_empty(&m, MSG_POWER_BUTTON), -EBADMSG);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_device_req_fields),
 		cmocka_unit_test(test_device_fields),
 		cmocka_unit_test(test_device_fds),
+		cmocka_unit_test(test_power_button),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -688,7 +688,11 @@ static void test_console_input_off(void **state)
 	}
 }
 
-/* A vCPU thread, which handles what the guest does, cannot talk to the broker nor read COM1's input. */
+/*
+ * A vCPU thread, which handles what the guest does, cannot talk to the
+ * broker nor read COM1's input; the other threads reach no device, and
+ * the main thread of the VM only its interrupt lines (the SCI).
+ */
 static void test_vcpu_lacks_main_and_input(void **state)
 {
 	(void)state;
@@ -701,6 +705,12 @@ static void test_vcpu_lacks_main_and_input(void **state)
 	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_pread64, fd_devices[0], -1));
 	assert_true(dies(SYSCALL_FILTER_THREAD_INPUT, SYS_read, fd_eventfds[0], -1));
 	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, fd_devices[0], VFIO_DEVICE_SET_IRQS));
+	/* The main thread drives the SCI on the VM, and changes nothing else of it. */
+	assert_false(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, FD_VM, KVM_IRQ_LINE));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, FD_VM, KVM_SET_USER_MEMORY_REGION));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, FD_VM, KVM_SET_GSI_ROUTING));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, FD_VM, KVM_IRQFD));
+	assert_true(dies(SYSCALL_FILTER_THREAD_MAIN, SYS_ioctl, PROTO_VMM_FD, KVM_IRQ_LINE));
 }
 
 int main(void)
