@@ -19,13 +19,18 @@ count() {
 }
 
 suite() {	# NAME COMMAND...
-	local name=$1 one
+	local name=$1 one status
 	shift
 	one=$(mktemp)
 	echo "== $name"
 	"$@" 2>&1 | tee "$one"
+	status=${PIPESTATUS[0]}
 	# A suite that dies before reporting must not pass silently.
-	[ "${PIPESTATUS[0]}" = 0 ] || echo "not ok - $name exited with status ${PIPESTATUS[0]}" | tee -a "$one"
+	case $status in
+	0) ;;
+	137) echo "not ok - $name was killed (SIGKILL: more than ${UNIT_TIMEOUT}s for a unit test, or killed from outside)" | tee -a "$one" ;;
+	*) echo "not ok - $name exited with status $status" | tee -a "$one" ;;
+	esac
 	echo "$name $(count "$one")" >>"$results/check"
 	rm -f "$one"
 }
@@ -36,8 +41,11 @@ skipped() {	# NAME WHY
 	echo "$1 0 0 1" >>"$results/check"
 }
 
+# A unit test that hangs fails after this long, and the run goes on. KILL:
+# a test may block SIGTERM, as the broker's monitor does for its signalfd.
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 for t in "$@"; do
-	CMOCKA_MESSAGE_OUTPUT=TAP suite "unit:${t##*/}" "$t"
+	CMOCKA_MESSAGE_OUTPUT=TAP suite "unit:${t##*/}" timeout --signal=KILL "$UNIT_TIMEOUT" "$t"
 done
 if tests/host/run.sh --probe; then
 	suite "host:kvm" tests/host/run.sh
