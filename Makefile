@@ -4,8 +4,9 @@
 #   make e2e      scenarios in the nested test host (real VFIO)
 #   make fuzz     libFuzzer on the parsers, FUZZ_TIME seconds each (clang)
 #   make check SANITIZE=1   the same checks with ASan and UBSan, in build/san
-#   make lint     shellcheck on every shell script, and the build with clang
+#   make lint     shellcheck on every shell script, the build with clang, the systemd units
 #   make deps     install the Debian packages all of this needs
+#   make deb      a Debian package, build/deb/airlock_VERSION_amd64.deb (broker/debian/)
 
 CC      := gcc
 # SANITIZE=1: the broker and the unit tests with ASan and UBSan, built apart.
@@ -27,9 +28,12 @@ endif
 DEPS    := gcc make libc6-dev binutils libseccomp-dev libcap-ng-dev libcmocka-dev \
            linux-libc-dev pkg-config libpci-dev pci.ids nettle-dev sudo opendoas jq
 # And what `make fuzz` needs: clang with its libFuzzer and sanitizer runtimes;
-# `make lint`: shellcheck, and clang for a second compiler's warnings.
+# `make lint`: shellcheck, clang for a second compiler's warnings, systemd
+# for systemd-analyze verify.
 FUZZ_DEPS := clang libclang-rt-dev
-LINT_DEPS := shellcheck clang
+LINT_DEPS := shellcheck clang systemd
+# `make deb`: Debian's package tools (debhelper for broker/debian/rules).
+DEB_DEPS  := dpkg-dev debhelper build-essential fakeroot
 
 # airlock --version: this number, and the commit the tree was built from.
 VERSION := 0.5.0
@@ -54,10 +58,11 @@ obj-san  = $(patsubst %.c,$(BUILD)/obj$(if $(SAN),-san)/%.o,$(1))
 
 SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
 GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf \
-               $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf
+               $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf \
+               $(BUILD)/guest/button.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps fuzz-deps lint-deps lint check unit-tests fuzz clean
+.PHONY: all deps fuzz-deps lint-deps deb-deps lint check unit-tests fuzz deb clean
 all: $(BUILD)/airlock $(BUILD)/airlock-vmm $(GUESTS) $(BUILD)/test/airlock $(BUILD)/test/airlock-vmm \
      $(BUILD)/fake/airlock $(BUILD)/fake/airlock-vmm $(BUILD)/host/at-exit
 
@@ -81,10 +86,15 @@ fuzz-deps: deps
 lint-deps: deps
 	$(call apt-install,$(LINT_DEPS))
 
-# Every shell script through shellcheck, and the whole build through clang
-# with -Werror (its own tree, build/clang).
+deb-deps: deps
+	$(call apt-install,$(DEB_DEPS))
+
+# Every shell script through shellcheck, the systemd units through
+# systemd-analyze verify, and the whole build through clang with -Werror
+# (its own tree, build/clang).
 lint: lint-deps
 	tests/lint-shell.sh
+	@$(MAKE) --no-print-directory lint-units
 	@$(MAKE) --no-print-directory CC=clang all unit-tests
 
 $(BUILD)/obj/%.o: %.c
@@ -169,6 +179,7 @@ $(BUILD)/guest/sigsys.elf: GUEST := -DGUEST_SIGSYS
 $(BUILD)/guest/echo.elf:   GUEST := -DGUEST_ECHO
 $(BUILD)/guest/reset.elf:  GUEST := -DGUEST_RESET
 $(BUILD)/guest/triple.elf: GUEST := -DGUEST_TRIPLE
+$(BUILD)/guest/button.elf: GUEST := -DGUEST_BUTTON
 $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
@@ -226,8 +237,8 @@ FUZZ_TIME   := 60
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishared -Ibroker -Ivmm \
                -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_OBJ_fuzz_ipc       := broker/monitor.c broker/counters.c broker/json.c shared/proto.c shared/log.c
-FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/subject.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
-FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
+FUZZ_OBJ_fuzz_policy    := broker/policy.c broker/conffile.c broker/subject.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
+FUZZ_OBJ_fuzz_cli       := broker/cli.c broker/conffile.c broker/pcifilter.c broker/pciaddr.c broker/size.c shared/log.c
 FUZZ_OBJ_fuzz_bootimage := vmm/pvh.c vmm/bzimage.c vmm/e820.c shared/log.c
 FUZZ_OBJ_fuzz_pcie      := vmm/pcie.c vmm/vfio-pci.c vmm/vfio-pci-irq.c vmm/pci.c vmm/msi.c vmm/msix.c vmm/count.c shared/proto.c
 FUZZERS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -252,25 +263,69 @@ fuzz: fuzz-deps
 # policy is installed: without one, nothing may be assigned.
 PREFIX     := /usr/local
 LIBEXECDIR  = $(PREFIX)/libexec/airlock
+UNITDIR     = $(PREFIX)/lib/systemd/system
+UNITS      := airlock@.service airlock-bind.service
+EXAMPLES   := policy/policy.conf.example policy/vm.conf.example policy/bind.conf.example
 INSTALLED   = $(PREFIX)/bin/airlock $(LIBEXECDIR)/airlock $(LIBEXECDIR)/airlock-vmm \
               $(PREFIX)/share/man/man8/airlock.8 $(PREFIX)/share/man/man5/airlock-policy.5 \
-              $(PREFIX)/share/doc/airlock/policy.conf.example \
+              $(addprefix $(PREFIX)/share/doc/airlock/,$(notdir $(EXAMPLES))) \
+              $(addprefix $(UNITDIR)/,$(UNITS)) \
               $(PREFIX)/share/bash-completion/completions/airlock
+
+# The systemd units (broker/) into the directory $(2), with $(1) where airlock is.
+define install-units
+	for u in $(UNITS); do sed 's|@BINDIR@|$(1)|g' broker/$$u > $(2)/$$u && chmod 0644 $(2)/$$u || exit 1; done
+endef
 .PHONY: install uninstall
 install: $(BUILD)/airlock $(BUILD)/airlock-vmm
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/doc/airlock \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/airlock $(BUILD)/airlock-vmm $(DESTDIR)$(LIBEXECDIR)/
 	ln -sfn ../libexec/airlock/airlock $(DESTDIR)$(PREFIX)/bin/airlock
 	install -m 0644 docs/airlock.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/airlock-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 policy/policy.conf.example $(DESTDIR)$(PREFIX)/share/doc/airlock/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(PREFIX)/share/doc/airlock/
 	install -m 0644 broker/airlock-completion.sh $(DESTDIR)$(PREFIX)/share/bash-completion/completions/airlock
+	$(call install-units,$(PREFIX)/bin,$(DESTDIR)$(UNITDIR))
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/share/doc/airlock 2>/dev/null
+
+# The units as make install writes them, pointed at this build's airlock
+# (systemd-analyze verify wants the binary there), the VM's as an instance
+# (a template alone is not checked whole). A warning fails too: verify
+# exits 0 on an unknown key. --man=no: airlock(8) is not installed here.
+.PHONY: lint-units
+lint-units: $(BUILD)/airlock
+	rm -rf $(BUILD)/units && mkdir -p $(BUILD)/units
+	$(call install-units,$(CURDIR)/$(BUILD),$(BUILD)/units)
+	cd $(BUILD)/units && mv airlock@.service airlock@lint.service && \
+		out=$$(systemd-analyze verify --man=no ./airlock-bind.service ./airlock@lint.service 2>&1) && \
+		[ -z "$$out" ] || { echo "$$out"; echo "make lint-units: systemd-analyze verify found fault with broker/*.service"; exit 1; }
+
+# make deb: a Debian package built by Debian's own tools (dpkg-buildpackage,
+# debhelper) from a copy of the source tree in build/deb/airlock-VERSION/:
+# the files git tracks and the new ones it does not ignore, as they are in
+# the working tree, so uncommitted changes are built too. The packaging is
+# broker/debian/ (the tree has no top-level debian/): the copy gets it as
+# its debian/, and the commit for --version in debian/commit (the copy has
+# no .git). The package, and its -dbgsym, land in build/deb/.
+DEB_DIR := build/deb
+DEB_SRC  = $(DEB_DIR)/airlock-$(VERSION)
+deb: deb-deps
+	@v=$$(dpkg-parsechangelog -l broker/debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || { \
+		echo "make deb: broker/debian/changelog is at version $$v, the Makefile's VERSION is $(VERSION): add an entry for $(VERSION) at the top of broker/debian/changelog"; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard > $(DEB_DIR)/files
+	xargs -0 sh -c 'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf "%s\0" "$$f"; fi; done' sh < $(DEB_DIR)/files | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	cp -R broker/debian $(DEB_SRC)/debian
+	echo $(COMMIT) > $(DEB_SRC)/debian/commit
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -Jauto
+	@ls -l $(DEB_DIR)/*deb
 
 clean:
 	rm -rf $(BUILD)

@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "conffile.h"
 #include "host.h"
 #include "hostpci.h"
 #include "log.h"
@@ -29,12 +30,17 @@
 #define BIND_GROUP_MAX	64	/* devices of one group handed over at once */
 #define BIND_DEPTH_MAX	16	/* sysfs directories below a PCI device: disks sit 4 to 7 deep */
 #define BIND_LIST_MAX	400	/* a list of devices in a message */
-#define BIND_ARGS_MAX	32	/* devices named on one command line */
+#define BIND_ARGS_MAX	256	/* devices named at once, on the command line and in a bind list */
+#define BIND_FILE_MAX	(16 * 1024)	/* bytes in a bind list */
 #define BIND_BLK_MAX	256	/* block devices a device backs: disks, partitions, what stands on them */
 
 static const char bind_usage[] =
 	"usage: airlock bind [--group] [--force] [--root DIR] BDF...\n"
+	"       airlock bind [--group] [--force] [--root DIR] --config FILE [BDF...]\n"
 	"  hand each device to vfio-pci (driver_override), remembering its driver for airlock unbind\n"
+	"  --config FILE  the devices FILE lists too, one a line: an address (dddd:bb:dd.f), or\n"
+	"              vendor:device[:class] for every device of that kind (airlock-bind.service\n"
+	"              binds those of /etc/airlock/bind.conf at boot)\n"
 	"  --group     also hand over the other devices of its IOMMU group that a host driver holds\n"
 	"              (a group is assigned whole); without it, such a group is refused\n"
 	"  --force     take a device even though it backs a mounted filesystem, swap or an\n"
@@ -899,15 +905,96 @@ static int unbind__one(const struct host *h, const char *bdf)
 
 struct bind_args {
 	bool group, force;
-	const char *root;
+	const char *root, *config;
 	char bdf[BIND_ARGS_MAX][PCIADDR_LEN];
 	unsigned int n;
 };
+
+/* bdf (canonical) to the devices to bind, once: 0, or -E2BIG when there are too many. */
+static int bind__add(struct bind_args *a, const char *bdf)
+{
+	for (unsigned int i = 0; i < a->n; i++)
+		if (!strcmp(a->bdf[i], bdf))
+			return 0;
+	if (a->n == BIND_ARGS_MAX)
+		return -E2BIG;
+	memcpy(a->bdf[a->n++], bdf, PCIADDR_LEN);
+	return 0;
+}
+
+static const struct conffile_kind bind_list_file = {
+	.what = "bind list",
+	.missing = "write it (see BIND LISTS in airlock(8)), or name another with --config",
+	.owner_could = "hand any device to vfio-pci",
+	.max = BIND_FILE_MAX,
+	.line_max = 256,
+};
+
+/* A bind list being read: its devices go to a, its filters are matched against the host's devices. */
+struct bind_list {
+	struct bind_args *a;
+	const struct host *h;
+	struct pcifilter filter;	/* the line's */
+	unsigned int matched;
+	char *err;
+	size_t errlen;
+};
+
+static int bind__list_match(const struct hostpci_dev *d, void *arg)
+{
+	struct bind_list *l = arg;
+
+	if (!pcifilter__match(&l->filter, &d->ids))
+		return 0;
+	l->matched++;
+	return bind__add(l->a, d->bdf);
+}
+
+/* A line of a bind list: one device, by address or by a filter that names its vendor and device. */
+static int bind__list_line(char *line, unsigned int nr, void *arg)
+{
+	struct bind_list *l = arg;
+	char *pos = line, *word = conffile__word(&pos), bdf[PCIADDR_LEN], name[PCIFILTER_LEN];
+	int ret;
+
+	(void)nr;
+	if (!word)
+		return 0;
+	if (conffile__word(&pos))
+		return log__say(l->err, l->errlen, -EINVAL, "one device a line, an address or a vendor:device filter, "
+				   "and after it nothing but a # comment");
+	if (!pcifilter__is_filter(word)) {
+		if (pciaddr__canonical(word, bdf))
+			return log__say(l->err, l->errlen, -EINVAL, "bad PCI address '%.64s'; write dddd:bb:dd.f as lspci -D "
+					   "shows it, e.g. 0000:01:00.0, or a filter vendor:device", word);
+		ret = bind__add(l->a, bdf);
+	} else {
+		if (pcifilter__parse(word, &l->filter))
+			return log__say(l->err, l->errlen, -EINVAL, "bad device filter '%.64s'; write vendor:device[:class] "
+					   "in hex as lspci -d takes it, e.g. 1234:11e8", word);
+		pcifilter__name(&l->filter, name);
+		/* A wider one (10de:*) could take devices the host needs: its display, its disks. */
+		if (l->filter.vendor < 0 || l->filter.device < 0)
+			return log__say(l->err, l->errlen, -EINVAL, "filter %s names no vendor and device; a bind list "
+					   "takes vendor:device[:class], e.g. 1234:11e8, or addresses", name);
+		l->matched = 0;
+		ret = hostpci__each(l->h->sys, bind__list_match, l);
+		if (ret < 0 && ret != -E2BIG)
+			return log__say(l->err, l->errlen, ret, "cannot list the host's PCI devices: %s", strerror(-ret));
+		if (ret >= 0 && !l->matched)
+			return log__say(l->err, l->errlen, -ENOENT, "no device on this host matches %s (lspci -d %s lists "
+					   "none); take the line out, or correct it", name, name);
+	}
+	if (ret == -E2BIG)
+		return log__say(l->err, l->errlen, ret, "more than %d devices to bind; split the list", BIND_ARGS_MAX);
+	return 0;
+}
 
 /* Options and addresses of bind (or unbind, which has only --root); 0, 1 for --help, or 2. */
 static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "group", no_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "root", required_argument, NULL, 'r' },
@@ -918,8 +1005,10 @@ static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", is_bind ? opts : opts + 2, NULL)) != -1) {
-		if (c == 'g')
+	while ((c = getopt_long(argc, argv, "", is_bind ? opts : opts + 3, NULL)) != -1) {
+		if (c == 'c')
+			a->config = optarg;
+		else if (c == 'g')
 			a->group = true;
 		else if (c == 'f')
 			a->force = true;
@@ -932,22 +1021,41 @@ static int bind__args(int argc, char **argv, bool is_bind, struct bind_args *a)
 			return 2;
 		}
 	}
-	if (optind == argc) {
-		pr_err("%s: which device? airlock %s BDF..., with addresses as lspci -D shows them", cmd, cmd);
+	if (optind == argc && !a->config) {
+		pr_err("%s: which device? airlock %s BDF..., with addresses as lspci -D shows them%s", cmd, cmd,
+		       is_bind ? ", or airlock bind --config FILE" : "");
 		return 2;
 	}
 	for (; optind < argc; optind++) {
-		if (a->n == BIND_ARGS_MAX) {
-			pr_err("%s: at most %u devices at a time", cmd, BIND_ARGS_MAX);
-			return 2;
-		}
-		if (pciaddr__canonical(argv[optind], a->bdf[a->n++])) {
+		char bdf[PCIADDR_LEN];
+
+		if (pciaddr__canonical(argv[optind], bdf)) {
 			pr_err("%s: bad PCI address '%s'; expected the form dddd:bb:dd.f, e.g. 0000:01:00.0 (see lspci -D)",
 			       cmd, argv[optind]);
 			return 2;
 		}
+		if (bind__add(a, bdf)) {
+			pr_err("%s: at most %u devices at a time", cmd, BIND_ARGS_MAX);
+			return 2;
+		}
 	}
 	return 0;
+}
+
+/* The devices of the bind list a->config to a too; 0, or the exit status after a line saying why. */
+static int bind__read_list(struct bind_args *a, const struct host *h)
+{
+	static char text[BIND_FILE_MAX + 1];
+	char err[512];
+	struct bind_list l = { .a = a, .h = h, .err = err, .errlen = sizeof(err) };
+	size_t len;
+	int ret = conffile__read(&bind_list_file, a->config, text, &len, err, sizeof(err));
+
+	if (!ret)
+		ret = conffile__lines(&bind_list_file, a->config, text, len, bind__list_line, &l, err, sizeof(err));
+	if (ret)
+		pr_err("%s", err);
+	return ret ? 1 : 0;
 }
 
 static int bind__main(int argc, char **argv, bool is_bind)
@@ -962,6 +1070,9 @@ static int bind__main(int argc, char **argv, bool is_bind)
 		return ret == 1 ? 0 : ret;
 	if (host__init(&h, a.root))
 		return 2;
+	/* Every device is known before anything is done: a list that is wrong binds none. */
+	if (a.config && bind__read_list(&a, &h))
+		return 1;
 	for (unsigned int i = 0; i < a.n; i++)
 		failed |= is_bind ? bind__one(&h, a.bdf[i], a.group, a.force) : unbind__one(&h, a.bdf[i]);
 	return failed ? 1 : 0;

@@ -6,15 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
+#include "monitor.h"
 #include "proto.h"
 #include "size.h"
 
 const char cli_usage[] =
 	"usage: airlock run --kernel IMAGE [options]\n"
+	"       airlock run NAME [options]     the VM of " CLI_VM_DIR "/NAME.conf\n"
+	"       airlock run --config FILE [options]\n"
+	"  a VM file holds options as lines 'key value' (kernel /boot/vmlinuz);\n"
+	"  an option given here replaces every line of its key there\n"
 	"  -k, --kernel IMAGE         boot image: a Linux bzImage, or a PVH ELF\n"
 	"  -r, --initrd FILE          initial ramdisk\n"
 	"  -c, --cmdline STRING       kernel command line (given again: appended)\n"
@@ -22,7 +28,10 @@ const char cli_usage[] =
 	"  --hugepages                guest RAM in 2 MiB huge pages (reserved beforehand\n"
 	"                             in /proc/sys/vm/nr_hugepages)\n"
 	"  -p, --processors N         virtual CPUs (default 1)\n"
-	"  --com1 console|none        connect COM1 to this terminal (default none)\n"
+	"  --com1 MODE                where COM1 goes (default none): console (this\n"
+	"                             terminal), none, file=PATH (appended), socket\n"
+	"                             (for airlock console NAME; socket=PATH or\n"
+	"                             listen=PATH: also there), pty\n"
 	"  --pcie-root-complex NAME   add a PCIe root complex\n"
 	"  --pcie-root-port RC:NAME   add a root port to root complex RC\n"
 	"  --vfio PORT:BDF[,trap]     assign host device BDF (dddd:bb:dd.f) behind PORT;\n"
@@ -31,7 +40,11 @@ const char cli_usage[] =
 	"                             (e.g. 10de:*, *:10d3, 8086::0c03) that the policy allows\n"
 	"  --name NAME                the VM's name in the audit log (default vm-PID)\n"
 	"  --policy FILE              the device policy (default /etc/airlock/policy.conf)\n"
+	"  --config FILE              the VM file to read (root's alone)\n"
 	"  --sandbox-id UID:GID       run the VMM as UID:GID (default: a uid of its own)\n"
+	"  --stop-timeout S           seconds the guest gets to power off after SIGTERM\n"
+	"                             presses its power button, before it is killed\n"
+	"                             (default 30; 0: SIGTERM kills at once)\n"
 	"  --stats                    print the VMM's counters and the start-up's times\n"
 	"                             on stderr when the VM ends\n"
 	"                             (SIGUSR1 to airlock prints the counters while it runs)\n";
@@ -39,11 +52,13 @@ const char cli_usage[] =
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_PROCESSORS, OPT_COM1,
 	OPT_RC, OPT_PORT, OPT_VFIO, OPT_SANDBOX_ID, OPT_STATS, OPT_NAME, OPT_POLICY, OPT_HUGEPAGES, OPT_HELP,
-	OPT_HYPERVISOR, OPT_PCIE_SWITCH,
+	OPT_HYPERVISOR, OPT_PCIE_SWITCH, OPT_STOP_TIMEOUT, OPT_CONFIG, OPT_END,
+	OPT_WORD = 1,	/* a word that is no option: getopt's code for it in order ('-') */
 };
+_Static_assert(OPT_END - OPT_KERNEL <= 32, "struct cli_file's given has a bit for each option");
 
-/* OpenVMM's short spellings of the same options. */
-static const char cli_short[] = ":m:p:k:r:c:";
+/* OpenVMM's short spellings of the same options; words in order, a missing value as ':'. */
+static const char cli_short[] = "-:m:p:k:r:c:";
 static const int cli_short_opt[128] = {
 	['m'] = OPT_MEMORY, ['p'] = OPT_PROCESSORS, ['k'] = OPT_KERNEL, ['r'] = OPT_INITRD, ['c'] = OPT_CMDLINE,
 };
@@ -69,8 +84,10 @@ static const struct option cli_options[] = {
 	{ "vfio",		required_argument, NULL, OPT_VFIO },
 	{ "sandbox-id",		required_argument, NULL, OPT_SANDBOX_ID },
 	{ "stats",		no_argument,       NULL, OPT_STATS },
+	{ "stop-timeout",	required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "name",		required_argument, NULL, OPT_NAME },
 	{ "policy",		required_argument, NULL, OPT_POLICY },
+	{ "config",		required_argument, NULL, OPT_CONFIG },
 	{ "hugepages",		no_argument,       NULL, OPT_HUGEPAGES },
 	{ "help",		no_argument,       NULL, OPT_HELP },
 	{ "hypervisor",		required_argument, NULL, OPT_HYPERVISOR },
@@ -95,6 +112,16 @@ static int cli__parse_uint(const char *s, unsigned long max, unsigned long *out)
 	*out = strtoul(s, &end, 10);
 	if (errno || *end || *out > max)
 		return -EINVAL;
+	return 0;
+}
+
+int cli__parse_timeout(const char *arg, unsigned int *out)
+{
+	unsigned long n;
+
+	if (cli__parse_uint(arg, MON_STOP_TIMEOUT_MAX, &n))
+		return -EINVAL;
+	*out = (unsigned int)n;
 	return 0;
 }
 
@@ -275,15 +302,37 @@ static int cli__set_processors(struct cli *cli, const char *arg, struct cli_err 
 	return 0;
 }
 
+/* --com1 MODE or MODE=PATH; listen=PATH is OpenVMM's spelling of socket=PATH. */
 static int cli__set_com1(struct cli *cli, const char *arg, struct cli_err *e)
 {
-	if (!strcmp(arg, "console"))
-		cli->com1_console = true;
-	else if (!strcmp(arg, "none"))
-		cli->com1_console = false;
-	else
-		return cli__fail(e, "--com1 '%s': expected 'console' or 'none'", arg);
-	return 0;
+	enum { NO_PATH, MAY_PATH, MUST_PATH };
+	static const struct {
+		const char *word;
+		enum console_mode mode;
+		int path;
+	} forms[] = {
+		{ "none", CONSOLE_NONE, NO_PATH }, { "console", CONSOLE_TERMINAL, NO_PATH },
+		{ "file", CONSOLE_FILE, MUST_PATH }, { "socket", CONSOLE_SOCKET, MAY_PATH },
+		{ "listen", CONSOLE_SOCKET, MUST_PATH }, { "pty", CONSOLE_PTY, NO_PATH },
+	};
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		if (strlen(forms[i].word) != len || memcmp(arg, forms[i].word, len))
+			continue;
+		if (eq && forms[i].path == NO_PATH)
+			return cli__fail(e, "--com1 '%s': %s takes no path; give --com1 %s", arg, forms[i].word, forms[i].word);
+		if ((!eq && forms[i].path == MUST_PATH) || (eq && !eq[1]))
+			return cli__fail(e, "--com1 '%s': give a path, as in --com1 %s=PATH", arg, forms[i].word);
+		if (forms[i].mode == CONSOLE_SOCKET && eq && strlen(eq + 1) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return cli__fail(e, "--com1 '%s': a socket's path is at most %zu bytes; give a shorter one", arg,
+					 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		cli->com1 = forms[i].mode;
+		cli->com1_path = eq ? eq + 1 : NULL;
+		return 0;
+	}
+	return cli__fail(e, "--com1 '%s': expected console, none, file=PATH, socket, socket=PATH (or listen=PATH) or pty", arg);
 }
 
 /* OpenVMM takes --cmdline more than once: the pieces are joined with a blank. */
@@ -328,6 +377,14 @@ static int cli__set_name(struct cli *cli, const char *arg, struct cli_err *e)
 	return 0;
 }
 
+static int cli__set_stop_timeout(struct cli *cli, const char *arg, struct cli_err *e)
+{
+	if (cli__parse_timeout(arg, &cli->stop_timeout))
+		return cli__fail(e, "--stop-timeout '%s': expected seconds from 0 to %d (0: SIGTERM kills at once)", arg,
+				 MON_STOP_TIMEOUT_MAX);
+	return 0;
+}
+
 static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err *e)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cli_unsupported); i++)
@@ -349,38 +406,189 @@ static int cli__option(struct cli *cli, int opt, const char *arg, struct cli_err
 	case OPT_NAME:		return cli__set_name(cli, arg, e);
 	case OPT_POLICY:	cli->policy = arg; return 0;
 	case OPT_HUGEPAGES:	cli->hugepages = true; return 0;
+	case OPT_STOP_TIMEOUT:	return cli__set_stop_timeout(cli, arg, e);
 	}
 	return -EINVAL;
 }
 
-int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen)
+/* The next option of argv and its value, OPT_WORD for a word that is no option, -1 at the end, or -EINVAL said in e. */
+static int cli__next(int argc, char **argv, const char **arg, struct cli_err *e)
 {
-	struct cli_err e = { err, errlen };
-	int opt, ret;
+	int opt = getopt_long(argc, argv, cli_short, cli_options, NULL);
 
-	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1 };
+	if (opt > 0 && opt < (int)ARRAY_SIZE(cli_short_opt) && cli_short_opt[opt])
+		opt = cli_short_opt[opt];
+	/* Within "-ab" optind has not moved past it yet: name the letter. */
+	if (opt == '?' && optopt > 0 && optopt < OPT_KERNEL)
+		return cli__fail(e, "unknown option '-%c'; see 'airlock run --help'", optopt);
+	if (opt == '?' || opt == ':')
+		return cli__fail(e, opt == ':' ? "option '%s' needs a value; see 'airlock run --help'"
+				 : "unknown option '%s'; see 'airlock run --help'", argv[optind - 1]);
+	*arg = optarg;
+	return opt;
+}
+
+static void cli__rewind(void)
+{
 	optind = 0;	/* not 1: 0 also drops what glibc kept of an earlier call's "-ab" */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, cli_short, cli_options, NULL)) != -1) {
-		if (opt > 0 && opt < (int)ARRAY_SIZE(cli_short_opt) && cli_short_opt[opt])
-			opt = cli_short_opt[opt];
-		/* Within "-ab" optind has not moved past it yet: name the letter. */
-		if (opt == '?' && optopt > 0 && optopt < OPT_KERNEL)
-			return cli__fail(&e, "unknown option '-%c'; see 'airlock run --help'", optopt);
-		if (opt == '?' || opt == ':') {
-			const char *bad = argv[optind - 1];
+}
 
-			return cli__fail(&e, opt == ':' ? "option '%s' needs a value; see 'airlock run --help'"
-					 : "unknown option '%s'; see 'airlock run --help'", bad);
-		}
+const struct conffile_kind cli_vm_file = {
+	.what = "VM configuration",
+	.missing = "write it (see VM FILES in airlock(8)), or name another",
+	.owner_could = "choose the images root opens and the devices it assigns",
+	.max = CLI_FILE_MAX,
+	.line_max = CONFIG_CMDLINE_MAX + 16,	/* "cmdline" and the longest command line */
+};
+
+int cli__file(struct cli_file *f, int argc, char **argv, char *err, size_t errlen)
+{
+	struct cli_err e = { err, errlen };
+	const char *arg, *config = NULL;
+	int opt;
+
+	*f = (struct cli_file){ .given = 0 };
+	cli__rewind();
+	while ((opt = cli__next(argc, argv, &arg, &e)) >= 0) {
 		if (opt == OPT_HELP)
 			return CLI_HELP;
-		ret = cli__option(cli, opt, optarg, &e);
+		if (opt >= OPT_KERNEL)
+			f->given |= 1u << (opt - OPT_KERNEL);
+		if (opt == OPT_CONFIG)
+			config = arg;
+		if (opt != OPT_WORD)
+			continue;
+		if (f->name[0])
+			return cli__fail(&e, "unexpected argument '%s' after the VM's name %s; see 'airlock run --help'",
+					 arg, f->name);
+		if (!cli__name_ok(arg, strlen(arg)))
+			return cli__fail(&e, "'%s' is no VM name: airlock run NAME reads %s/NAME.conf, and a name is 1-15 "
+					 "letters, digits, '-' or '_'", arg, CLI_VM_DIR);
+		strcpy(f->name, arg);
+	}
+	if (opt != -1)
+		return opt;
+	if (f->name[0] && config)
+		return cli__fail(&e, "airlock run %s reads %s/%s.conf, and --config names another file; give one of them",
+				 f->name, CLI_VM_DIR, f->name);
+	f->config = config != NULL;
+	if (f->name[0])
+		snprintf(f->path, sizeof(f->path), "%s/%s.conf", CLI_VM_DIR, f->name);
+	else if (config && strlen(config) >= sizeof(f->path))
+		return cli__fail(&e, "--config: the path is longer than %zu bytes", sizeof(f->path) - 1);
+	else if (config)
+		strcpy(f->path, config);
+	return 0;
+}
+
+/* A VM file being applied: what it holds goes through cli__option, as the same options on the command line. */
+struct cli_apply {
+	struct cli *cli;
+	const struct cli_file *f;
+	unsigned int first[OPT_END - OPT_KERNEL];	/* the line each key is first on */
+	struct cli_err *e;
+};
+
+static const struct option *cli__long(const char *name)
+{
+	for (const struct option *o = cli_options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+/* The options that add to a list, given again; the others have one value. */
+static bool cli__repeatable(int opt)
+{
+	return opt == OPT_CMDLINE || opt == OPT_RC || opt == OPT_PORT || opt == OPT_VFIO;
+}
+
+/*
+ * The path in a value, of a file the broker opens, or NULL: a service
+ * starts in /, so a relative one would not mean what its writer meant.
+ */
+static const char *cli__path_in(int opt, const char *val)
+{
+	const char *eq = strchr(val, '=');
+
+	if (opt == OPT_KERNEL || opt == OPT_INITRD || opt == OPT_POLICY)
+		return val;
+	return opt == OPT_COM1 && eq && eq[1] ? eq + 1 : NULL;	/* file=PATH, socket=PATH */
+}
+
+/* A line of a VM file: "key value", the key an option of airlock run without its --. */
+static int cli__file_line(char *line, unsigned int nr, void *arg)
+{
+	struct cli_apply *a = arg;
+	char *pos = line, *key = conffile__word(&pos), *val = conffile__rest(&pos);
+	const struct option *o = key ? cli__long(key) : NULL;
+	const char *path;
+	unsigned int *first;
+
+	if (!key)
+		return 0;
+	if (!o || o->val == OPT_HELP || o->val == OPT_CONFIG)
+		return cli__fail(a->e, "unknown key '%.64s'; a line is an option of airlock run without its --, "
+				 "e.g. memory 1G (see airlock run --help)", key);
+	if (o->has_arg && !val)
+		return cli__fail(a->e, "%s needs a value: write %s VALUE, as --%s VALUE takes it", key, key, key);
+	if (!o->has_arg && val)
+		return cli__fail(a->e, "%s takes no value; write it alone on its line", key);
+	first = &a->first[o->val - OPT_KERNEL];
+	if (*first && !cli__repeatable(o->val))
+		return cli__fail(a->e, "%s is given again (first at line %u); keep one", key, *first);
+	if (!*first)
+		*first = nr;
+	path = val ? cli__path_in(o->val, val) : NULL;
+	if (path && path[0] != '/' && path == val)
+		return cli__fail(a->e, "%s '%.64s' is not an absolute path; write it from /", key, val);
+	if (path && path[0] != '/')
+		return cli__fail(a->e, "%s '%.64s': the path '%.64s' is not absolute; write it from /", key, val, path);
+	if (o->val == OPT_NAME && a->f->name[0] && strcmp(val, a->f->name))
+		return cli__fail(a->e, "name %.64s differs from the file's name, %s.conf; drop the line or make it name %s",
+				 val, a->f->name, a->f->name);
+	if (a->f->given & (1u << (o->val - OPT_KERNEL)))
+		return 0;	/* the command line's own replace every line of the key */
+	return cli__option(a->cli, o->val, val, a->e);
+}
+
+int cli__parse(struct cli *cli, int argc, char **argv, const struct cli_file *f, char *err, size_t errlen)
+{
+	struct cli_err e = { err, errlen };
+	const char *arg;
+	int opt, ret;
+
+	*cli = (struct cli){ .mem_size = CLI_MEM_DEFAULT, .vcpus = 1, .stop_timeout = MON_STOP_TIMEOUT_DEFAULT };
+	if (f && f->path[0]) {
+		struct cli_apply a = { .cli = cli, .f = f, .e = &e };
+
+		ret = conffile__lines(&cli_vm_file, f->path, f->text, f->len, cli__file_line, &a, err, errlen);
 		if (ret)
 			return ret;
 	}
+	cli__rewind();
+	while ((opt = cli__next(argc, argv, &arg, &e)) >= 0) {
+		if (opt == OPT_HELP)
+			return CLI_HELP;
+		if ((opt == OPT_WORD || opt == OPT_CONFIG) && !(f && f->path[0]))
+			return cli__fail(&e, "unexpected argument '%s'; see 'airlock run --help'",
+					 opt == OPT_WORD ? arg : "--config");
+		ret = opt == OPT_WORD || opt == OPT_CONFIG ? 0 : cli__option(cli, opt, arg, &e);
+		if (ret)
+			return ret;
+	}
+	if (opt != -1)
+		return opt;
 	if (optind < argc)
 		return cli__fail(&e, "unexpected argument '%s'; see 'airlock run --help'", argv[optind]);
+	if (f && f->name[0] && cli->name[0] && strcmp(cli->name, f->name))
+		return cli__fail(&e, "--name %s: airlock run %s runs the VM named %s; drop --name", cli->name, f->name, f->name);
+	if (f && f->name[0])
+		strcpy(cli->name, f->name);
+	if (!cli->kernel && f && f->path[0])
+		return cli__fail(&e, "%s has no kernel line, and no --kernel was given; add one, e.g. kernel /boot/vmlinuz",
+				 f->path);
 	if (!cli->kernel)
 		return cli__fail(&e, "no --kernel given; say which image to boot, e.g. --kernel vmlinux");
 	if (!cli->name[0])

@@ -2,11 +2,14 @@
 #ifndef AIRLOCK_CLI_H
 #define AIRLOCK_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conffile.h"
+#include "console.h"
 #include "guest-ram.h"
 #include "pciaddr.h"
 #include "pcifilter.h"
@@ -43,10 +46,12 @@ struct cli {
 	const char *kernel;
 	const char *initrd;
 	char cmdline[CONFIG_CMDLINE_MAX];	/* every --cmdline, joined by blanks */
-	bool com1_console;
+	enum console_mode com1;
+	const char *com1_path;		/* file=PATH, socket=PATH: as given; NULL for none */
 	bool sandbox_id_set;
 	bool stats;		/* --stats: print the VMM's counters when the VM ends */
 	bool hugepages;		/* --hugepages: guest RAM in 2 MiB pages from the hugetlb pool */
+	unsigned int stop_timeout;	/* --stop-timeout: seconds from the power button to a kill */
 	uid_t sandbox_uid;
 	gid_t sandbox_gid;
 
@@ -58,13 +63,45 @@ struct cli {
 	unsigned int nr_vfio;
 };
 
+#define CLI_VM_DIR	"/etc/airlock/vms"	/* airlock run NAME: NAME.conf here */
+#define CLI_FILE_MAX	(16 * 1024)		/* bytes in a VM file */
+
 /*
- * Parse the arguments of "airlock run" (argv[0] is "run"). No side effects:
- * nothing is opened or created. On error, err holds one line saying what is
- * wrong and how to fix it, and the result is -EINVAL. CLI_HELP: --help.
+ * The VM file of a run: airlock run NAME reads CLI_VM_DIR/NAME.conf, and
+ * airlock run --config FILE reads FILE. Its lines are "key value", each key
+ * an option of airlock run without its "--" (flags alone), '#' comments;
+ * what the command line gives replaces every line of the same key.
+ */
+struct cli_file {
+	char name[CLI_NAME_MAX];	/* NAME: the VM's name too; "" for --config or no file */
+	bool config;			/* --config FILE: root's alone */
+	char path[PATH_MAX];		/* "" when the run names no file */
+	uint32_t given;			/* the options the command line gives, a bit each */
+	char *text;			/* the file as read, len bytes and room for a NUL, cut in place by */
+	size_t len;			/* cli__parse: the cli points into it, so it must outlive the cli */
+};
+
+/* What the conffile checks say of a VM file. */
+extern const struct conffile_kind cli_vm_file;
+
+/*
+ * The VM file the arguments of "airlock run" name (argv[0] is "run"), into
+ * f; f->path "" for none. 0, CLI_HELP for --help, or -EINVAL with one line
+ * in err for arguments that cannot be parsed.
  */
 #define CLI_HELP 1
-int cli__parse(struct cli *cli, int argc, char **argv, char *err, size_t errlen);
+int cli__file(struct cli_file *f, int argc, char **argv, char *err, size_t errlen);
+/*
+ * Parse the arguments of "airlock run" with the VM file f that cli__file
+ * found in them, its text read (NULL: a run that names none). No side
+ * effects: nothing is opened or created. On error, err holds one line
+ * saying what is wrong and how to fix it, with "PATH:LINE: " before it for
+ * a line of the file, and the result is -EINVAL. CLI_HELP: --help.
+ */
+int cli__parse(struct cli *cli, int argc, char **argv, const struct cli_file *f, char *err, size_t errlen);
+
+/* A stop timeout, in seconds: 0 to MON_STOP_TIMEOUT_MAX. 0 or -EINVAL. */
+int cli__parse_timeout(const char *arg, unsigned int *out);
 
 /* How many root ports root complex rc has. */
 unsigned int cli__ports_of(const struct cli *cli, unsigned int rc);

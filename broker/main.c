@@ -9,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "commands.h"
 #include "counters.h"
 #include "log.h"
-#include "policy.h"
 #include "subject.h"
 
 static const struct command {
@@ -22,13 +20,16 @@ static const struct command {
 	bool privileged;	/* root's alone, and on record in the default policy's audit log */
 	const char *usage;
 } commands[] = {
-	{ "run",	  cmd_run,	    false, "run --kernel IMAGE [options]     start a VM" },
+	{ "run",	  cmd_run,	    false, "run --kernel IMAGE [options]     start a VM (run NAME: /etc/airlock/vms/NAME.conf)" },
 	{ "list",	  cmd_list,	    false, "list [--json]                    the host's PCI devices, and which can be assigned" },
 	{ "doctor",	  cmd_doctor,	    false, "doctor [BDF] [--memory SIZE]     check the host (and a device) for assignment" },
-	{ "bind",	  cmd_bind,	    true,  "bind [--group] [--force] BDF...  hand devices to vfio-pci" },
+	{ "bind",	  cmd_bind,	    true,  "bind [--group] [--force] BDF...  hand devices to vfio-pci (or those --config FILE lists)" },
 	{ "unbind",	  cmd_unbind,	    true,  "unbind BDF...                    give devices back to their own drivers" },
 	{ "check-policy", cmd_check_policy, false, "check-policy [FILE]              check a device policy and say what it allows" },
 	{ "ps",		  cmd_ps,	    false, "ps [--json]                      the host's running VMs" },
+	{ "stop",	  cmd_stop,	    false, "stop [--timeout S|--force] NAME  press a VM's power button; kill it after S s" },
+	{ "kill",	  cmd_stop,	    false, "kill NAME                        stop a VM at once" },
+	{ "console",	  cmd_console,	    false, "console NAME                     attach this terminal to a VM's COM1 (--com1 socket)" },
 };
 
 static void broker__usage(FILE *out)
@@ -62,10 +63,7 @@ static int broker__guard_stdio(void)
  */
 static int broker__privileged(const char *name)
 {
-	const struct policy_subject *who = subject__self();
-	struct policy *policy;
-	char what[32], err[512];
-	int ret;
+	char what[32];
 
 	snprintf(what, sizeof(what), "airlock %s", name);
 	if (subject__need_root(what))
@@ -74,17 +72,7 @@ static int broker__privileged(const char *name)
 		pr_err("%s must run as root; try sudo %s ...", what, what);
 		return -1;
 	}
-	/* Read for its audit-log line alone; some 30 KiB, off the stack. */
-	policy = calloc(1, sizeof(*policy));
-	if (!policy) {
-		pr_err("out of memory");
-		return -1;
-	}
-	if (policy__load(policy, POLICY_DEFAULT, err, sizeof(err)))
-		policy->audit_log[0] = '\0';
-	ret = audit__open(who->name, who->uid, who->via, policy->audit_log);
-	free(policy);
-	return ret;
+	return commands__audit_open();
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "counters.h"
@@ -116,6 +117,11 @@ static int mon__exit_status(struct mon *mon, int status)
 	int sig;
 
 	mon->wait_status = status;
+	/* Not another boot: the guest was asked to go, and a reset is how some go. */
+	if (mon->stop == MON_STOP_BUTTON && WIFEXITED(status) && WEXITSTATUS(status) == VMM_EXIT_RESET) {
+		pr_err("the guest reset the machine after the power button; it is not started again");
+		return 0;
+	}
 	/* A VMM that exits has said why on stderr itself: one line, not two. */
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -146,6 +152,96 @@ int mon__receive(struct mon *mon, short revents)
 	return mon__dispatch(mon, &msg);
 }
 
+unsigned int mon__stop_timeout(int32_t code, int32_t value, unsigned int plain)
+{
+	if (code != SI_QUEUE)
+		return plain;
+	if (value < 0)
+		return 0;
+	return value > MON_STOP_TIMEOUT_MAX ? MON_STOP_TIMEOUT_MAX : (unsigned int)value;
+}
+
+const char *mon__ended(const struct mon *mon)
+{
+	int st = mon->wait_status;
+
+	if (mon->why)
+		return "violation";
+	if (mon->stop == MON_STOP_TIMEOUT)
+		return "killed-after-timeout";
+	if (mon->stop == MON_STOP_KILLED)
+		return "killed";
+	if (WIFSIGNALED(st))
+		return "signal";
+	if (mon->stop == MON_STOP_BUTTON && (WEXITSTATUS(st) == VMM_EXIT_POWEROFF || WEXITSTATUS(st) == VMM_EXIT_RESET))
+		return "power-button";
+	return WEXITSTATUS(st) == VMM_EXIT_POWEROFF ? "poweroff" : "failure";
+}
+
+static int64_t mon__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* poll's timeout: none, or the milliseconds left until the deadline (0: it has passed). */
+static int mon__wait_ms(const struct mon *mon)
+{
+	int64_t left;
+
+	if (mon->stop != MON_STOP_BUTTON)
+		return -1;
+	left = mon->deadline - mon__now();
+	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+}
+
+static int mon__stop_now(struct mon *mon, pid_t vmm, int sig)
+{
+	pr_err("received SIG%s; stopping the VM", sigabbrev_np(sig));
+	mon->stop = MON_STOP_KILLED;
+	mon__kill(mon, vmm);
+	return 128 + sig;
+}
+
+static int mon__time_out(struct mon *mon, pid_t vmm)
+{
+	pr_err("the guest did not power off within %lld s of the power button; killing it",
+	       (long long)((mon->deadline - mon->pressed + 500000000) / 1000000000));
+	mon->stop = MON_STOP_TIMEOUT;
+	mon__kill(mon, vmm);
+	return 128 + SIGTERM;
+}
+
+/*
+ * SIGTERM: the guest's power button, and a deadline. A SIGTERM during the
+ * wait brings the deadline nearer (a plain one: to now); one before the
+ * guest runs, or that gives it no time, stops the VM at once.
+ */
+static int mon__on_term(struct mon *mon, pid_t vmm, const struct signalfd_siginfo *si)
+{
+	bool waiting = mon->stop == MON_STOP_BUTTON;
+	unsigned int secs = mon__stop_timeout(si->ssi_code, si->ssi_int, waiting ? 0 : mon->stop_timeout);
+	int64_t deadline = mon__now() + (int64_t)secs * 1000000000;
+
+	if (!secs || mon->state != MON_LOCKED)
+		return mon__stop_now(mon, vmm, SIGTERM);
+	if (waiting) {
+		if (deadline < mon->deadline)
+			mon->deadline = deadline;
+		return -1;
+	}
+	/* MSG_NOSIGNAL: a VMM that closed its end must not kill the broker with SIGPIPE. */
+	if (msg__send(mon->sock, MSG_POWER_BUTTON, 0, NULL, 0, NULL, 0))
+		return mon__stop_now(mon, vmm, SIGTERM);
+	pr_err("received SIGTERM; pressed the guest's power button, and it has %u s to power off", secs);
+	mon->stop = MON_STOP_BUTTON;
+	mon->pressed = mon__now();
+	mon->deadline = deadline;
+	return -1;
+}
+
 /* Returns -1 to go on, or the broker's exit status. */
 static int mon__on_signal(struct mon *mon, pid_t vmm, int sigfd)
 {
@@ -163,18 +259,21 @@ static int mon__on_signal(struct mon *mon, pid_t vmm, int sigfd)
 		counters__print(mon->counters, mon->devices, mon->nr_devices);
 		return -1;
 	}
-	pr_err("received SIG%s; stopping the VM", sigabbrev_np((int)si.ssi_signo));
-	mon__kill(mon, vmm);
-	return 128 + (int)si.ssi_signo;
+	if (si.ssi_signo == SIGTERM)
+		return mon__on_term(mon, vmm, &si);
+	return mon__stop_now(mon, vmm, (int)si.ssi_signo);
 }
 
 int mon__run(struct mon *mon, pid_t vmm, int sigfd)
 {
 	struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = mon->sock, .events = POLLIN } };
-	int ret;
+	int ret, timeout_ms;
 
 	for (;;) {
-		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0 && errno != EINTR)
+		timeout_ms = mon__wait_ms(mon);
+		if (!timeout_ms)
+			return mon__time_out(mon, vmm);
+		if (poll(pfd, ARRAY_SIZE(pfd), timeout_ms) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents) {
 			ret = mon__on_signal(mon, vmm, sigfd);
@@ -193,6 +292,7 @@ int mon__run(struct mon *mon, pid_t vmm, int sigfd)
 		}
 	}
 	pr_err("poll: %s; stopping the VM", strerror(errno));
+	mon->stop = MON_STOP_KILLED;
 	mon__kill(mon, vmm);
 	return 1;
 }

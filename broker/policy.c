@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "conffile.h"
 #include "log.h"
 #include "policy.h"
 #include "size.h"
@@ -25,16 +23,13 @@ struct policy_parser {
 	size_t errlen;
 };
 
-/* "PATH:LINE: " and the message. */
+/* The message of the line at fault; conffile__lines puts "PATH:LINE: " before it. */
 static int __attribute__((format(printf, 2, 3))) policy__fail(struct policy_parser *ps, const char *fmt, ...)
 {
-	int n = snprintf(ps->err, ps->errlen, "%s:%u: ", ps->p->path, ps->line);
 	va_list ap;
 
-	if (n < 0 || (size_t)n >= ps->errlen)
-		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	vsnprintf(ps->err, ps->errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -179,22 +174,6 @@ static const struct policy_key *policy__key(const char *name)
 	return NULL;
 }
 
-/* The next word at *pos, cut out in place; NULL at the end of the line or at a comment. */
-static char *policy__word(char **pos)
-{
-	char *s = *pos + strspn(*pos, " \t");
-	char *end;
-
-	*pos = s;
-	if (!*s || *s == '#')
-		return NULL;
-	end = s + strcspn(s, " \t");
-	if (*end)
-		*end++ = '\0';
-	*pos = end;
-	return s;
-}
-
 static bool policy__same_device(const struct policy_rule *a, const struct policy_rule *b)
 {
 	if (a->by_bdf != b->by_bdf)
@@ -232,13 +211,13 @@ static int policy__rule(struct policy_parser *ps, bool allow, char **pos)
 	if (ps->p->nr_rules == POLICY_RULES_MAX)
 		return policy__fail(ps, "more than %d rules; fold rules together with filters (device 10de:*) or groups",
 				    POLICY_RULES_MAX);
-	while ((key = policy__word(pos))) {
+	while ((key = conffile__word(pos))) {
 		const struct policy_key *k = policy__key(key);
 		const char *val;
 
 		if (!k)
 			return policy__fail(ps, "unknown key '%.64s'; " POLICY_SYNTAX, key);
-		val = policy__word(pos);
+		val = conffile__word(pos);
 		if (!val)
 			return policy__fail(ps, "'%s' needs a value; " POLICY_SYNTAX, key);
 		if (seen & k->bit)
@@ -261,13 +240,13 @@ static int policy__rule(struct policy_parser *ps, bool allow, char **pos)
 
 static int policy__audit_log(struct policy_parser *ps, char **pos)
 {
-	const char *path = policy__word(pos);
+	const char *path = conffile__word(pos);
 
 	if (ps->audit_line)
 		return policy__fail(ps, "audit-log is given again (first at line %u); keep one", ps->audit_line);
 	if (!path)
 		return policy__fail(ps, "audit-log needs a file, e.g. audit-log /var/log/airlock/audit.log");
-	if (policy__word(pos))
+	if (conffile__word(pos))
 		return policy__fail(ps, "audit-log takes one path and nothing after it (a path with blanks cannot be named)");
 	if (path[0] != '/')
 		return policy__fail(ps, "audit-log '%.64s' is not an absolute path; write it from /, e.g. /var/log/airlock/audit.log",
@@ -281,11 +260,11 @@ static int policy__audit_log(struct policy_parser *ps, char **pos)
 static int policy__size_setting(struct policy_parser *ps, const char *name, char **pos, uint64_t *out,
 				unsigned int *line)
 {
-	const char *val = policy__word(pos);
+	const char *val = conffile__word(pos);
 
 	if (*line)
 		return policy__fail(ps, "%s is given again (first at line %u); keep one", name, *line);
-	if (!val || size__parse(val, out) || !*out || policy__word(pos))
+	if (!val || size__parse(val, out) || !*out || conffile__word(pos))
 		return policy__fail(ps, "%s takes one size, e.g. %s 16G (suffix K, M, G or T)", name, name);
 	*line = ps->line;
 	return 0;
@@ -295,10 +274,10 @@ static int policy__size_setting(struct policy_parser *ps, const char *name, char
 static int policy__admin(struct policy_parser *ps, char **pos)
 {
 	struct policy_rule a = { .line = ps->line };
-	const char *kind = policy__word(pos), *name = policy__word(pos);
+	const char *kind = conffile__word(pos), *name = conffile__word(pos);
 	int ret;
 
-	if (!kind || !name || policy__word(pos) || (strcmp(kind, "user") && strcmp(kind, "group")))
+	if (!kind || !name || conffile__word(pos) || (strcmp(kind, "user") && strcmp(kind, "group")))
 		return policy__fail(ps, "an admin line is: admin user NAME, or admin group NAME");
 	if (!strcmp(name, "*"))
 		return policy__fail(ps, "'admin %s *' would make everyone root; name the admins", kind);
@@ -311,24 +290,12 @@ static int policy__admin(struct policy_parser *ps, char **pos)
 	return 0;
 }
 
-static int policy__line(struct policy_parser *ps, const char *s, size_t len)
+static int policy__line(char *line, unsigned int nr, void *arg)
 {
-	char buf[POLICY_LINE_MAX + 1], *pos = buf, *word;
+	struct policy_parser *ps = arg;
+	char *pos = line, *word = conffile__word(&pos);
 
-	if (len > POLICY_LINE_MAX)
-		return policy__fail(ps, "line longer than %d bytes; a policy line is a handful of words, is this the right file?",
-				    POLICY_LINE_MAX);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!c)
-			return policy__fail(ps, "NUL byte; a policy is plain text, is this the right file?");
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return policy__fail(ps, "control character 0x%02x; a policy is plain text (from Windows? convert it with dos2unix)", c);
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	word = policy__word(&pos);
+	ps->line = nr;
 	if (!word)
 		return 0;
 	if (!strcmp(word, "allow") || !strcmp(word, "deny"))
@@ -345,160 +312,32 @@ static int policy__line(struct policy_parser *ps, const char *s, size_t len)
 			    "default-memory, user-memory, or a # comment", word);
 }
 
-int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen)
+static const struct conffile_kind policy_file = {
+	.what = "policy",
+	.missing = "nothing may be assigned; write one (see airlock-policy(5)) or name another with --policy",
+	.owner_could = "allow themselves any device",
+	.max = POLICY_FILE_MAX,
+	.line_max = POLICY_LINE_MAX,
+};
+
+int policy__parse(struct policy *p, const char *path, char *text, size_t len, char *err, size_t errlen)
 {
 	struct policy_parser ps = { .p = p, .err = err, .errlen = errlen };
-	size_t off = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (strlen(path) >= sizeof(p->path))
 		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
 	strcpy(p->path, path);
-	if (len > POLICY_FILE_MAX)
-		return log__say(err, errlen, -EFBIG, "%s is larger than %d KiB; a policy is a few lines, is this the right file?",
-				   path, POLICY_FILE_MAX / 1024);
-	while (off < len) {
-		const char *nl = memchr(text + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - text) - off : len - off;
-		int ret;
-
-		ps.line++;
-		ret = policy__line(&ps, text + off, n);
-		if (ret)
-			return ret;
-		off += n + 1;
-	}
-	return 0;
-}
-
-static int policy__missing(const char *path, char *err, size_t errlen)
-{
-	return log__say(err, errlen, -ENOENT, "no policy file %s: nothing may be assigned; "
-			   "write one (see airlock-policy(5)) or name another with --policy", path);
-}
-
-/*
- * Whoever can write the policy or rename it away can allow themselves
- * any device: every directory up to / must be root's alone, or sticky
- * (where only a file's owner may rename or remove it).
- */
-static int policy__check_dirs(const char *path, const char *real, char *err, size_t errlen)
-{
-	char dir[PATH_MAX];
-
-	strcpy(dir, real);
-	for (;;) {
-		char *slash;
-		struct stat st;
-
-		if (stat(dir, &st))
-			return log__say(err, errlen, -errno, "%s: cannot check directory %s: %s",
-					   path, dir, strerror(errno));
-		if (st.st_uid != 0)
-			return log__say(err, errlen, -EPERM, "%s: directory %s belongs to uid %u, not root; "
-					   "chown root %s (its owner could swap the policy)",
-					   path, dir, (unsigned int)st.st_uid, dir);
-		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-			return log__say(err, errlen, -EPERM, "%s: directory %s is writable by group or others (mode %04o); "
-					   "chmod go-w %s (they could swap the policy)",
-					   path, dir, (unsigned int)(st.st_mode & 07777), dir);
-		if (!strcmp(dir, "/"))
-			return 0;
-		slash = strrchr(dir, '/');
-		slash[slash == dir] = '\0';
-	}
-}
-
-/* The real directory of path into dir, and the file's name in it. */
-static int policy__locate(const char *path, char dir[PATH_MAX], const char **base, char *err, size_t errlen)
-{
-	const char *slash = strrchr(path, '/');
-	char parent[PATH_MAX];
-
-	*base = slash ? slash + 1 : path;
-	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
-		return log__say(err, errlen, -EISDIR, "%s names a directory; name the policy file", path);
-	if (!slash)
-		strcpy(parent, ".");
-	else if (slash == path)
-		strcpy(parent, "/");
-	else if ((size_t)(slash - path) < sizeof(parent))
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	else
-		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
-	if (realpath(parent, dir))
-		return 0;
-	if (errno == ENOENT)
-		return policy__missing(path, err, errlen);
-	return log__say(err, errlen, -errno, "%s: cannot find its directory: %s", path, strerror(errno));
-}
-
-static int policy__open(const char *path, const char *dir, const char *base, char *err, size_t errlen)
-{
-	char file[PATH_MAX];
-	int fd;
-
-	if (snprintf(file, sizeof(file), "%s/%s", strcmp(dir, "/") ? dir : "", base) >= (int)sizeof(file))
-		return log__say(err, errlen, -ENAMETOOLONG, "policy file name too long (%zu bytes)", strlen(path));
-	/* O_NONBLOCK: a FIFO in its place must not hang the broker before fstat refuses it. */
-	fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT)
-		return policy__missing(path, err, errlen);
-	if (errno == ELOOP)
-		return log__say(err, errlen, -ELOOP, "%s is a symbolic link; name the policy file itself", path);
-	return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
-}
-
-static int policy__check_file(const char *path, int fd, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return log__say(err, errlen, -EINVAL, "%s is not a regular file; name the policy file itself", path);
-	if (st.st_uid != 0)
-		return log__say(err, errlen, -EPERM, "%s belongs to uid %u, not root; "
-				   "chown root %s (its owner could allow themselves any device)",
-				   path, (unsigned int)st.st_uid, path);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return log__say(err, errlen, -EPERM, "%s is writable by group or others (mode %04o); chmod go-w %s",
-				   path, (unsigned int)(st.st_mode & 07777), path);
-	return 0;
+	return conffile__lines(&policy_file, path, text, len, policy__line, &ps, err, errlen);
 }
 
 int policy__load(struct policy *p, const char *path, char *err, size_t errlen)
 {
 	static char text[POLICY_FILE_MAX + 1];
-	char dir[PATH_MAX];
-	autoclose int fd = -1;
-	const char *base;
-	size_t len = 0;
-	ssize_t n;
-	int ret;
+	size_t len;
+	int ret = conffile__read(&policy_file, path, text, &len, err, errlen);
 
-	ret = policy__locate(path, dir, &base, err, errlen);
-	if (ret)
-		return ret;
-	ret = policy__check_dirs(path, dir, err, errlen);
-	if (ret)
-		return ret;
-	fd = policy__open(path, dir, base, err, errlen);
-	if (fd < 0)
-		return fd;
-	ret = policy__check_file(path, fd, err, errlen);
-	if (ret)
-		return ret;
-	/* One byte more than a policy may have tells a file that is too large. */
-	do {
-		n = read(fd, text + len, sizeof(text) - len);
-		if (n < 0)
-			return log__say(err, errlen, -errno, "cannot read %s: %s", path, strerror(errno));
-		len += (size_t)n;
-	} while (n && len < sizeof(text));
-	return policy__parse(p, path, text, len, err, errlen);
+	return ret ? ret : policy__parse(p, path, text, len, err, errlen);
 }
 
 static bool policy__subject_matches(const struct policy_rule *r, const struct policy_subject *who)

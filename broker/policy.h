@@ -78,16 +78,17 @@ struct policy_verdict {
 };
 
 /*
- * Read and parse the policy at path. Fails closed: the file must be a
- * regular file (not a symbolic link) owned by root and not writable by
- * group or others, in directories up to / that are root's and not
- * writable by others unless sticky. 0; -ENOENT when there is no such
- * file (err says nothing may be assigned); -EINVAL, -EPERM or another
- * -errno with err holding one line.
+ * Read and parse the policy at path. Fails closed: the file passes
+ * conffile__read's checks (root's, not writable by others, no link). 0;
+ * -ENOENT when there is no such file (err says nothing may be assigned);
+ * -EINVAL, -EPERM or another -errno with err holding one line.
  */
 int policy__load(struct policy *p, const char *path, char *err, size_t errlen);
-/* Parse len bytes of text read from path. Only looks up user and group names. */
-int policy__parse(struct policy *p, const char *path, const char *text, size_t len, char *err, size_t errlen);
+/*
+ * Parse len bytes of text read from path, cut in place (conffile__lines:
+ * text has room for one byte more). Only looks up user and group names.
+ */
+int policy__parse(struct policy *p, const char *path, char *text, size_t len, char *err, size_t errlen);
 
 /*
  * Whether who may assign the device bdf (canonical, "0000:01:00.0") with

@@ -49,7 +49,9 @@ static void ps__json_vm(struct json *j, const struct registry_vm *vm, const char
 	json__u64(j, "memory", vm->memory);
 	json__u64(j, "processors", vm->vcpus);
 	json__str(j, "started", when);
-	json__str(j, "console", vm->console ? "terminal" : "none");
+	json__str(j, "console", console__mode_name(vm->console));
+	if (vm->pty[0])
+		json__str(j, "pty", vm->pty);
 	json__arr_begin(j, "devices");
 	for (unsigned int i = 0; i < vm->nr_devices; i++)
 		json__str(j, NULL, vm->devices[i]);

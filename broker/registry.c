@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monitor.h"
 #include "registry.h"
 #include "sysfs.h"
 
@@ -22,10 +23,13 @@ static struct {
 	bool claimed;
 } registry_self;
 
-/* Field 22 of PROC/PID/stat: when pid started, in clock ticks since boot; 0 when it is gone. */
+/*
+ * Field 22 of PROC/PID/stat: when pid started, in clock ticks since boot;
+ * 0 when it is gone, or has exited and waits for its parent to reap it.
+ */
 static uint64_t registry__starttime(const char *proc, pid_t pid)
 {
-	char path[PATH_MAX], buf[1024], *p;
+	char path[PATH_MAX], buf[1024], *p, state;
 	unsigned long long t = 0;
 	autoclose int fd = -1;
 	ssize_t n;
@@ -39,10 +43,10 @@ static uint64_t registry__starttime(const char *proc, pid_t pid)
 	buf[n] = '\0';
 	/* The command name may hold blanks and parentheses: count from the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 &t) != 1)
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &state, &t) != 2)
 		return 0;
-	return t;
+	return state == 'Z' ? 0 : t;
 }
 
 int registry__format(const struct registry_vm *vm, char *buf, size_t len)
@@ -59,8 +63,12 @@ int registry__format(const struct registry_vm *vm, char *buf, size_t len)
 	}
 	if (n >= 0 && (size_t)n < len) {
 		pos = (size_t)n;
-		n += snprintf(buf + pos, len - pos, "\nstarted %" PRId64 "\nconsole %s\n", vm->started,
-			      vm->console ? "terminal" : "none");
+		n += snprintf(buf + pos, len - pos, "\nstarted %" PRId64 "\nconsole %s%s%s\nstop-timeout %u\n", vm->started,
+			      console__mode_name(vm->console), vm->pty[0] ? " " : "", vm->pty, vm->stop_timeout);
+	}
+	if (n >= 0 && (size_t)n < len && vm->ended[0]) {
+		pos = (size_t)n;
+		n += snprintf(buf + pos, len - pos, "ended %s\n", vm->ended);
 	}
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
@@ -152,10 +160,30 @@ static void registry__devices(struct registry_in *in, struct registry_vm *out)
 	registry__expect(in, '\n');
 }
 
+/* "console MODE", and for a pty that has one, its path after it. */
+static void registry__console(struct registry_in *in, struct registry_vm *out)
+{
+	char word[16];
+
+	registry__key(in, "console ");
+	registry__word(in, word, sizeof(word));
+	for (out->console = 0; out->console < CONSOLE_MODES; out->console++)
+		if (!strcmp(word, console__mode_name(out->console)))
+			break;
+	if (out->console == CONSOLE_MODES)
+		in->bad = true;
+	if (out->console == CONSOLE_PTY && in->p < in->end && *in->p == ' ') {
+		in->p++;
+		registry__word(in, out->pty, sizeof(out->pty));
+		if (strncmp(out->pty, "/dev/pts/", 9))
+			in->bad = true;
+	}
+	registry__expect(in, '\n');
+}
+
 int registry__parse(const char *text, size_t len, struct registry_vm *out)
 {
 	struct registry_in in = { text, text + len, false };
-	char console[16];
 
 	*out = (struct registry_vm){ .broker = 0 };
 	registry__key(&in, "name ");
@@ -183,12 +211,16 @@ int registry__parse(const char *text, size_t len, struct registry_vm *out)
 	registry__key(&in, "started");
 	out->started = (int64_t)registry__number(&in, INT64_MAX);
 	registry__expect(&in, '\n');
-	registry__key(&in, "console ");
-	registry__word(&in, console, sizeof(console));
+	registry__console(&in, out);
+	registry__key(&in, "stop-timeout");
+	out->stop_timeout = (unsigned int)registry__number(&in, MON_STOP_TIMEOUT_MAX);
 	registry__expect(&in, '\n');
-	out->console = !strcmp(console, "terminal");
-	if (in.bad || in.p != in.end || !out->broker || !registry__name_ok(out->name) ||
-	    (!out->console && strcmp(console, "none")))
+	if (!in.bad && in.p < in.end) {
+		registry__key(&in, "ended ");
+		registry__word(&in, out->ended, sizeof(out->ended));
+		registry__expect(&in, '\n');
+	}
+	if (in.bad || in.p != in.end || !out->broker || !registry__name_ok(out->name))
 		return -EINVAL;
 	return 0;
 }
@@ -233,9 +265,9 @@ static int registry__load(int dirfd, const char *name, struct registry_vm *out)
 	return 0;
 }
 
-static bool registry__live(const struct host *h, const struct registry_vm *vm)
+bool registry__live(const struct host *h, const struct registry_vm *vm)
 {
-	return vm->broker_start && registry__starttime(h->proc, vm->broker) == vm->broker_start;
+	return !vm->ended[0] && vm->broker_start && registry__starttime(h->proc, vm->broker) == vm->broker_start;
 }
 
 /* Entry files, in name order: not the ones being written (".NAME"). */
@@ -346,7 +378,8 @@ int registry__claim(const struct host *h, struct registry_vm *vm, uint64_t user_
 	return 0;
 }
 
-int registry__set_vmm(pid_t vmm)
+/* This broker's entry written again, as registry_self has it now. */
+static int registry__update(void)
 {
 	autoclose int dirfd = -1;
 	int ret;
@@ -354,25 +387,55 @@ int registry__set_vmm(pid_t vmm)
 	if (!registry_self.claimed)
 		return 0;
 	dirfd = registry__open_locked(registry_self.dir, LOCK_EX);
-	if (dirfd < 0)
-		return -errno;
-	registry_self.vm.vmm = vmm;
+	if (dirfd < 0) {
+		pr_err("cannot lock the registry of running VMs %s: %s", registry_self.dir, strerror(errno));
+		return -EIO;
+	}
 	ret = registry__write(dirfd, &registry_self.vm);
 	if (ret)
 		pr_err("cannot update the VM's entry in %s: %s", registry_self.dir, strerror(-ret));
 	return ret;
 }
 
-void registry__release(void)
+int registry__set_vmm(pid_t vmm)
+{
+	registry_self.vm.vmm = vmm;
+	return registry__update();
+}
+
+int registry__set_pty(const char *pty)
+{
+	snprintf(registry_self.vm.pty, sizeof(registry_self.vm.pty), "%s", pty);
+	return registry__update();
+}
+
+void registry__release(const char *ended)
 {
 	autoclose int dirfd = -1;
 
 	if (!registry_self.claimed)
 		return;
-	dirfd = registry__open_locked(registry_self.dir, LOCK_EX);
-	if (dirfd >= 0)
-		unlinkat(dirfd, registry_self.vm.name, 0);
 	registry_self.claimed = false;
+	snprintf(registry_self.vm.ended, sizeof(registry_self.vm.ended), "%s", ended);
+	dirfd = registry__open_locked(registry_self.dir, LOCK_EX);
+	/* Unwritten, it must not stand for a VM that runs. */
+	if (dirfd >= 0 && registry__write(dirfd, &registry_self.vm))
+		unlinkat(dirfd, registry_self.vm.name, 0);
+}
+
+int registry__get(const struct host *h, const char *name, struct registry_vm *out)
+{
+	char dir[PATH_MAX];
+	autoclose int dirfd = -1;
+
+	if (strlen(name) >= REGISTRY_NAME_MAX || !registry__name_ok(name))
+		return -EINVAL;
+	if (sysfs__path(dir, sizeof(dir), "%s/airlock/vms", h->run))
+		return -ENAMETOOLONG;
+	dirfd = registry__open_locked(dir, LOCK_SH);
+	if (dirfd < 0)
+		return -errno;
+	return registry__load(dirfd, name, out);
 }
 
 int registry__each(const struct host *h, int (*fn)(const struct registry_vm *vm, void *arg), void *arg)

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "commands.h"
+#include "conffile.h"
 #include "console.h"
 #include "counters.h"
 #include "grant.h"
@@ -107,10 +108,12 @@ static int run__boot(struct run *r, const struct console_fds *console, int exe, 
 	struct mon mon = {
 		.state = MON_INIT, .config = &config, .fds = fds,
 		.devices = r->vfio.info, .device_fds = r->vfio.fds, .nr_devices = cli->nr_vfio,
+		.stop_timeout = cli->stop_timeout,
 	};
 	int status = 1;
 
 	r->vfio = (struct vfio)VFIO_INIT;
+	r->ended = "failure";
 	counters__mark(COUNTERS_T_BOOT);
 	if (run__prepare(r, &vm) || audit__failed())
 		goto out;
@@ -126,6 +129,7 @@ static int run__boot(struct run *r, const struct console_fds *console, int exe, 
 	mon.nfds = vm__config(&vm, cli, &config, fds);
 	registry__set_vmm(sb.pid);
 	status = mon__run(&mon, sb.pid, sigfd);
+	r->ended = mon__ended(&mon);
 	registry__set_vmm(0);
 	run__audit_exit(&mon);
 	close(sb.sock);
@@ -158,7 +162,7 @@ static int run__vm(struct run *r)
 		pr_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	if (console__start(r->cli->com1_console, &console))
+	if (console__start(r->cli, &r->host, r->who, &console))
 		return 1;
 	do
 		status = run__boot(r, &console, exe, sigfd, &mask);
@@ -230,7 +234,7 @@ static int run__register(const struct run *r)
 	const struct cli *cli = r->cli;
 	struct registry_vm vm = {
 		.uid = r->who->uid, .memory = cli->mem_size, .vcpus = cli->vcpus, .nr_devices = cli->nr_vfio,
-		.started = (int64_t)time(NULL), .console = cli->com1_console,
+		.started = (int64_t)time(NULL), .console = cli->com1, .stop_timeout = cli->stop_timeout,
 	};
 
 	snprintf(vm.name, sizeof(vm.name), "%s", cli->name);
@@ -240,30 +244,54 @@ static int run__register(const struct run *r)
 	return registry__claim(&r->host, &vm, r->who->root ? 0 : r->policy.user_memory);
 }
 
-static void run__audit_teardown(int status)
+static void run__audit_teardown(int status, const char *ended)
 {
 	struct json *j = audit__begin("teardown");
 
 	json__i64(j, "status", status);
+	json__str(j, "ended", ended);
 	audit__end(j);
+}
+
+/*
+ * The command line, and the VM file it names: airlock run NAME reads
+ * root's file for the VM NAME, --config FILE any file, for root alone
+ * (the broker reads as root: the caller must not pick what it reads).
+ * -1 to go on, or the exit status after the usage or a line saying why.
+ */
+static int run__parse(struct cli *cli, int argc, char **argv)
+{
+	static char text[CLI_FILE_MAX + 1];	/* the cli points into it */
+	struct cli_file f;
+	char err[512];
+	int ret = cli__file(&f, argc, argv, err, sizeof(err));
+
+	if (!ret && f.config && subject__need_root("--config FILE"))
+		return 1;
+	if (!ret && f.path[0]) {
+		f.text = text;
+		if (conffile__read(&cli_vm_file, f.path, text, &f.len, err, sizeof(err))) {
+			pr_err("%s", err);
+			return 1;
+		}
+	}
+	if (!ret)
+		ret = cli__parse(cli, argc, argv, &f, err, sizeof(err));
+	if (ret == CLI_HELP)
+		fputs(cli_usage, stdout);
+	else if (ret)
+		pr_err("%s", err);
+	return ret == CLI_HELP ? 0 : ret ? 2 : -1;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run *r;
 	struct cli cli;
-	char err[512];
-	int ret;
+	int ret = run__parse(&cli, argc, argv);
 
-	ret = cli__parse(&cli, argc, argv, err, sizeof(err));
-	if (ret == CLI_HELP) {
-		fputs(cli_usage, stdout);
-		return 0;
-	}
-	if (ret) {
-		pr_err("%s", err);
-		return 2;
-	}
+	if (ret >= 0)
+		return ret;
 	if (geteuid() != 0) {
 		pr_err("must run as root: it opens /dev/kvm and builds the VMM's sandbox; try sudo airlock run ...");
 		return 1;
@@ -276,6 +304,7 @@ int cmd_run(int argc, char **argv)
 	}
 	r->cli = &cli;
 	r->who = subject__self();
+	r->ended = "failure";
 	host__init(&r->host, NULL);
 	/* No audit, no device: a refusal, or a log that did not take the run's lines, ends here, on record. */
 	if (run__authorize(r) || audit__failed() || run__register(r)) {
@@ -283,9 +312,9 @@ int cmd_run(int argc, char **argv)
 	} else {
 		counters__mark(COUNTERS_T_AUTHORIZED);
 		ret = run__vm(r);
-		registry__release();
+		registry__release(r->ended);
 	}
-	run__audit_teardown(ret);
+	run__audit_teardown(ret, r->ended);
 	audit__close();
 	free(r);
 	return ret;

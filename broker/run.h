@@ -20,6 +20,7 @@ struct run {
 	struct policy policy;
 	char bdf[CLI_VFIO_MAX][PCIADDR_LEN];	/* --vfio i's device: as given, or picked for its filter */
 	struct vfio vfio;			/* this boot's */
+	const char *ended;			/* how the last boot ended: mon__ended, or "failure" */
 };
 
 #endif

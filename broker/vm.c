@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "asuser.h"
 #include "log.h"
 #include "vm.h"
 
@@ -41,122 +38,39 @@ static int vm__open_image(const char *opt, const char *path)
 	return fd;
 }
 
-static int vm__open_all(int fds[2], const struct cli *cli)
+/* In the child that is the user: the kernel, and the initrd when there is one. */
+static int vm__open_all(void *arg, int *fds)
 {
+	const struct cli *cli = arg;
+
 	fds[0] = vm__open_image("--kernel", cli->kernel);
 	if (fds[0] < 0)
-		return fds[0];
+		return -1;
 	if (!cli->initrd)
 		return 1;
 	fds[1] = vm__open_image("--initrd", cli->initrd);
-	return fds[1] < 0 ? fds[1] : 2;
+	return fds[1] < 0 ? -1 : 2;
 }
 
 /*
- * The opener child: fully the user (uids, gids, groups, and with them no
- * capabilities), so that permissions, /proc magic links and other mount
- * namespaces treat its opens as the user's own. It holds nothing but the
- * socket: a user who could ptrace it would find no broker descriptor.
- */
-static void __attribute__((noreturn)) vm__opener(int sock, const struct cli *cli, const struct policy_subject *who)
-{
-	gid_t gid = who->gids[0];
-	int fds[2], n;
-	char one = 1;
-	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u = { 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf };
-	struct cmsghdr *c;
-
-	if (dup2(sock, 3) < 0 || close_range(4, ~0U, 0) ||
-	    prctl(PR_SET_DUMPABLE, 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    setgroups(who->nr_gids, who->gids) || setresgid(gid, gid, gid) ||
-	    setresuid(who->uid, who->uid, who->uid)) {
-		pr_err("cannot become uid %u to open the images: %s", (unsigned int)who->uid, strerror(errno));
-		_exit(1);
-	}
-	n = vm__open_all(fds, cli);
-	if (n < 0)
-		_exit(1);
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	_exit(sendmsg(3, &mh, 0) == 1 ? 0 : 1);
-}
-
-/* The opener's descriptors: exactly want of them, on one byte; anything else is refused. */
-static int vm__receive_images(int sock, struct vm *vm, int want)
-{
-	int fds[2] = { -1, -1 }, n = 0;
-	char one;
-	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	ssize_t len = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-
-	c = len == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-		n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
-	}
-	if (n != want || (mh.msg_flags & MSG_CTRUNC) || CMSG_NXTHDR(&mh, c) || !vm__is_image(fds[0]) ||
-	    (want == 2 && !vm__is_image(fds[1]))) {
-		for (int i = 0; i < n; i++)
-			close(fds[i]);
-		return -EPROTO;
-	}
-	vm->kernel_fd = fds[0];
-	vm->initrd_fd = want == 2 ? fds[1] : -1;
-	return 0;
-}
-
-/*
- * The guest reads whatever it boots, so the images are opened by a child
- * that is the user who asked (who), and handed back: root's powers must
- * not let a user boot /etc/shadow as an initrd, or another user's file
- * through /proc/PID/cwd.
+ * The guest reads whatever it boots, so the images are opened as the user
+ * who asked (who) and handed back: exactly the images asked for, or none.
  */
 int vm__open_images(struct vm *vm, const struct cli *cli, const struct policy_subject *who)
 {
-	int sv[2], status, ret;
-	pid_t pid;
+	int fds[ASUSER_FDS_MAX], n = asuser__call(who, "the images", vm__open_all, (void *)cli, fds);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		pr_err("cannot open the images: socketpair: %s", strerror(errno));
-		return -errno;
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		vm__opener(sv[1], cli, who);
-	}
-	close(sv[1]);
-	ret = pid < 0 ? -errno : vm__receive_images(sv[0], vm, cli->initrd ? 2 : 1);
-	close(sv[0]);
-	if (pid < 0) {
-		pr_err("cannot open the images: fork: %s", strerror(-ret));
-		return ret;
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		die("cannot wait for the process opening the images: %s", strerror(errno));
-	/* The child said why it failed, unless it was killed; vm__close() closes what came. */
-	if (!WIFEXITED(status))
-		pr_err("the process opening the images as uid %u was killed; try again", (unsigned int)who->uid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return -EACCES;
-	if (ret)
+	if (n < 0)
+		return n;
+	if (n != (cli->initrd ? 2 : 1) || !vm__is_image(fds[0]) || (n == 2 && !vm__is_image(fds[1]))) {
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
 		pr_err("the process opening the images sent no images; this is a bug in airlock");
-	return ret;
+		return -EPROTO;
+	}
+	vm->kernel_fd = fds[0];
+	vm->initrd_fd = n == 2 ? fds[1] : -1;
+	return 0;
 }
 
 /*
@@ -338,7 +252,7 @@ unsigned int vm__config(const struct vm *vm, const struct cli *cli, struct msg_c
 		.mem_size = cli->mem_size,
 		.vcpus = cli->vcpus,
 		.vcpu_mmap_size = vm->vcpu_mmap_size,
-		.flags = (cli->com1_console ? CONFIG_F_COM1_CONSOLE : 0) |
+		.flags = (cli->com1 != CONSOLE_NONE ? CONFIG_F_COM1_CONSOLE : 0) |
 			 (vm->initrd_fd >= 0 ? CONFIG_F_INITRD : 0),
 		.nr_rc = cli->nr_rc,
 		.nr_devices = cli->nr_vfio,

@@ -2,7 +2,8 @@
 /*
  * "airlock run" argument parsing; with a setuid-root install the arguments
  * come from any local user. Input: the arguments after "run", separated by
- * NULs. What it accepts must hold what the broker relies on after it.
+ * NULs, and after an empty one the text of the VM file they name. What it
+ * accepts must hold what the broker relies on after it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +36,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size + 1), *argv[ARGS_MAX + 1] = { "run" };
+	char *buf = malloc(size + 1), *argv[ARGS_MAX + 1] = { "run" }, *s;
 	int argc = 1;
 	struct cli cli;
+	struct cli_file f;
 	char err[512];
 
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	for (char *s = buf; s < buf + size + 1 && argc < ARGS_MAX; s += strlen(s) + 1)
+	for (s = buf; s < buf + size && *s && argc < ARGS_MAX; s += strlen(s) + 1)
 		argv[argc++] = s;
 	argv[argc] = NULL;
-	if (!cli__parse(&cli, argc, argv, err, sizeof(err)))
-		check(&cli);
+	if (!cli__file(&f, argc, argv, err, sizeof(err))) {
+		/* After an empty argument, the rest is the VM file the arguments name (run NAME, --config FILE). */
+		f.text = s < buf + size ? s + 1 : buf + size;
+		f.len = (size_t)(buf + size - f.text);
+		if (!cli__parse(&cli, argc, argv, &f, err, sizeof(err)))
+			check(&cli);
+	}
 	free(buf);
 	return 0;
 }

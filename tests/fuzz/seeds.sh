@@ -47,7 +47,7 @@ printf 'allow user root device 0000:01:00.0\nallow user 0 device 0000:01:00.0\n'
 printf 'deny user root device 10de:* memory 1G\n' >corpus/fuzz_policy/cap-on-deny
 printf 'audit-log relative.log\r\n' >corpus/fuzz_policy/bad-audit-log
 
-# fuzz_cli: the arguments after "run", NUL-separated.
+# fuzz_cli: the arguments after "run", NUL-separated, and after an empty one a VM file.
 args() { printf '%s\0' "$@" | head -c -1; }
 args --kernel bzImage --memory 1G --processors 4 --com1 console --cmdline 'console=ttyS0 quiet' \
 	--name vm1 --stats >corpus/fuzz_cli/plain
@@ -57,6 +57,11 @@ args --kernel=k --initrd=i --sandbox-id=64000:64000 --policy=/etc/airlock/policy
 args --kernel k --vfio rp0:0000:01:00.0 >corpus/fuzz_cli/undeclared-port
 args --kernel k --memory 3M >corpus/fuzz_cli/too-little-memory
 args --help >corpus/fuzz_cli/help
+# After an empty argument, the VM file the arguments name.
+{ args t1 --memory 64M; printf '\0\0'; printf '%s\n' '# t1' 'kernel /k' 'cmdline a  b # c' 'pcie-root-complex rc0' \
+	'pcie-root-port rc0:rp0' 'vfio rp0:0000:01:00.0' hugepages 'name t1'; } >corpus/fuzz_cli/vm-file
+{ args --config /c --vfio rp0:10de:*; printf '\0\0'; printf '%s\n' 'kernel k' 'memory 1G' 'memory 2G'; } \
+	>corpus/fuzz_cli/vm-file-bad
 
 # fuzz_bootimage: a Linux bzImage (boot protocol 2.15: one setup sector,
 # the header to 0x268, a 64-byte kernel), and a PVH ELF (one loadable

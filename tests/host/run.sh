@@ -25,6 +25,7 @@ AIRLOCK=$B/airlock
 HELLO=$B/guest/hello.elf
 IDLE=$B/guest/idle.elf
 ECHO=$B/guest/echo.elf
+BUTTON=$B/guest/button.elf
 TMP=$(mktemp -d)
 n=0
 failed=0
@@ -47,19 +48,28 @@ run() {
 	rc=$?
 }
 
-# start_idle NAME ARGS...: an idle VM in the background; sets $broker and $vmm.
-start_idle() {
-	local name=$1
-	shift
-	"$AIRLOCK" run --kernel "$IDLE" --memory 16M --com1 console "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+# start_vm NAME GUEST TEXT ARGS...: a VM in the background, until its guest
+# has printed TEXT; sets $broker and $vmm.
+start_vm() {
+	local name=$1 guest=$2 text=$3
+	shift 3
+	"$AIRLOCK" run --kernel "$guest" --memory 16M --com1 console "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	broker=$!
 	pids+=("$broker")
 	vmm=
 	for _ in $(seq 100); do
-		grep -q 'idling' "$TMP/$name.out" 2>/dev/null && vmm=$(pgrep -P "$broker" -x airlock-vmm) && return 0
+		grep -q "$text" "$TMP/$name.out" 2>/dev/null && vmm=$(pgrep -P "$broker" -x airlock-vmm) && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# start_idle NAME ARGS...: an idle VM that SIGTERM stops at once (the idle
+# guest ignores the power button; a later --stop-timeout in ARGS wins).
+start_idle() {
+	local name=$1
+	shift
+	start_vm "$name" "$IDLE" idling --stop-timeout 0 "$@"
 }
 
 # A dead VMM whose parent has gone may linger as a zombie until init reaps it.
@@ -136,6 +146,147 @@ t_stats_signal() {
 	fi
 }
 
+# ended NAME: how the VM NAME ended, as its (now stale) registry entry says.
+ended() {
+	sed -n 's/^ended //p' "/run/airlock/vms/$1" 2>/dev/null
+}
+
+# ms: now, in milliseconds.
+ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+# SIGTERM presses the power button: a guest that powers off on it ends the
+# VM with status 0, in well under the default 30 s.
+t_stop_button() {
+	local bad=() status start
+	if ! start_vm button "$BUTTON" 'waiting for the power button' --name t-button; then
+		not_ok "SIGTERM, power button: the button guest did not start" "$(cat "$TMP/button.err")"
+		return
+	fi
+	start=$(ms)
+	kill -TERM "$broker"
+	wait "$broker"
+	status=$?
+	[ "$status" = 0 ] || bad+=("exit $status, want 0")
+	[ $(($(ms) - start)) -lt 10000 ] || bad+=("took $(($(ms) - start)) ms")
+	grep -qx 'button guest: power button pressed; powering off' "$TMP/button.out" || bad+=("the guest did not see the button")
+	grep -qx "airlock: received SIGTERM; pressed the guest's power button, and it has 30 s to power off" \
+		"$TMP/button.err" || bad+=("no line about the power button")
+	grep -q 'the guest powered off' "$TMP/button.err" || bad+=("the VMM did not say the guest powered off")
+	[ "$(ended t-button)" = power-button ] || bad+=("ended '$(ended t-button)', want power-button")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "SIGTERM presses the power button; the guest powers off, airlock exits 0 (ended: power-button)"
+	else
+		not_ok "SIGTERM, power button" "${bad[@]}" "stdout: $(head -c 300 "$TMP/button.out")" "stderr: $(head -c 400 "$TMP/button.err")"
+	fi
+}
+
+# A guest that ignores the button is killed when --stop-timeout has passed,
+# with one line saying so; airlock exits 128 + SIGTERM.
+t_stop_timeout() {
+	local bad=() status start took
+	if ! start_vm stop-idle "$IDLE" idling --name t-idle --stop-timeout 2; then
+		not_ok "SIGTERM, --stop-timeout 2: the idle guest did not start" "$(cat "$TMP/stop-idle.err")"
+		return
+	fi
+	start=$(ms)
+	kill -TERM "$broker"
+	wait "$broker"
+	status=$?
+	took=$(($(ms) - start))
+	[ "$status" = 143 ] || bad+=("exit $status, want 143")
+	[ "$took" -ge 1900 ] && [ "$took" -lt 8000 ] || bad+=("killed after $took ms, want about 2000")
+	grep -qx 'airlock: the guest did not power off within 2 s of the power button; killing it' "$TMP/stop-idle.err" ||
+		bad+=("no line saying the guest was killed after 2 s")
+	[ "$(ended t-idle)" = killed-after-timeout ] || bad+=("ended '$(ended t-idle)', want killed-after-timeout")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "SIGTERM, --stop-timeout 2, a guest that ignores the button: killed after $took ms, exit 143"
+	else
+		not_ok "SIGTERM, --stop-timeout 2" "${bad[@]}" "stderr: $(head -c 400 "$TMP/stop-idle.err")"
+	fi
+}
+
+# SIGINT does not wait for the guest, whatever --stop-timeout says.
+t_stop_sigint() {
+	local status start took
+	if ! start_vm stop-int "$IDLE" idling; then
+		not_ok "SIGINT: the idle guest did not start" "$(cat "$TMP/stop-int.err")"
+		return
+	fi
+	start=$(ms)
+	kill -INT "$broker"
+	wait "$broker"
+	status=$?
+	took=$(($(ms) - start))
+	if [ "$status" = 130 ] && [ "$took" -lt 5000 ] && grep -qx 'airlock: received SIGINT; stopping the VM' "$TMP/stop-int.err"; then
+		ok "SIGINT stops the VM at once ($took ms), exit 130"
+	else
+		not_ok "SIGINT" "exit $status after $took ms" "stderr: $(head -c 400 "$TMP/stop-int.err")"
+	fi
+}
+
+# airlock_cmd NAME ARGS...: airlock ARGS in the foreground; $rc, $TMP/NAME.{out,err}.
+airlock_cmd() {
+	local name=$1
+	shift
+	run "$name" 60 "$AIRLOCK" "$@"
+}
+
+# airlock stop and airlock kill, by the VM's name: each says how it ended in
+# one line and exits 0; a name that runs nothing is one line and exit 1.
+t_stop_command() {
+	local bad=() status start took
+	if start_vm t1 "$BUTTON" 'waiting for the power button' --name t1; then
+		airlock_cmd stop-t1 stop t1
+		wait "$broker"
+		status=$?
+		[ "$rc" = 0 ] && [ "$(cat "$TMP/stop-t1.out")" = "t1 stopped: the guest powered off" ] ||
+			bad+=("airlock stop t1: exit $rc, stdout '$(cat "$TMP/stop-t1.out")', stderr '$(cat "$TMP/stop-t1.err")'")
+		[ "$status" = 0 ] || bad+=("the button guest's airlock exited $status, want 0")
+	else
+		bad+=("the button guest did not start: $(head -c 300 "$TMP/t1.err")")
+	fi
+	if start_vm t1-timeout "$IDLE" idling --name t1; then
+		start=$(ms)
+		airlock_cmd stop-timeout-t1 stop --timeout 1 t1
+		took=$(($(ms) - start))
+		wait "$broker"
+		status=$?
+		[ "$rc" = 0 ] && [ "$(cat "$TMP/stop-timeout-t1.out")" = "t1 killed after 1 s: the guest did not power off in time" ] ||
+			bad+=("airlock stop --timeout 1 t1: exit $rc, stdout '$(cat "$TMP/stop-timeout-t1.out")', stderr '$(cat "$TMP/stop-timeout-t1.err")'")
+		[ "$took" -ge 900 ] && [ "$took" -lt 8000 ] || bad+=("airlock stop --timeout 1 took $took ms")
+		[ "$status" = 143 ] || bad+=("the idle guest's airlock exited $status after stop --timeout 1, want 143")
+	else
+		bad+=("the idle guest did not start: $(head -c 300 "$TMP/t1-timeout.err")")
+	fi
+	if start_vm t1-kill "$IDLE" idling --name t1; then
+		start=$(ms)
+		airlock_cmd kill-t1 kill t1
+		took=$(($(ms) - start))
+		wait "$broker"
+		status=$?
+		[ "$rc" = 0 ] && [ "$(cat "$TMP/kill-t1.out")" = "t1 killed" ] ||
+			bad+=("airlock kill t1: exit $rc, stdout '$(cat "$TMP/kill-t1.out")', stderr '$(cat "$TMP/kill-t1.err")'")
+		[ "$took" -lt 5000 ] || bad+=("airlock kill took $took ms")
+		[ "$status" = 143 ] || bad+=("the idle guest's airlock exited $status after kill, want 143")
+		grep -qx 'airlock: received SIGTERM; stopping the VM' "$TMP/t1-kill.err" || bad+=("the broker did not say it stopped the VM")
+		[ "$(ended t1)" = killed ] || bad+=("ended '$(ended t1)' after kill, want killed")
+	else
+		bad+=("the idle guest did not start: $(head -c 300 "$TMP/t1-kill.err")")
+	fi
+	airlock_cmd stop-nosuch stop nosuch
+	[ "$rc" = 1 ] && [ ! -s "$TMP/stop-nosuch.out" ] &&
+		[ "$(cat "$TMP/stop-nosuch.err")" = "airlock: stop: no VM named nosuch is running; airlock ps lists the running VMs" ] ||
+		bad+=("airlock stop nosuch: exit $rc, stdout '$(cat "$TMP/stop-nosuch.out")', stderr '$(cat "$TMP/stop-nosuch.err")'")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "airlock stop t1: the guest powers off; stop --timeout 1: killed after 1 s; kill: at once; stop nosuch: one line, exit 1"
+	else
+		not_ok "airlock stop and kill" "${bad[@]}"
+	fi
+}
+
 t_com1_none() {
 	run quiet 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 none
 	if [ "$rc" = 0 ] && [ ! -s "$TMP/quiet.out" ]; then
@@ -172,7 +323,8 @@ t_bad_input() {
 		"no --kernel|--memory 16M"
 		"dddd:bb:dd.f|--kernel $HELLO --pcie-root-complex rc0 --pcie-root-port rc0:rp0 --vfio rp0:1:0.0"
 		"no root port 'rp9'|--kernel $HELLO --vfio rp9:0000:01:00.0"
-		"'console' or 'none'|--kernel $HELLO --com1 serial"
+		"expected console, none, file=PATH|--kernel $HELLO --com1 serial"
+		"give a path, as in --com1 file=PATH|--kernel $HELLO --com1 file="
 		"neither a Linux bzImage nor a PVH ELF image|--kernel $dir/text --memory 16M"
 		"truncated|--kernel $dir/truncated.elf --memory 16M"
 		"unknown command 'start'|@start"
@@ -472,7 +624,9 @@ t_com1_input() {
 
 # End of input is not the end of the VM.
 t_com1_eof() {
-	printf 'no newline' | timeout 2 "$AIRLOCK" run --kernel "$ECHO" --memory 16M --com1 console >"$TMP/eof.out" 2>"$TMP/eof.err"
+	# --stop-timeout 0: timeout's SIGTERM stops it at once (the echo guest ignores the power button).
+	printf 'no newline' | timeout 2 "$AIRLOCK" run --kernel "$ECHO" --memory 16M --com1 console --stop-timeout 0 \
+		>"$TMP/eof.out" 2>"$TMP/eof.err"
 	rc=$?
 	if [ "$rc" = 124 ] && grep -q 'echo: no newline' "$TMP/eof.out" &&
 		[ "$(cat "$TMP/eof.err")" = "airlock: received SIGTERM; stopping the VM" ]; then
@@ -550,7 +704,7 @@ t_console_tty() {
 # --com1 none on a terminal: the VMM gets /dev/null and two pipes, and the terminal is left as it is.
 t_console_none_tty() {
 	local bad=() tag=tty-none-$$ broker vmm
-	tty_run none "$AIRLOCK run --kernel $IDLE --memory 16M --com1 none --cmdline $tag"
+	tty_run none "$AIRLOCK run --kernel $IDLE --memory 16M --com1 none --stop-timeout 0 --cmdline $tag"
 	for _ in $(seq 100); do
 		broker=$(pgrep -o -f -- "^$AIRLOCK run .*--cmdline $tag") && vmm=$(pgrep -P "$broker" -f '^airlock-vmm') && break
 		sleep 0.1
@@ -573,16 +727,162 @@ t_console_none_tty() {
 	fi
 }
 
+# --com1 file=PATH: the guest's output appended to a file the broker makes
+# as the user (0600), never through a symbolic link; nothing on stdout.
+t_com1_file() {
+	local log=$TMP/com1.log bad=()
+	run file1 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 "file=$log" --cmdline first
+	[ "$rc" = 0 ] || bad+=("first run: exit $rc: $(head -c 300 "$TMP/file1.err")")
+	run file2 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 "file=$log" --cmdline second
+	[ "$rc" = 0 ] || bad+=("second run: exit $rc: $(head -c 300 "$TMP/file2.err")")
+	[ ! -s "$TMP/file1.out" ] && [ ! -s "$TMP/file2.out" ] || bad+=("guest output on stdout")
+	grep -q 'cmdline: first' "$log" && grep -q 'cmdline: second' "$log" &&
+		[ "$(grep -c 'hello from the airlock test guest' "$log")" = 2 ] || bad+=("the file holds: $(head -c 300 "$log")")
+	[ "$(stat -c %a "$log")" = 600 ] || bad+=("the file's mode is $(stat -c %a "$log"), not 600")
+	ln -s "$log" "$TMP/com1.link"
+	run file3 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 "file=$TMP/com1.link"
+	[ "$rc" != 0 ] && grep -q 'a symbolic link' "$TMP/file3.err" || bad+=("a symbolic link: exit $rc: $(cat "$TMP/file3.err")")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "--com1 file=PATH: two runs' output appended to a 0600 file, nothing on stdout; a symbolic link refused"
+	else
+		not_ok "--com1 file=PATH" "${bad[@]}"
+	fi
+}
+
+# start_socket_vm NAME GUEST: a VM with --com1 socket --name NAME in the
+# background, until its console socket is there; sets $broker and $vmm.
+start_socket_vm() {
+	"$AIRLOCK" run --kernel "$2" --memory 16M --com1 socket --name "$1" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null &
+	broker=$!
+	pids+=("$broker")
+	vmm=
+	for _ in $(seq 100); do
+		[ -S "/run/airlock/console/$1" ] && vmm=$(pgrep -P "$broker" -x airlock-vmm) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --com1 socket and airlock console, on a terminal: the echo guest's output
+# so far replayed, keys typed reach it, a second client is refused, Ctrl-A d
+# detaches and the VM runs on; attached again, only what is new shows, and
+# the console closes when the guest powers off.
+t_console_attach() {
+	local name=con-$$ bad=() f status
+	if ! start_socket_vm "$name" "$ECHO"; then
+		not_ok "airlock console: the echo guest with --com1 socket did not start" "$(cat "$TMP/$name.err")"
+		return
+	fi
+	[ "$(stat -c '%a %U' /run/airlock/console)" = "700 root" ] ||
+		bad+=("/run/airlock/console is $(stat -c '%a %U' /run/airlock/console), not 700 root")
+	for f in 0 1 2; do
+		case $(readlink /proc/"$vmm"/fd/$f) in
+		pipe:*) ;;
+		*) bad+=("the VMM's fd $f is $(readlink /proc/"$vmm"/fd/$f), not a pipe") ;;
+		esac
+	done
+	tty_run att1 "$AIRLOCK console $name"
+	tty_wait_for att1 'echo: ' || bad+=("first attach: the guest's output so far was not replayed")
+	printf 'abc' >&9
+	tty_wait_for att1 'echo: abc' || bad+=("typed keys: no echo from the guest")
+	run busy 10 "$AIRLOCK" console "$name"
+	[ "$rc" = 1 ] && grep -q 'another client is attached' "$TMP/busy.err" ||
+		bad+=("a second client: exit $rc: $(cat "$TMP/busy.err")")
+	printf '\001d' >&9
+	tty_end
+	grep -q "detached from $name, which runs on" "$TMP/att1.out" || bad+=("Ctrl-A d: no line saying so")
+	grep -q '^rc=0' "$TMP/att1.out" || bad+=("Ctrl-A d: not exit 0")
+	cmp -s "$TMP/att1.before" "$TMP/att1.after" || bad+=("terminal not restored after Ctrl-A d")
+	sleep 0.5
+	kill -0 "$broker" 2>/dev/null && kill -0 "$vmm" 2>/dev/null || bad+=("the VM ended with the detach")
+	tty_run att2 "$AIRLOCK console $name"
+	tty_wait_for att2 'attached to the console' || bad+=("second attach: $(cat "$TMP/att2.out")")
+	printf 'def\n' >&9
+	tty_wait_for att2 'has closed: the VM has ended' || bad+=("second attach: the console did not close at power-off")
+	tty_end
+	grep -q def "$TMP/att2.out" || bad+=("second attach: no echo")
+	! grep -q 'echo: ' "$TMP/att2.out" || bad+=("second attach: what the first client read was shown again")
+	grep -q '^rc=0' "$TMP/att2.out" || bad+=("second attach: not exit 0")
+	wait "$broker"
+	status=$?
+	[ "$status" = 0 ] || bad+=("airlock run exited $status after power-off, want 0")
+	[ ! -s "$TMP/$name.out" ] || bad+=("guest output on airlock run's stdout")
+	[ ! -e "/run/airlock/console/$name" ] || bad+=("the console socket is left behind")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "airlock console: replay, keys to the guest, one client at a time, Ctrl-A d detaches (VM runs on, terminal restored), attach again, closes at power-off"
+	else
+		not_ok "airlock console" "${bad[@]}" "$(cat -A "$TMP/att1.out" "$TMP/att2.out" | head -c 800)" "stderr: $(head -c 300 "$TMP/$name.err")"
+	fi
+}
+
+# Only the VM's owner, root and the admins attach: another user, through a
+# login of its own (its login uid, as sudo and doas keep it), is refused.
+t_console_refused() {
+	local name=ref-$$
+	if ! start_socket_vm "$name" "$IDLE"; then
+		not_ok "airlock console refused: the idle guest with --com1 socket did not start" "$(cat "$TMP/$name.err")"
+		return
+	fi
+	# shellcheck disable=SC2016 # expanded by that sh
+	run refused 10 sh -c 'echo 65534 >/proc/self/loginuid 2>/dev/null || exit 99; exec "$0" console "$1"' "$AIRLOCK" "$name"
+	kill -INT "$broker"
+	wait "$broker"
+	if [ "$rc" = 99 ]; then
+		n=$((n + 1))
+		echo "ok $n # SKIP airlock console refused to another user: this kernel's login uid cannot be set here"
+	elif [ "$rc" = 1 ] && [ "$(wc -l <"$TMP/refused.err")" = 1 ] &&
+		grep -q "console: $name is root's VM (uid 0), and you are .* (uid 65534, through login); only its owner, root or an admin may attach to its console" "$TMP/refused.err"; then
+		ok "airlock console: uid 65534 is refused root's VM, in one line"
+	else
+		not_ok "airlock console refused to another user" "exit $rc" "$(cat "$TMP/refused.err")"
+	fi
+}
+
+# --com1 pty: a pseudo-terminal of the user's alone, named in one line and
+# in the registry; the echo guest answers through it.
+t_com1_pty() {
+	local name=pty-$$ bad=() pty='' status
+	"$AIRLOCK" run --kernel "$ECHO" --memory 16M --com1 pty --name "$name" >"$TMP/pty.out" 2>"$TMP/pty.err" </dev/null &
+	local broker=$!
+	pids+=("$broker")
+	for _ in $(seq 100); do
+		pty=$(sed -n 's|^airlock: COM1 is on \(/dev/pts/[0-9]*\), .*|\1|p' "$TMP/pty.err")
+		[ -n "$pty" ] && break
+		sleep 0.1
+	done
+	if [ -z "$pty" ]; then
+		not_ok "--com1 pty: no line naming the pty" "$(cat "$TMP/pty.err")"
+		return
+	fi
+	grep -qx "console pty $pty" "/run/airlock/vms/$name" || bad+=("the registry entry: $(grep console "/run/airlock/vms/$name")")
+	[ "$(stat -c '%a %u' "$pty")" = "600 0" ] || bad+=("$pty is $(stat -c '%a %u' "$pty"), not 600 and root's")
+	exec 8<>"$pty"
+	printf 'via pty\n' >&8
+	timeout 10 cat <&8 >"$TMP/pty.read" 2>/dev/null
+	exec 8>&-
+	wait "$broker"
+	status=$?
+	grep -q 'echo: via pty' "$TMP/pty.read" || bad+=("no echo through the pty: $(head -c 300 "$TMP/pty.read")")
+	[ "$status" = 0 ] || bad+=("airlock run exited $status, want 0")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "--com1 pty: $pty, 0600 and the owner's, in the registry; the echo guest answers through it"
+	else
+		not_ok "--com1 pty" "${bad[@]}" "stderr: $(head -c 300 "$TMP/pty.err")"
+	fi
+}
+
 if ! kvm_usable; then
 	echo "not ok 1 - host tests need root and a /dev/kvm that opens"
 	exit 1
 fi
 # A guest that resets the machine is started again, each time by a fresh
-# VMM, until the broker is told to stop. (A triple fault is tested in the
-# test host: this machine's emulating KVM reports it as an internal error.)
+# VMM, until the broker is told to stop (at once: after the power button, a
+# reset would end the VM). (A triple fault is tested in the test host: this
+# machine's emulating KVM reports it as an internal error.)
 t_reset() {	# NAME GUEST
 	local name=$1 guest=$B/guest/$2.elf boots=0 broker
-	"$AIRLOCK" run --kernel "$guest" --memory 16M --com1 console >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	"$AIRLOCK" run --kernel "$guest" --memory 16M --com1 console --stop-timeout 0 >"$TMP/$name.out" \
+		2>"$TMP/$name.err" </dev/null &
 	broker=$!
 	pids+=("$broker")
 	for _ in $(seq 300); do
@@ -606,7 +906,7 @@ t_reset() {	# NAME GUEST
 # broker opens later (an image, guest RAM) reaches the VMM under 0 or 1.
 t_closed_stdio() {
 	local broker vmm='' fd0='' fd1=''
-	"$AIRLOCK" run --kernel "$IDLE" --memory 16M --com1 console <&- >&- 2>"$TMP/closed.err" &
+	"$AIRLOCK" run --kernel "$IDLE" --memory 16M --com1 console --stop-timeout 0 <&- >&- 2>"$TMP/closed.err" &
 	broker=$!
 	pids+=("$broker")
 	for _ in $(seq 100); do
@@ -626,6 +926,10 @@ t_closed_stdio() {
 t_hello
 t_stats
 t_stats_signal
+t_stop_button
+t_stop_timeout
+t_stop_sigint
+t_stop_command
 t_closed_stdio
 t_reset reset-port reset
 t_com1_none
@@ -634,6 +938,10 @@ t_com1_input
 t_com1_eof
 t_console_tty
 t_console_none_tty
+t_com1_file
+t_console_attach
+t_console_refused
+t_com1_pty
 t_bad_input
 t_not_root
 t_vmm_direct

@@ -316,6 +316,131 @@ t_audit_bounded() {
 	fi
 }
 
+# ---- 9: COM1's file and socket are made as the user ----
+t_com1_as_user() {	# HOW
+	local how=$1 prefix=() why=() log=$T/home/alice/com1-$1.log
+	case $how in
+	sudo) prefix=(as "$(uid_of alice)" alice sudo -n "$AL") ;;
+	setuid) prefix=(as "$(uid_of alice)" alice "$SUID") ;;
+	esac
+	try com1-dave "${prefix[@]}" run --kernel "$T/home/alice/kernel" --memory 16M --com1 "file=$T/home/dave/com1.log"
+	[ "$rc" != 0 ] && has "file=$T/home/dave/com1.log: Permission denied" && [ ! -e "$T/home/dave/com1.log" ] ||
+		why+=("file= in dave's home: $rc $out")
+	try com1-etc "${prefix[@]}" run --kernel "$T/home/alice/kernel" --memory 16M --com1 "file=/etc/airlock/com1.log"
+	[ "$rc" != 0 ] && has "Permission denied" && [ ! -e /etc/airlock/com1.log ] || why+=("file= in /etc/airlock: $rc $out")
+	try com1-sock "${prefix[@]}" run --kernel "$T/home/alice/kernel" --memory 16M --com1 "socket=$T/home/dave/com1.sock"
+	[ "$rc" != 0 ] && has "socket=$T/home/dave/com1.sock: Permission denied" || why+=("socket= in dave's home: $rc $out")
+	# Her own file is hers, 0600, whether the VM then runs or the host has no KVM.
+	try com1-own "${prefix[@]}" run --kernel "$T/home/alice/kernel" --memory 16M --com1 "file=$log"
+	[ "$(stat -c '%U %a' "$log" 2>&1)" = "alice 600" ] || why+=("her own file: $(stat -c '%U %a' "$log" 2>&1): $rc $out")
+	if [ ${#why[@]} = 0 ]; then
+		ok "through $how, --com1 file= and socket= are made as the user: dave's home and /etc refused, her own file hers and 0600"
+	else
+		not_ok "through $how, COM1's file and socket are made as the user" "${why[@]}"
+	fi
+}
+
+# ---- 10: airlock console: the VM's owner, root and the admins alone ----
+t_console_owner() {
+	local holder start why=() line
+	# A running VM of dave's, as the registry has it: its broker a live process.
+	sleep 300 &
+	holder=$!
+	pids+=("$holder")
+	start=$(awk '{ print $22 }' "/proc/$holder/stat")
+	mkdir -p /run/airlock/vms
+	printf 'name davevm\nbroker %d %s\nvmm 0\nuser 2004 dave\nmemory 16777216\nprocessors 1\ndevices\nstarted 0\nconsole socket\nstop-timeout 30\n' \
+		"$holder" "$start" >/run/airlock/vms/davevm
+	: >"$T/log/audit.log"
+	for how in sudo setuid; do
+		case $how in
+		sudo) try console-alice as "$(uid_of alice)" alice sudo -n "$AL" console davevm ;;
+		setuid) try console-alice as "$(uid_of alice)" alice "$SUID" console davevm ;;
+		esac
+		line="airlock: console: davevm is dave's VM (uid 2004), and you are alice (uid 2001, through $how); only its owner, root or an admin may attach to its console"
+		[ "$rc" = 1 ] && [ "$out" = "$line" ] || why+=("alice through $how: $rc $out")
+	done
+	# The owner and an admin get past the check, to the broker's socket (here there is none).
+	try console-dave as "$(uid_of dave)" dave "$SUID" console davevm
+	[ "$rc" = 1 ] && has "console: cannot connect to /run/airlock/console/davevm" || why+=("dave, its owner: $rc $out")
+	try console-carol as "$(uid_of carol)" carol sudo -n "$AL" console davevm
+	[ "$rc" = 1 ] && has "console: cannot connect to /run/airlock/console/davevm" || why+=("carol, an admin: $rc $out")
+	try console-user as "$(uid_of dave)" dave "$AL" console davevm
+	[ "$rc" = 1 ] && has "console must run as root" || why+=("dave without root: $rc $out")
+	jq -e -s '[.[] | select(.event == "console")] | length == 4 and (map(.allowed) == [false, false, true, true])
+		and .[0].user == "alice" and .[0].owner == "dave"' "$T/log/audit.log" >/dev/null ||
+		why+=("the audit log: $(cat "$T/log/audit.log")")
+	{ kill -9 "$holder" && wait "$holder"; } 2>/dev/null
+	rm -f /run/airlock/vms/davevm
+	if [ ${#why[@]} = 0 ]; then
+		ok "airlock console: alice is refused dave's VM (sudo, setuid), one line each; dave and carol (admin) get to its socket; each on record in the audit log"
+	else
+		not_ok "airlock console lets the owner, root and admins alone attach" "${why[@]}"
+	fi
+}
+
+# ---- 11: a VM is stopped by its owner, root or an admin; a pid that is now another process is never signalled ----
+# fake_vm NAME UID USER [stale]: a registry entry of USER's VM whose broker is a
+# sleep of root's ($fake); stale: the entry's start time is not the sleep's.
+fake_vm() {
+	local start
+	sleep 300 &
+	fake=$!
+	pids+=("$fake")
+	start=$(awk '{ print $22 }' "/proc/$fake/stat")
+	[ "${4:-}" != stale ] || start=$((start + 1))
+	mkdir -p /run/airlock/vms
+	printf 'name %s\nbroker %d %s\nvmm 0\nuser %d %s\nmemory 16777216\nprocessors 1\ndevices\nstarted 0\nconsole none\nstop-timeout 30\n' \
+		"$1" "$fake" "$start" "$2" "$3" >"/run/airlock/vms/$1"
+}
+
+t_stop() {
+	local why=() dave_vm alice_vm stale_vm status
+	: >"$T/log/audit.log"
+	fake_vm vm-dave "$(uid_of dave)" dave
+	dave_vm=$fake
+	try stop-other as "$(uid_of alice)" alice "$SUID" stop vm-dave
+	[ "$rc" = 1 ] && [ "$out" = "airlock: stop: vm-dave is dave's VM (uid 2004), and you are alice (uid 2001, through setuid); only its owner, root or an admin may stop it" ] ||
+		why+=("alice stops dave's VM: $rc $out")
+	try kill-other as "$(uid_of alice)" alice sudo -n "$AL" kill vm-dave
+	[ "$rc" = 1 ] && has "you are alice (uid 2001, through sudo); only its owner, root or an admin may kill it" ||
+		why+=("alice kills dave's VM: $rc $out")
+	kill -0 "$dave_vm" 2>/dev/null || why+=("dave's broker was signalled")
+	fake_vm vm-alice "$(uid_of alice)" alice
+	alice_vm=$fake
+	try stop-own as "$(uid_of alice)" alice sudo -n "$AL" stop --timeout 7 vm-alice
+	wait "$alice_vm"
+	status=$?
+	[ "$rc" = 0 ] && [ "$out" = "vm-alice stopped: its broker has exited" ] && [ "$status" = 143 ] ||
+		why+=("alice stops her VM: $rc $out; her broker's status $status, want 143 (SIGTERM)")
+	try stop-admin as "$(uid_of carol)" carol sudo -n "$AL" stop --force vm-dave
+	wait "$dave_vm"
+	status=$?
+	[ "$rc" = 0 ] && [ "$status" = 143 ] || why+=("carol (admin) stops dave's VM: $rc $out; its broker's status $status")
+	fake_vm vm-stale 0 root stale
+	stale_vm=$fake
+	try stop-stale "$AL" kill vm-stale
+	[ "$rc" = 1 ] && [ "$out" = "airlock: kill: no VM named vm-stale is running; airlock ps lists the running VMs" ] ||
+		why+=("root kills a VM whose broker's pid is now another process: $rc $out")
+	kill -0 "$stale_vm" 2>/dev/null || why+=("the process that now has the stale entry's pid was signalled")
+	try stop-nosuch as "$(uid_of alice)" alice "$SUID" stop nosuch
+	[ "$rc" = 1 ] && [ "$out" = "airlock: stop: no VM named nosuch is running; airlock ps lists the running VMs" ] ||
+		why+=("alice stops nosuch: $rc $out")
+	jq -e -s 'map(select(.event == "stop")) | length == 4 and
+		(.[0] | .allowed == false and .user == "alice" and .via == "setuid" and .name == "vm-dave" and .owner == "dave" and (.reason | test("only its owner"))) and
+		(.[1] | .allowed == false and .via == "sudo") and
+		(.[2] | .allowed and .user == "alice" and .name == "vm-alice" and .timeout == 7 and .force == false) and
+		(.[3] | .allowed and .user == "carol" and .name == "vm-dave" and .timeout == 0 and .force)' "$T/log/audit.log" >/dev/null ||
+		why+=("the audit log's stop lines: $(grep '"stop"' "$T/log/audit.log")")
+	{ kill -9 "$stale_vm" && wait "$stale_vm"; } 2>/dev/null
+	rm -f /run/airlock/vms/vm-dave /run/airlock/vms/vm-alice /run/airlock/vms/vm-stale
+	if [ ${#why[@]} = 0 ]; then
+		ok "airlock stop and kill: alice may stop her VM, not dave's; an admin may; a stale entry's pid is never signalled; each on record"
+	else
+		not_ok "who may stop a VM" "${why[@]}"
+	fi
+}
+
 for how in sudo doas setuid; do t_root_only "$how"; done
 t_root_keeps
 t_witnesses
@@ -325,6 +450,9 @@ t_unknown_user
 t_memory_cap
 t_audit_subject
 t_audit_bounded
+for how in sudo setuid; do t_com1_as_user "$how"; done
+t_console_owner
+t_stop
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -2,8 +2,8 @@
 # make install into a scratch DESTDIR, as a package build would, and what
 # the installed tree must be: the broker reached through PREFIX/bin/airlock
 # finds the airlock-vmm beside it, --version names the commit, the man
-# pages and the completion are where man and bash look; make uninstall
-# leaves nothing. Prints TAP lines; exits non-zero when a test fails.
+# pages and the completion are where man and bash look, the systemd units
+# name the installed airlock; make uninstall leaves nothing. Prints TAP lines; exits non-zero when a test fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=${BUILD:-build}
@@ -32,6 +32,16 @@ check "PREFIX/bin/airlock links to the broker" test "$(readlink "$D$P/bin/airloc
 check "airlock(8) and airlock-policy(5)" test -f "$D$P/share/man/man8/airlock.8" -a -f "$D$P/share/man/man5/airlock-policy.5"
 check "the example policy, and no policy" test -f "$D$P/share/doc/airlock/policy.conf.example" -a ! -e "$D/etc/airlock/policy.conf"
 check "bash completion" bash -c "source '$D$P/share/bash-completion/completions/airlock' && complete -p airlock"
+check "the example VM file and bind list beside the policy's" \
+	test -f "$D$P/share/doc/airlock/vm.conf.example" -a -f "$D$P/share/doc/airlock/bind.conf.example"
+U=$D$P/lib/systemd/system
+check "the units in PREFIX/lib/systemd/system, 0644" \
+	test "$(stat -c %a "$U/airlock@.service" 2>&1):$(stat -c %a "$U/airlock-bind.service" 2>&1)" = 644:644
+check "airlock@.service runs airlock run %i from PREFIX/bin" grep -qx "ExecStart=$P/bin/airlock run %i" "$U/airlock@.service"
+check "airlock@.service stops it with airlock stop %i" grep -qx "ExecStop=-$P/bin/airlock stop %i" "$U/airlock@.service"
+check "airlock-bind.service binds /etc/airlock/bind.conf's devices" \
+	grep -qx "ExecStart=$P/bin/airlock bind --config /etc/airlock/bind.conf" "$U/airlock-bind.service"
+check "no @BINDIR@ is left in a unit" bash -c "! grep -q @BINDIR@ '$U'/*.service"
 
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 version=$("$D$P/bin/airlock" --version 2>&1)

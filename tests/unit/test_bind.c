@@ -20,6 +20,7 @@
 #include "as-root.h"
 #include "fake-sysfs.h"
 #include "log.h"
+#include "source-file.h"
 #include "subject.h"
 
 #define NVME "0000:00:05.0"
@@ -73,19 +74,17 @@ static int teardown(void **state)
 	return fake_remove();
 }
 
-/* --root is root's: as root, and known as root, or the test is skipped. */
-static void need_root(void)
-{
-	char why[512];
-
-	if (geteuid() || subject__identify(why, sizeof(why)) || !subject__self()->root)
-		skip();
-}
-
 static int bind(const char *args)
 {
 	need_root();
 	return run_cmd(cmd_bind, "bind --root %s %s", root, args);
+}
+
+/* airlock bind --config root/file, and args. */
+static int bind_config(const char *file, const char *args)
+{
+	need_root();
+	return run_cmd(cmd_bind, "bind --root %s --config %s/%s %s", root, root, file, args);
 }
 
 static int unbind(const char *args)
@@ -544,6 +543,96 @@ static void test_records(void **state)
 	assert_string_equal(contents("sys/bus/pci/devices/" NVME "/driver_override"), "(null)\n");
 }
 
+/* Two edu devices on vfio-pci already, a third driverless, and the NVMe controller; the list at root/bind.conf. */
+static void edus(const char *list)
+{
+	device("0000:00:06.0", 6, "vfio-pci");
+	device("0000:00:07.0", 7, "vfio-pci");
+	device("0000:00:08.0", 8, "");
+	device_ids("0000:00:06.0", 0x1234, 0x11e8, 0x00ff00);
+	device_ids("0000:00:07.0", 0x1234, 0x11e8, 0x00ff00);
+	device_ids("0000:00:08.0", 0x1234, 0x11e9, 0x00ff00);
+	device_ids(NVME, 0x1b36, 0x0010, 0x010802);
+	put("bind.conf=%s", list);
+}
+
+static void test_bind_list(void **state)
+{
+	(void)state;
+	edus("# edu, by type and by address\n"
+	     "\n"
+	     "1234:11e8      # both functions\n"
+	     "  0000:00:08.0\n"
+	     "0000:00:06.0\n");
+	assert_int_equal(bind_config("bind.conf", ""), 1);
+	/* Each device once, in the list's order; those on vfio-pci already are fine. */
+	assert_string_equal(out, "0000:00:06.0 is bound to vfio-pci already\n0000:00:07.0 is bound to vfio-pci already\n");
+	holds(err, "0000:00:08.0: after the hand-over it is bound to no driver, not vfio-pci");
+	assert_string_equal(contents("sys/bus/pci/devices/0000:00:08.0/driver_override"), "vfio-pci");
+	assert_string_equal(contents("sys/bus/pci/devices/" NVME "/driver_override"), "(null)\n");
+	/* A class narrows a filter; addresses on the command line come too. */
+	put("bind.conf=1234:11e8:00ff\n");
+	assert_int_equal(bind_config("bind.conf", "0000:00:07.0"), 0);
+	assert_string_equal(out, "0000:00:07.0 is bound to vfio-pci already\n0000:00:06.0 is bound to vfio-pci already\n");
+}
+
+/* The example make install ships: one device by address, the edus by type. */
+static void test_bind_list_example(void **state)
+{
+	char path[PATH_MAX + 64];
+	static char text[4096];
+
+	(void)state;
+	source_file("policy/bind.conf.example", path, text, sizeof(text));
+	edus(text);
+	device("0000:01:00.0", 1, "vfio-pci");
+	assert_int_equal(bind_config("bind.conf", ""), 0);
+	assert_string_equal(out, "0000:01:00.0 is bound to vfio-pci already\n0000:00:06.0 is bound to vfio-pci already\n"
+				 "0000:00:07.0 is bound to vfio-pci already\n");
+}
+
+/* A list that is wrong anywhere binds nothing, and says where. */
+static void test_bind_list_refusals(void **state)
+{
+	static const struct {
+		const char *list, *says;
+	} cases[] = {
+		{ "0000:00:08.0\n1234:11e8:0108\n", "/bind.conf:2: no device on this host matches 1234:11e8:0108 "
+						    "(lspci -d 1234:11e8:0108 lists none); take the line out, or correct it\n" },
+		{ "0000:00:08.0\n1234:*\n", "/bind.conf:2: filter 1234:* names no vendor and device; a bind list takes "
+					    "vendor:device[:class], e.g. 1234:11e8, or addresses\n" },
+		{ "*:*\n", "/bind.conf:1: filter *:* names no vendor and device" },
+		{ "#\n\n00:08.0\n", "/bind.conf:3: bad PCI address '00:08.0'; write dddd:bb:dd.f as lspci -D shows it, "
+				     "e.g. 0000:01:00.0, or a filter vendor:device\n" },
+		{ "1234:11e8:0x00ff\n", "/bind.conf:1: bad device filter '1234:11e8:0x00ff'; write vendor:device[:class] in "
+				       "hex as lspci -d takes it, e.g. 1234:11e8\n" },
+		{ "0000:00:08.0 0000:00:06.0\n", "/bind.conf:1: one device a line, an address or a vendor:device filter, "
+						"and after it nothing but a # comment\n" },
+	};
+	char path[PATH_MAX * 2];
+
+	(void)state;
+	edus("");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		put("bind.conf=%s", cases[i].list);
+		assert_int_equal(bind_config("bind.conf", ""), 1);
+		holds(err, cases[i].says);
+		assert_string_equal(out, "");
+		assert_string_equal(contents("sys/bus/pci/devices/0000:00:08.0/driver_override"), "(null)\n");
+	}
+	/* Root's file, as the policy is: a list others may write would hand them devices at boot. */
+	put("bind.conf=0000:00:08.0\n");
+	snprintf(path, sizeof(path), "%s/bind.conf", root);
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(bind_config("bind.conf", ""), 1);
+	holds(err, "/bind.conf is writable by group or others (mode 0664); chmod go-w ");
+	assert_int_equal(bind_config("none.conf", ""), 1);
+	holds(err, "airlock: no bind list file ");
+	holds(err, "/none.conf: write it (see BIND LISTS in airlock(8)), or name another with --config\n");
+	assert_string_equal(contents("sys/bus/pci/devices/0000:00:08.0/driver_override"), "(null)\n");
+	assert_string_equal(audit_log, "");
+}
+
 static void test_usage(void **state)
 {
 	(void)state;
@@ -580,6 +669,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unbind_no_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbind_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_list_example, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_list_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	};
 

@@ -26,7 +26,7 @@ static int parse(struct cli *cli, ...)
 		argc++;
 	va_end(ap);
 	err[0] = '\0';
-	return cli__parse(cli, argc, argv, err, sizeof(err));
+	return cli__parse(cli, argc, argv, NULL, err, sizeof(err));
 }
 
 /* A rejected command line, and a word its one-line message must contain. */
@@ -44,10 +44,12 @@ static void test_defaults(void **state)
 	assert_string_equal(cli.kernel, "k");
 	assert_int_equal(cli.mem_size, 256ull << 20);
 	assert_int_equal(cli.vcpus, 1);
-	assert_false(cli.com1_console);
+	assert_int_equal(cli.com1, CONSOLE_NONE);
+	assert_null(cli.com1_path);
 	assert_null(cli.initrd);
 	assert_string_equal(cli.cmdline, "");
 	assert_false(cli.sandbox_id_set);
+	assert_int_equal(cli.stop_timeout, 30);
 }
 
 static void test_everything(void **state)
@@ -62,7 +64,7 @@ static void test_everything(void **state)
 			       "--vfio", "rp0:abcd:ff:1f.7", "--sandbox-id", "64000:64001", NULL), 0);
 	assert_int_equal(cli.mem_size, 1ull << 30);
 	assert_int_equal(cli.vcpus, 4);
-	assert_true(cli.com1_console);
+	assert_int_equal(cli.com1, CONSOLE_TERMINAL);
 	assert_string_equal(cli.initrd, "initrd");
 	assert_string_equal(cli.cmdline, "console=ttyS0");
 	assert_int_equal(cli.nr_rc, 1);
@@ -76,6 +78,32 @@ static void test_everything(void **state)
 	assert_int_equal(cli.vfio[1].bdf.fn, 7);
 	assert_int_equal(cli.sandbox_uid, 64000);
 	assert_int_equal(cli.sandbox_gid, 64001);
+}
+
+/* Each --com1 form: its mode, and its path where it takes one; the last given wins. */
+static void test_com1(void **state)
+{
+	static const struct {
+		const char *arg;
+		enum console_mode mode;
+		const char *path;
+	} forms[] = {
+		{ "none", CONSOLE_NONE, NULL }, { "console", CONSOLE_TERMINAL, NULL },
+		{ "file=vm.log", CONSOLE_FILE, "vm.log" }, { "file=/var/log/a=b", CONSOLE_FILE, "/var/log/a=b" },
+		{ "socket", CONSOLE_SOCKET, NULL }, { "socket=/run/user/1000/vm.sock", CONSOLE_SOCKET, "/run/user/1000/vm.sock" },
+		{ "listen=com1.sock", CONSOLE_SOCKET, "com1.sock" }, { "pty", CONSOLE_PTY, NULL },
+	};
+	struct cli cli;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		assert_int_equal(parse(&cli, "--kernel", "k", "--com1", "file=x", "--com1", forms[i].arg, NULL), 0);
+		assert_int_equal(cli.com1, forms[i].mode);
+		if (forms[i].path)
+			assert_string_equal(cli.com1_path, forms[i].path);
+		else
+			assert_null(cli.com1_path);
+	}
 }
 
 static void test_help(void **state)
@@ -101,7 +129,16 @@ static const struct reject rejects[] = {
 	{ { "--kernel", "k", "--processors", "0", NULL }, "from 1 to 255" },
 	{ { "--kernel", "k", "--processors", "256", NULL }, "from 1 to 255" },
 	{ { "--kernel", "k", "--processors", "two", NULL }, "from 1 to 255" },
-	{ { "--kernel", "k", "--com1", "tty", NULL }, "'console' or 'none'" },
+	{ { "--kernel", "k", "--com1", "tty", NULL }, "--com1 'tty': expected console, none, file=PATH, socket" },
+	{ { "--kernel", "k", "--com1", "console=x", NULL }, "console takes no path" },
+	{ { "--kernel", "k", "--com1", "pty=/dev/pts/1", NULL }, "pty takes no path" },
+	{ { "--kernel", "k", "--com1", "file", NULL }, "give a path, as in --com1 file=PATH" },
+	{ { "--kernel", "k", "--com1", "file=", NULL }, "give a path, as in --com1 file=PATH" },
+	{ { "--kernel", "k", "--com1", "listen", NULL }, "give a path, as in --com1 listen=PATH" },
+	{ { "--kernel", "k", "--com1", "socket=", NULL }, "give a path" },
+	{ { "--kernel", "k", "--com1", "sockets", NULL }, "expected console, none" },
+	{ { "--kernel", "k", "--com1", "socket=/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    NULL }, "a socket's path is at most 107 bytes" },
 	{ { "--kernel", "k", "--pcie-root-port", "rc0:rp0", NULL }, "no root complex 'rc0'" },
 	{ { "--kernel", "k", "--pcie-root-complex", "rc 0", NULL }, "a name is" },
 	{ { "--kernel", "k", "--pcie-root-complex", "rc0", "--pcie-root-complex", "rc0", NULL }, "twice" },
@@ -123,6 +160,12 @@ static const struct reject rejects[] = {
 	{ { "--kernel", "k", "--sandbox-id", "0:0", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "1000", NULL }, "UID:GID" },
 	{ { "--kernel", "k", "--sandbox-id", "4294967295:1", NULL }, "UID:GID" },
+	{ { "--kernel", "k", "--stop-timeout", "3601", NULL }, "--stop-timeout '3601': expected seconds from 0 to 3600" },
+	{ { "--kernel", "k", "--stop-timeout", "-1", NULL }, "--stop-timeout '-1': expected seconds" },
+	{ { "--kernel", "k", "--stop-timeout", "", NULL }, "--stop-timeout '': expected seconds" },
+	{ { "--kernel", "k", "--stop-timeout", "30s", NULL }, "--stop-timeout '30s': expected seconds" },
+	{ { "--kernel", "k", "--stop-timeout", "99999999999999999999", NULL }, "expected seconds" },
+	{ { "--kernel", "k", "--stop-timeout", NULL }, "needs a value" },
 };
 
 static void test_rejects(void **state)
@@ -137,11 +180,31 @@ static void test_rejects(void **state)
 		while (r->args[argc - 1])
 			argv[argc] = (char *)r->args[argc - 1], argc++;
 		err[0] = '\0';
-		assert_int_equal(cli__parse(&cli, argc, argv, err, sizeof(err)), -EINVAL);
+		assert_int_equal(cli__parse(&cli, argc, argv, NULL, err, sizeof(err)), -EINVAL);
 		if (!strstr(err, r->says))
 			fail_msg("case %zu: '%s' does not say '%s'", i, err, r->says);
 		assert_null(strchr(err, '\n'));
 	}
+}
+
+/* --stop-timeout: seconds from the power button to a kill; 0, SIGTERM kills at once. */
+static void test_stop_timeout(void **state)
+{
+	struct cli cli;
+	unsigned int t;
+
+	(void)state;
+	assert_int_equal(parse(&cli, "--kernel", "k", "--stop-timeout", "0", NULL), 0);
+	assert_int_equal(cli.stop_timeout, 0);
+	assert_int_equal(parse(&cli, "--kernel", "k", "--stop-timeout", "3600", NULL), 0);
+	assert_int_equal(cli.stop_timeout, 3600);
+	assert_int_equal(parse(&cli, "--stop-timeout", "5", "--kernel", "k", NULL), 0);
+	assert_int_equal(cli.stop_timeout, 5);
+	assert_int_equal(cli__parse_timeout("12", &t), 0);
+	assert_int_equal(t, 12);
+	assert_int_equal(cli__parse_timeout("+1", &t), -EINVAL);
+	assert_int_equal(cli__parse_timeout(" 1", &t), -EINVAL);
+	assert_int_equal(cli__parse_timeout("1.5", &t), -EINVAL);
 }
 
 static void test_vfio_twice(void **state)
@@ -269,7 +332,7 @@ static void test_openvmm_unsupported(void **state)
 
 		for (unsigned int a = 0; a < 8 && cases[i].args[a]; a++)
 			argv[argc++] = (char *)cases[i].args[a];
-		assert_int_equal(cli__parse(&cli, argc, argv, err, sizeof(err)), -EINVAL);
+		assert_int_equal(cli__parse(&cli, argc, argv, NULL, err, sizeof(err)), -EINVAL);
 		if (!strstr(err, cases[i].says))
 			fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].says);
 		assert_null(strchr(err, '\n'));
@@ -295,8 +358,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_com1),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_stop_timeout),
 		cmocka_unit_test(test_vfio_twice),
 		cmocka_unit_test(test_vfio_trap),
 		cmocka_unit_test(test_vfio_filter),

@@ -47,7 +47,7 @@ static void with_devices(const char *a, const char *b)
 			 "--pcie-root-port", "rc0:rp1", "--vfio", (char *)a, b ? "--vfio" : NULL, (char *)b, NULL };
 	char msg[512];
 
-	assert_int_equal(cli__parse(&cli, b ? 13 : 11, argv, msg, sizeof(msg)), 0);
+	assert_int_equal(cli__parse(&cli, b ? 13 : 11, argv, NULL, msg, sizeof(msg)), 0);
 }
 
 /* The device --vfio i got. */

@@ -277,9 +277,9 @@ static void test_list_held(void **state)
 	/* The registry reads the brokers' start times from the host's proc: the fake tree's. */
 	put("proc/%d/stat=%s", (int)getpid(), stat);
 	put("run/airlock/vms/web=name web\nbroker %d %llu\nvmm 0\nuser 1000 alice\nmemory 268435456\nprocessors 1\n"
-	    "devices 0000:00:07.0\nstarted 1764900000\nconsole none\n", (int)getpid(), start);
+	    "devices 0000:00:07.0\nstarted 1764900000\nconsole none\nstop-timeout 30\n", (int)getpid(), start);
 	put("run/airlock/vms/gone=name gone\nbroker 999999 1\nvmm 0\nuser 1000 alice\nmemory 268435456\nprocessors 1\n"
-	    "devices 0000:00:04.0\nstarted 1764900000\nconsole none\n");
+	    "devices 0000:00:04.0\nstarted 1764900000\nconsole none\nstop-timeout 30\n");
 	assert_int_equal(run_cmd(cmd_list, "list --root %s", root), 0);
 	holds(out, "0000:00:07.0  8086:10d3:020000     vfio-pci      5      no          web              Ethernet controller");
 	holds(out, "              0000:00:07.0 is held by the running VM web (broker pid ");

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The broker's request table: states, once-only requests, sequence, malformed input. */
+/*
+ * The broker's request table: states, once-only requests, sequence, malformed
+ * input. And a stop: SIGTERM's power button and deadline, against a forked fake
+ * VMM, and the word the audit log gets for how the VM ended.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +13,14 @@
 #include <fcntl.h>
 #include <linux/vfio.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -381,6 +390,255 @@ static void test_locked_before_devices(void **state)
 	assert_string_equal(f->mon.why, "LOCKED before every assigned device was handed over");
 }
 
+/* A plain SIGTERM's timeout is the run's; a queued one's its value, held to 0..MON_STOP_TIMEOUT_MAX. */
+static void test_stop_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(mon__stop_timeout(SI_USER, 5, 30), 30);
+	assert_int_equal(mon__stop_timeout(SI_TKILL, 5, 30), 30);
+	assert_int_equal(mon__stop_timeout(SI_KERNEL, 5, 30), 30);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, 5, 30), 5);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, 0, 30), 0);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, -1, 30), 0);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, INT32_MIN, 30), 0);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, MON_STOP_TIMEOUT_MAX + 1, 30), MON_STOP_TIMEOUT_MAX);
+	assert_int_equal(mon__stop_timeout(SI_QUEUE, INT32_MAX, 30), MON_STOP_TIMEOUT_MAX);
+}
+
+#define EXITED(code)	((code) << 8)	/* a wait status, as waitpid gives it */
+
+static void test_ended(void **state)
+{
+	static const struct {
+		enum mon_stop stop;
+		int status;
+		const char *why, *ended;
+	} cases[] = {
+		{ MON_STOP_NONE, EXITED(VMM_EXIT_POWEROFF), NULL, "poweroff" },
+		{ MON_STOP_BUTTON, EXITED(VMM_EXIT_POWEROFF), NULL, "power-button" },
+		{ MON_STOP_BUTTON, EXITED(VMM_EXIT_RESET), NULL, "power-button" },
+		{ MON_STOP_BUTTON, EXITED(VMM_EXIT_FAILURE), NULL, "failure" },
+		{ MON_STOP_BUTTON, SIGSEGV, NULL, "signal" },
+		{ MON_STOP_TIMEOUT, SIGKILL, NULL, "killed-after-timeout" },
+		{ MON_STOP_KILLED, SIGKILL, NULL, "killed" },
+		{ MON_STOP_NONE, SIGKILL, "unknown request type", "violation" },
+		{ MON_STOP_BUTTON, SIGKILL, "unknown request type", "violation" },
+		{ MON_STOP_NONE, SIGSYS, NULL, "signal" },
+		{ MON_STOP_NONE, EXITED(VMM_EXIT_FAILURE), NULL, "failure" },
+		{ MON_STOP_NONE, EXITED(VMM_EXIT_RESET), NULL, "failure" },	/* a reset the broker did not start again */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mon mon = { .stop = cases[i].stop, .wait_status = cases[i].status, .why = cases[i].why };
+
+		if (strcmp(mon__ended(&mon), cases[i].ended))
+			fail_msg("case %zu: '%s', want '%s'", i, mon__ended(&mon), cases[i].ended);
+	}
+}
+
+/* What the fake VMM does with the power button. */
+enum fake {
+	FAKE_POWEROFF,		/* exits 0 */
+	FAKE_RESET,		/* exits VMM_EXIT_RESET */
+	FAKE_IGNORE,		/* reads on */
+	FAKE_TERM_AGAIN,	/* a plain SIGTERM to the broker, then reads on */
+	FAKE_SHORTEN,		/* a SIGTERM queued with 1 s, then reads on */
+	FAKE_DEAF,		/* never reads its socket */
+};
+
+/* A VMM for mon__run that is past LOCKED, on the fixture's socket; 9: something else came. */
+static pid_t fake_vmm(struct fixture *f, enum fake what)
+{
+	pid_t pid = fork();
+	struct msg m;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	while (what != FAKE_DEAF || pause()) {
+		if (msg__recv(f->sv[1], &m, 0) || msg__read_empty(&m, MSG_POWER_BUTTON) || m.hdr.seq)
+			_exit(9);
+		if (what == FAKE_POWEROFF)
+			_exit(VMM_EXIT_POWEROFF);
+		if (what == FAKE_RESET)
+			_exit(VMM_EXIT_RESET);
+		if (what == FAKE_TERM_AGAIN)
+			kill(getppid(), SIGTERM);
+		if (what == FAKE_SHORTEN)
+			sigqueue(getppid(), SIGTERM, (union sigval){ .sival_int = 1 });
+	}
+	_exit(9);
+}
+
+static int sigfd = -1;
+static sigset_t sigs_before;
+
+/* The broker's signals, as run.c blocks them, read from a signalfd. */
+static int setup_signals(void **state)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, &sigs_before))
+		return -1;
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return sigfd < 0 ? -1 : setup(state);
+}
+
+static int teardown_signals(void **state)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+	close(sigfd);
+	sigprocmask(SIG_SETMASK, &sigs_before, NULL);
+	return teardown(state);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* mon__run with a fake VMM, given sig (queued with value, when it is not -1); its status and seconds. */
+static int run_fake(struct fixture *f, enum fake what, int sig, int value, double *secs)
+{
+	pid_t vmm = fake_vmm(f, what);
+	double start = now();
+	int status;
+
+	if (value < 0)
+		assert_int_equal(kill(getpid(), sig), 0);
+	else
+		assert_int_equal(sigqueue(getpid(), sig, (union sigval){ .sival_int = value }), 0);
+	status = mon__run(&f->mon, vmm, sigfd);
+	*secs = now() - start;
+	assert_int_equal(waitpid(vmm, NULL, WNOHANG), -1);	/* reaped */
+	return status;
+}
+
+/* Whether anything reached the fake VMM's end that it did not read. */
+static bool button_sent(struct fixture *f)
+{
+	char buf[MSG_MAX];
+
+	return recv(f->sv[1], buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN;
+}
+
+static void locked(struct fixture *f)
+{
+	f->mon.state = MON_LOCKED;
+	f->mon.stop_timeout = 30;
+}
+
+/* A plain SIGTERM: the power button, and a guest that powers off is a VM that stopped. */
+static void test_run_power_button(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_POWEROFF, SIGTERM, -1, &secs), 0);
+	assert_int_equal(f->mon.stop, MON_STOP_BUTTON);
+	assert_string_equal(mon__ended(&f->mon), "power-button");
+	assert_true(secs < 5);
+}
+
+/* A reset after the button ends the VM too: status 0, not another boot. */
+static void test_run_reset_after_button(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_RESET, SIGTERM, -1, &secs), 0);
+	assert_string_equal(mon__ended(&f->mon), "power-button");
+}
+
+/* A guest that ignores the button is killed at the deadline that airlock stop queued. */
+static void test_run_timeout(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_IGNORE, SIGTERM, 1, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed-after-timeout");
+	assert_true(secs >= 0.9 && secs < 5);
+}
+
+/* A queued 0 (airlock kill, stop --force) kills at once. */
+static void test_run_queued_now(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_IGNORE, SIGTERM, 0, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed");
+	assert_true(secs < 5);
+}
+
+/* During the wait, a plain SIGTERM kills at once; a queued one brings the deadline nearer. */
+static void test_run_term_during_wait(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_TERM_AGAIN, SIGTERM, -1, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed");
+	assert_true(secs < 5);
+	teardown_signals(state);
+	setup_signals(state);
+	f = *state;
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_SHORTEN, SIGTERM, -1, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed-after-timeout");
+	assert_true(secs >= 0.9 && secs < 5);
+}
+
+/* Before LOCKED the guest does not run: SIGTERM kills at once, and no button is sent. */
+static void test_run_term_before_locked(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	f->mon.state = MON_CONFIGURED;
+	f->mon.stop_timeout = 30;
+	assert_int_equal(run_fake(f, FAKE_DEAF, SIGTERM, -1, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed");
+	assert_false(button_sent(f));
+}
+
+/* SIGINT and SIGHUP never wait; nor does a SIGTERM of a run with --stop-timeout 0. */
+static void test_run_no_wait(void **state)
+{
+	struct fixture *f = *state;
+	double secs;
+
+	locked(f);
+	assert_int_equal(run_fake(f, FAKE_DEAF, SIGINT, -1, &secs), 128 + SIGINT);
+	assert_string_equal(mon__ended(&f->mon), "killed");
+	f->mon.stop = MON_STOP_NONE;
+	assert_int_equal(run_fake(f, FAKE_DEAF, SIGHUP, -1, &secs), 128 + SIGHUP);
+	f->mon.stop = MON_STOP_NONE;
+	f->mon.stop_timeout = 0;
+	assert_int_equal(run_fake(f, FAKE_DEAF, SIGTERM, -1, &secs), 128 + SIGTERM);
+	assert_string_equal(mon__ended(&f->mon), "killed");
+	assert_false(button_sent(f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +660,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_none_assigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_before_devices, setup, teardown),
+		cmocka_unit_test(test_stop_timeout),
+		cmocka_unit_test(test_ended),
+		cmocka_unit_test_setup_teardown(test_run_power_button, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_reset_after_button, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_timeout, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_queued_now, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_term_during_wait, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_term_before_locked, setup_signals, teardown_signals),
+		cmocka_unit_test_setup_teardown(test_run_no_wait, setup_signals, teardown_signals),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);

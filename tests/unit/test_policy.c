@@ -16,18 +16,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "as-root.h"
 #include "commands.h"
 #include "log.h"
 #include "policy.h"
+#include "source-file.h"
 #include "subject.h"
 
 static struct policy pol;
 static char err[512];
 
+/* P holding len bytes of text, parsed from a copy: the parser cuts its text in place. */
 static int parse_len(const char *text, size_t len)
 {
+	static char copy[POLICY_FILE_MAX + 2];
+
+	assert_true(len < sizeof(copy));
+	memcpy(copy, text, len);
 	err[0] = '\0';
-	return policy__parse(&pol, "P", text, len, err, sizeof(err));
+	return policy__parse(&pol, "P", copy, len, err, sizeof(err));
 }
 
 static int parse(const char *text)
@@ -332,22 +339,23 @@ static void test_rules_limit(void **state)
 static void test_path_limit(void **state)
 {
 	static char path[PATH_MAX + 1];
+	char text[1] = "";
 
 	(void)state;
 	memset(path, 'p', PATH_MAX);
-	assert_int_equal(policy__parse(&pol, path, "", 0, err, sizeof(err)), -ENAMETOOLONG);
+	assert_int_equal(policy__parse(&pol, path, text, 0, err, sizeof(err)), -ENAMETOOLONG);
 	assert_non_null(strstr(err, "policy file name too long"));
 }
 
 /* An error message never runs past what it was given. */
 static void test_small_err(void **state)
 {
-	char small[8];
+	char small[8], text[] = "deny";
 
 	(void)state;
-	assert_int_equal(policy__parse(&pol, "P", "deny", 4, small, sizeof(small)), -EINVAL);
+	assert_int_equal(policy__parse(&pol, "P", text, 4, small, sizeof(small)), -EINVAL);
 	assert_string_equal(small, "P:1: th");
-	assert_int_equal(policy__parse(&pol, "a-long-path", "deny", 4, small, sizeof(small)), -EINVAL);
+	assert_int_equal(policy__parse(&pol, "a-long-path", text, 4, small, sizeof(small)), -EINVAL);
 	assert_string_equal(small, "a-long-");
 }
 
@@ -561,15 +569,6 @@ static void says(const char *fmt, ...)
 	vsnprintf(want, sizeof(want), fmt, ap);
 	va_end(ap);
 	assert_string_equal(err, want);
-}
-
-/* As root, and known as root: check-policy FILE is root's. */
-static void need_root(void)
-{
-	char why[512];
-
-	if (geteuid() || subject__identify(why, sizeof(why)) || !subject__self()->root)
-		skip();
 }
 
 static void test_load(void **state)
@@ -788,26 +787,11 @@ static void test_load_deep(void **state)
 /* The example shipped with airlock is one check-policy accepts. */
 static void test_example(void **state)
 {
-	char exe[PATH_MAX], example[PATH_MAX + 32], *slash;
+	char example[PATH_MAX + 64];
 	static char text[POLICY_FILE_MAX + 1];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	size_t len;
-	FILE *f;
+	size_t len = source_file("policy/policy.conf.example", example, text, sizeof(text));
 
 	(void)state;
-	assert_true(n > 0);
-	exe[n] = '\0';
-	/* build/tests/test_policy or build/san/tests/test_policy -> policy/policy.conf.example */
-	do {
-		slash = strrchr(exe, '/');
-		assert_non_null(slash);
-		*slash = '\0';
-		snprintf(example, sizeof(example), "%s/policy/policy.conf.example", exe);
-	} while (access(example, F_OK));
-	f = fopen(example, "r");
-	assert_non_null(f);
-	len = fread(text, 1, sizeof(text), f);
-	fclose(f);
 	if (policy__parse(&pol, example, text, len, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_true(pol.nr_rules > 0);
@@ -938,26 +922,23 @@ static void test_check_policy(void **state)
 	}
 }
 
+static bool check_policy_refused(const void *path)
+{
+	char out[2048], errs[2048];
+
+	return check_policy(out, errs, sizeof(out), path, NULL) == 1 && !strstr(errs, "a-secret-word") &&
+	       strstr(errs, "check-policy FILE is for root");
+}
+
 /* As a setuid-root broker's caller, naming a file to check would read it as root: refused. */
 static void test_check_policy_not_root(void **state)
 {
-	char out[2048], errs[2048], path[PATH_MAX];
-	pid_t pid;
-	int status;
+	char path[PATH_MAX];
 
 	(void)state;
 	need_root();
 	put("secret.conf", "a-secret-word\n", 0600, path);
-	pid = fork();
-	if (!pid) {
-		if (setresuid(65534, 0, 0) || subject__identify(errs, sizeof(errs)))
-			_exit(3);
-		_exit(check_policy(out, errs, sizeof(out), path, NULL) == 1 && !strstr(errs, "a-secret-word") &&
-		      strstr(errs, "check-policy FILE is for root") ? 0 : 4);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(as_user(check_policy_refused, path));
 }
 
 int main(void)

@@ -33,7 +33,7 @@ static int decide(const struct subject_source *src, struct policy_subject *s)
 static int setup(void **state)
 {
 	char e[256];
-	const char *text = "admin group 4242\n";
+	char text[] = "admin group 4242\n";
 
 	(void)state;
 	if (!getpwuid(NOBODY))

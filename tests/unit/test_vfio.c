@@ -54,7 +54,7 @@ static void parse(struct cli *cli, const char *args)
 	snprintf(buf, sizeof(buf), "%s", args);
 	for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
-	if (cli__parse(cli, argc, argv, err, sizeof(err)))
+	if (cli__parse(cli, argc, argv, NULL, err, sizeof(err)))
 		fail_msg("cli: %s", err);
 }
 

@@ -51,8 +51,9 @@ expect_driver() {
 	[ "$(driver_of "$1")" = "$2" ] || fail "$1 is bound to $(driver_of "$1"), not $2"
 }
 
-step "a VM holds edu: airlock run --name vm-edu --kernel idle.elf --vfio rp0:$edu &"
-"$AIRLOCK" run --name vm-edu --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console $PORTS \
+# --stop-timeout 0: SIGTERM stops it at once (the idle guest would let the power button go unanswered).
+step "a VM holds edu: airlock run --name vm-edu --kernel idle.elf --stop-timeout 0 --vfio rp0:$edu &"
+"$AIRLOCK" run --name vm-edu --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console --stop-timeout 0 $PORTS \
 	--vfio "rp0:$edu" >output 2>&1 &
 pid=$!	# wait_for's
 broker=$pid

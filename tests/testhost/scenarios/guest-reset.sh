@@ -6,12 +6,13 @@
 # timeout: 200
 
 # reset_loop NAME WANT PATTERN ARGS...: runs airlock ARGS in the background
-# until PATTERN has shown WANT times, then stops it with SIGTERM.
+# until PATTERN has shown WANT times, then stops it with SIGTERM, at once
+# (--stop-timeout 0: after the power button, a reset would end the VM too).
 reset_loop() {
 	name=$1 want=$2 pattern=$3 seen=0 tries=1500
 	shift 3
 	: >"$name.out"
-	"$AIRLOCK" run "$@" >"$name.out" 2>&1 </dev/null &
+	"$AIRLOCK" run --stop-timeout 0 "$@" >"$name.out" 2>&1 </dev/null &
 	broker=$!
 	while [ "$seen" -lt "$want" ] && [ "$tries" -gt 0 ] && kill -0 "$broker" 2>/dev/null; do
 		sleep 0.1

@@ -116,7 +116,8 @@ audit_has "$vm" device-reset --arg d "$edu" '.device == $d and (.result | length
 	fail "no device-reset line for edu"
 
 step "with edu held by another VM, the filter picks edu-fn0"
-"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console $PORTS --vfio "rp0:$edu" >output 2>&1 &
+"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console --stop-timeout 0 $PORTS \
+	--vfio "rp0:$edu" >output 2>&1 &
 pid=$!
 wait_for "airlock test guest idling" 20
 status=0

@@ -70,9 +70,10 @@ step "a port used twice"
 refuse "--vfio 'rp0:$fn0': port 'rp0' already holds a device; add another --pcie-root-port" \
 	$PORTS --vfio "rp0:$edu" --vfio "rp0:$fn0"
 
-step "edu assigned: airlock run --kernel idle.elf --memory 16M --vfio rp0:$edu &"
+# --stop-timeout 0: the SIGTERM below stops it at once (the idle guest ignores the power button).
+step "edu assigned: airlock run --kernel idle.elf --memory 16M --stop-timeout 0 --vfio rp0:$edu &"
 : >output
-"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console $PORTS \
+"$AIRLOCK" run --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console --stop-timeout 0 $PORTS \
 	--vfio "rp0:$edu" >output 2>&1 &
 broker=$!
 tries=100

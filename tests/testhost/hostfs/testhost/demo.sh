@@ -32,8 +32,8 @@ echo "(airlock exited with status $status)"
 [ "$status" -eq 0 ] || exit "$status"
 
 banner "the VMM runs sandboxed: look at it while a guest idles"
-echo "test-host# airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console &"
-airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console &
+echo "test-host# airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console --stop-timeout 0 &"
+airlock run --kernel /opt/airlock/guest/idle.elf --memory 16M --com1 console --stop-timeout 0 &
 broker=$!
 # Wait for the VMM to lock itself in (its seccomp filter is on).
 vmm=
