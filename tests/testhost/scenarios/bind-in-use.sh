@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # airlock unbind and bind refuse, at once and in one line, a device that is
-# in use. A VM named vm-edu holds edu: airlock ps and airlock list (text
-# and JSON) agree on who holds it, a second VM of that name is refused;
+# in use. A VM named vm-edu holds edu and another, vm-nvme, holds nvme, at
+# once: airlock ps and airlock list (text and JSON) agree on who holds
+# what, a second VM of either name is refused;
 # unbind names the VM's pid and exits 1 at once,
 # where vfio-pci would have kept it waiting until the VM ended; once the
 # VM is gone, unbind and bind go through. nvme-xbar's disk is made a swap
@@ -16,15 +17,16 @@
 edu=$(device_bdf edu)
 edu_group=$(vfio_group edu)
 xbar=$(device_bdf nvme-xbar)
+nvme=$(device_bdf nvme)
 PORTS="--pcie-root-complex rc0 --pcie-root-port rc0:rp0"
-broker="" disk="" saved=""
+broker="" broker2="" disk="" saved=""
 
 # Whatever happens, the next scenario finds every device with vfio-pci, and the disk's pattern.
 restore() {
-	if [ -n "$broker" ]; then
-		kill -TERM "$broker" 2>/dev/null || true
-		wait "$broker" 2>/dev/null || true
-	fi
+	for b in $broker $broker2; do
+		kill -TERM "$b" 2>/dev/null || true
+		wait "$b" 2>/dev/null || true
+	done
 	if [ -n "$saved" ]; then
 		swapoff "/dev/$disk" 2>/dev/null || true
 		dd if=head.img of="/dev/$disk" bs=1M count=1 conv=fsync 2>/dev/null || true
@@ -58,21 +60,47 @@ step "a VM holds edu: airlock run --name vm-edu --kernel idle.elf --stop-timeout
 pid=$!	# wait_for's
 broker=$pid
 wait_for "airlock test guest idling" 20
+mv output output-edu
+step "and at once another: airlock run --name vm-nvme ... --vfio rp0:$nvme &"
+"$AIRLOCK" run --name vm-nvme --kernel "$AIRLOCK_GUESTS/idle.elf" --memory 16M --com1 console --stop-timeout 0 $PORTS \
+	--vfio "rp0:$nvme" >output 2>&1 &
+pid=$!
+broker2=$pid
+wait_for "airlock test guest idling" 20
+mv output output-nvme
+mv output-edu output
+pid=$broker
 
-step "airlock ps and airlock list agree: vm-edu, broker $broker, holds $edu"
+step "airlock ps and airlock list agree: vm-edu (broker $broker) holds $edu, vm-nvme (broker $broker2) holds $nvme"
 "$AIRLOCK" ps >ps.txt || fail "airlock ps exited non-zero"
 cat ps.txt
 grep -q "^vm-edu *$broker .* $edu\$" ps.txt || fail "airlock ps does not show vm-edu (broker $broker) holding $edu"
+grep -q "^vm-nvme *$broker2 .* $nvme\$" ps.txt || fail "airlock ps does not show vm-nvme (broker $broker2) holding $nvme"
 "$AIRLOCK" ps --json >ps.json || fail "airlock ps --json exited non-zero"
-jq -e --arg b "$edu" --argjson p "$broker" \
-	'.vms | length == 1 and .[0].name == "vm-edu" and .[0].broker_pid == $p and .[0].vmm_pid > 0 and .[0].devices == [$b]' \
-	ps.json >/dev/null || fail "airlock ps --json: $(cat ps.json)"
 "$AIRLOCK" list --json >list.json || fail "airlock list --json exited non-zero"
+# Each VM of ps holds exactly the devices list says it holds, and no other VM is named.
+jq -e -n --slurpfile ps ps.json --slurpfile list list.json \
+	'($ps[0].vms | map({key: .name, value: (.devices | sort)}) | from_entries) as $p
+	| ([$list[0].devices[] | select(.held_by) | {vm: .held_by.vm, bdf}] | group_by(.vm)
+		| map({key: .[0].vm, value: (map(.bdf) | sort)}) | from_entries) as $l
+	| ($p | length) == 2 and $p == $l' >/dev/null ||
+	fail "airlock ps --json and list --json disagree: $(cat ps.json) / $(jq -c '[.devices[] | select(.held_by)]' list.json)"
+jq -e --arg e "$edu" --arg n "$nvme" --argjson p "$broker" --argjson q "$broker2" \
+	'(.vms | map(select(.name == "vm-edu" and .broker_pid == $p and .vmm_pid > 0 and .devices == [$e])) | length) == 1 and
+	 (.vms | map(select(.name == "vm-nvme" and .broker_pid == $q and .vmm_pid > 0 and .devices == [$n])) | length) == 1' \
+	ps.json >/dev/null || fail "airlock ps --json: $(cat ps.json)"
 jq -e --arg b "$edu" --argjson p "$broker" \
 	'.devices[] | select(.bdf == $b) | .assignable == false and .held_by.vm == "vm-edu" and .held_by.broker_pid == $p' \
 	list.json >/dev/null || fail "airlock list --json does not say vm-edu holds $edu"
 "$AIRLOCK" list >list.txt || fail "airlock list exited non-zero"
 grep "^$edu .* no  *vm-edu " list.txt || fail "airlock list's VM column does not name vm-edu for $edu"
+grep "^$nvme .* no  *vm-nvme " list.txt || fail "airlock list's VM column does not name vm-nvme for $nvme"
+
+step "vm-nvme stops: airlock stop vm-nvme; vm-edu runs on"
+airlock_ok stop vm-nvme
+wait "$broker2" || true
+broker2=""
+kill -0 "$broker" 2>/dev/null || fail "vm-edu ended with vm-nvme"
 
 step "a second VM named vm-edu: refused, the first one untouched"
 status=0
