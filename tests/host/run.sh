@@ -860,6 +860,12 @@ t_com1_pty() {
 	printf 'via pty\n' >&8
 	timeout 10 cat <&8 >"$TMP/pty.read" 2>/dev/null
 	exec 8>&-
+	# Bounded: a guest that never got the line must not hold the tier (and the test host) for good.
+	for _ in $(seq 200); do
+		kill -0 "$broker" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$broker" 2>/dev/null && bad+=("the VM still ran 20 s after the echo was due; killed")
 	wait "$broker"
 	status=$?
 	grep -q 'echo: via pty' "$TMP/pty.read" || bad+=("no echo through the pty: $(head -c 300 "$TMP/pty.read")")
