@@ -59,7 +59,7 @@ obj-san  = $(patsubst %.c,$(BUILD)/obj$(if $(SAN),-san)/%.o,$(1))
 SECCOMP_GEN := $(BUILD)/gen/seccomp-allowlist.h
 GUESTS      := $(BUILD)/guest/hello.elf $(BUILD)/guest/idle.elf $(BUILD)/guest/sigsys.elf \
                $(BUILD)/guest/echo.elf $(BUILD)/guest/reset.elf $(BUILD)/guest/triple.elf \
-               $(BUILD)/guest/button.elf
+               $(BUILD)/guest/button.elf $(BUILD)/guest/longout.elf
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps fuzz-deps lint-deps deb-deps lint check unit-tests fuzz deb clean
@@ -180,6 +180,7 @@ $(BUILD)/guest/echo.elf:   GUEST := -DGUEST_ECHO
 $(BUILD)/guest/reset.elf:  GUEST := -DGUEST_RESET
 $(BUILD)/guest/triple.elf: GUEST := -DGUEST_TRIPLE
 $(BUILD)/guest/button.elf: GUEST := -DGUEST_BUTTON
+$(BUILD)/guest/longout.elf: GUEST := -DGUEST_LONGOUT
 $(BUILD)/guest/%.elf: tests/guest/guest.S tests/guest/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \

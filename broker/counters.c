@@ -5,6 +5,7 @@
  * printed, and nothing of its layout (counts, lengths, names) comes from it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,6 +65,9 @@ void counters__snapshot(const struct counters_page *page, struct counters_page *
 	out->vcpu_wakeups = counters__load(&page->vcpu_wakeups);
 	out->input_wakeups = counters__load(&page->input_wakeups);
 	out->irq_wakeups = counters__load(&page->irq_wakeups);
+	out->console_bytes = counters__load(&page->console_bytes);
+	out->console_writes = counters__load(&page->console_writes);
+	out->console_exits = counters__load(&page->console_exits);
 	for (unsigned int i = 0; i < CONFIG_DEVICES_MAX; i++) {
 		out->dev[i].mmio = counters__load(&page->dev[i].mmio);
 		out->dev[i].io = counters__load(&page->dev[i].io);
@@ -159,9 +163,41 @@ int counters__format(const struct counters_page *s, const struct msg_device *dev
 	json__u64(&o.j, "vcpu_wakeups", s->vcpu_wakeups);
 	json__u64(&o.j, "input_wakeups", s->input_wakeups);
 	json__u64(&o.j, "irq_wakeups", s->irq_wakeups);
+	json__obj_begin(&o.j, "console");
+	json__u64(&o.j, "bytes", s->console_bytes);
+	json__u64(&o.j, "writes", s->console_writes);
+	json__u64(&o.j, "exits", s->console_exits);
+	json__obj_end(&o.j);
 	counters__exits(&o.j, s);
 	counters__devices(&o.j, s, devices, nr_devices);
 	return counters__end(&o, buf, len);
+}
+
+static const char *counters__s(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+int counters__format_console(const struct counters_page *s, char *buf, size_t len)
+{
+	uint64_t bytes = s->console_bytes, writes = s->console_writes, exits = s->console_exits, per, tenths;
+	int n;
+
+	if (!bytes) {
+		n = snprintf(buf, len, "0 bytes in %" PRIu64 " write%s, %" PRIu64 " exit%s", writes, counters__s(writes),
+			     exits, counters__s(exits));
+	} else {
+		/* Rounded to a tenth in integers: any two numbers the VMM wrote divide. */
+		per = exits / bytes;
+		tenths = (uint64_t)(((unsigned __int128)(exits % bytes) * 10 + bytes / 2) / bytes);
+		if (tenths == 10) {
+			per++;
+			tenths = 0;
+		}
+		n = snprintf(buf, len, "%" PRIu64 " byte%s in %" PRIu64 " write%s, %" PRIu64 ".%" PRIu64 " exits per byte",
+			     bytes, counters__s(bytes), writes, counters__s(writes), per, tenths);
+	}
+	return n < 0 ? -EIO : (size_t)n >= len ? -ENOSPC : n;
 }
 
 /* The step names of the start-up line, in the order a boot reaches them. */
@@ -245,6 +281,7 @@ void counters__print(const struct counters_page *page, const struct msg_device *
 
 	counters__snapshot(page, &snap);
 	counters__write("stats", json, counters__format(&snap, devices, nr_devices, json, sizeof(json)));
+	counters__write("console:", json, counters__format_console(&snap, json, sizeof(json)));
 }
 
 void counters__print_startup(const struct counters_page *page, uint64_t dma_bytes)

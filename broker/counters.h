@@ -15,7 +15,7 @@ void counters__snapshot(const struct counters_page *page, struct counters_page *
 
 /*
  * The counters as one line of compact JSON, no newline, in buf:
- * {"vcpu_wakeups":N,"input_wakeups":N,"irq_wakeups":N,
+ * {"vcpu_wakeups":N,"input_wakeups":N,"irq_wakeups":N,"console":{"bytes":N,"writes":N,"exits":N},
  *  "exits":{"NAME":N,...},"devices":[{"name":"BDF","mmio":N,"io":N,"cfg":N},...]}
  * exits holds the non-zero slots in slot order, by KVM's short name
  * ("io", "mmio", "hlt", ...), "reason_N" for a reason without one and
@@ -25,7 +25,15 @@ void counters__snapshot(const struct counters_page *page, struct counters_page *
 int counters__format(const struct counters_page *s, const struct msg_device *devices,
 		     unsigned int nr_devices, char *buf, size_t len);
 
-/* "airlock: stats {...}" on stderr, in one write. */
+/*
+ * COM1's output for a reader, no newline, in buf: "B bytes in W writes,
+ * E.e exits per byte" ("0 bytes in W writes, E exits" before the first;
+ * "1 byte", "1 write", "1 exit" in the singular).
+ * Pure. Returns the length, or -ENOSPC.
+ */
+int counters__format_console(const struct counters_page *s, char *buf, size_t len);
+
+/* "airlock: stats {...}" and "airlock: console: ..." on stderr, a write(2) each. */
 void counters__print(const struct counters_page *page, const struct msg_device *devices,
 		     unsigned int nr_devices);
 

@@ -100,11 +100,11 @@ static int sandbox__rlimits(const struct sandbox *sb)
 		{ RLIMIT_NOFILE, SANDBOX_NOFILE + sb->vcpus + sb->device_fds },
 		/*
 		 * Its uid is its own, so this counts the VMM alone: main thread,
-		 * vCPU threads, COM1's input thread, and KVM's NX-huge-page
-		 * recovery worker, which the kernel starts as a task of the VMM
-		 * (a failure to start it makes KVM_RUN fail with EAGAIN).
+		 * vCPU threads, COM1's input and output threads, and KVM's
+		 * NX-huge-page recovery worker, which the kernel starts as a task
+		 * of the VMM (a failure to start it makes KVM_RUN fail with EAGAIN).
 		 */
-		{ RLIMIT_NPROC, sb->vcpus + 3 },
+		{ RLIMIT_NPROC, sb->vcpus + 4 },
 		{ RLIMIT_CORE, 0 },			/* a core would hold guest memory */
 		{ RLIMIT_MEMLOCK, 0 },
 		{ RLIMIT_MSGQUEUE, 0 },

@@ -16,7 +16,7 @@
 #include "proto.h"
 
 #define COUNTERS_MAGIC		0x7473616cu	/* "last" in memory */
-#define COUNTERS_VERSION	2
+#define COUNTERS_VERSION	3
 #define COUNTERS_EXIT_REASONS	64		/* KVM_EXIT_* below COUNTERS_EXIT_OTHER count in their own slot */
 #define COUNTERS_EXIT_OTHER	(COUNTERS_EXIT_REASONS - 1)	/* every larger reason */
 
@@ -47,15 +47,19 @@ struct counters_page {
 	uint64_t vcpu_wakeups;	/* every return of KVM_RUN, EINTR and EAGAIN included */
 	uint64_t input_wakeups;	/* COM1's input thread returns from read */
 	uint64_t irq_wakeups;	/* the VMM itself acted on a device interrupt */
+	uint64_t console_bytes;	/* bytes the guest transmitted on COM1, loopback aside */
+	uint64_t console_writes;	/* write(2) calls of COM1's output thread */
+	uint64_t console_exits;	/* port I/O exits on COM1's registers */
 	struct counters_device dev[CONFIG_DEVICES_MAX];	/* by assigned device index */
 	uint64_t times[COUNTERS_VMM_TIMES];	/* enum counters_vmm_time; 0: not reached */
 };
 _Static_assert(offsetof(struct counters_page, exits) == 8, "counters page layout");
 _Static_assert(offsetof(struct counters_page, vcpu_wakeups) == 8 + 8 * COUNTERS_EXIT_REASONS, "counters page layout");
-_Static_assert(offsetof(struct counters_page, dev) == 8 + 8 * COUNTERS_EXIT_REASONS + 24, "counters page layout");
+_Static_assert(offsetof(struct counters_page, console_bytes) == 8 + 8 * COUNTERS_EXIT_REASONS + 24, "counters page layout");
+_Static_assert(offsetof(struct counters_page, dev) == 8 + 8 * COUNTERS_EXIT_REASONS + 48, "counters page layout");
 _Static_assert(sizeof(struct counters_device) == 24, "counters page layout");
-_Static_assert(offsetof(struct counters_page, times) == 544 + 24 * CONFIG_DEVICES_MAX, "counters page layout");
-_Static_assert(sizeof(struct counters_page) == 544 + 24 * CONFIG_DEVICES_MAX + 8 * COUNTERS_VMM_TIMES, "counters page layout");
+_Static_assert(offsetof(struct counters_page, times) == 568 + 24 * CONFIG_DEVICES_MAX, "counters page layout");
+_Static_assert(sizeof(struct counters_page) == 568 + 24 * CONFIG_DEVICES_MAX + 8 * COUNTERS_VMM_TIMES, "counters page layout");
 _Static_assert(sizeof(struct counters_page) <= PAGE_SIZE, "one page");
 
 /* The slot of exits[] that counts exit reason 'reason'. */

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "bzimage.h"
+#include "cpuid.h"
 #include "ioport.h"
 #include "kvm.h"
 #include "layout.h"
 #include "proto.h"
 #include "log.h"
 #include "pcie.h"
+#include "serial.h"
 #include "syscall-filter.h"
 #include "count.h"
 
@@ -87,20 +89,21 @@ static int kvm_cpu__boot_regs(struct kvm_cpu *cpu, const struct kvm_boot *boot)
 	return 0;
 }
 
-/* KVM's supported CPUID, with this vCPU's APIC ID where CPUID reports one. */
+/*
+ * Where KVM can, it holds the guest to the paravirtual features its CPUID
+ * offers: an MSR or hypercall of any other is refused (#GP, -KVM_ENOSYS).
+ */
 static int kvm_cpu__cpuid(struct kvm_cpu *cpu)
 {
-	struct kvm_cpuid2 *c = cpu->kvm->cpuid;
+	struct kvm_enable_cap enforce = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args[0] = 1 };
 
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0x00ffffffu) | cpu->id << 24;
-		else if (e->function == 0xb || e->function == 0x1f)
-			e->edx = cpu->id;
-	}
-	return ioctl(cpu->fd, KVM_SET_CPUID2, c) ? -errno : 0;
+	cpuid__vcpu(cpu->kvm->cpuid, cpu->id);
+	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpu->kvm->cpuid))
+		return -errno;
+	if (ioctl(cpu->kvm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0 &&
+	    ioctl(cpu->fd, KVM_ENABLE_CAP, &enforce))
+		return -errno;
+	return 0;
 }
 
 static int kvm_cpu__create(struct kvm *kvm, struct kvm_cpu *cpu, unsigned int id)
@@ -139,6 +142,8 @@ static void kvm_cpu__io(struct kvm_run *run)
 
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
+	if (run->io.port >= SERIAL_COM1_BASE && run->io.port < SERIAL_COM1_BASE + SERIAL_NR_REGS)
+		count__inc(&vmm_counters->console_exits);
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
 		if (!ioport__access(run->io.port, data, run->io.size, write) &&
 		    !pcie__io(run->io.port, data, run->io.size, write) && !write)
@@ -156,8 +161,8 @@ static void kvm_cpu__mmio(struct kvm_run *run)
 
 static void __attribute__((noreturn)) kvm_cpu__fatal(struct kvm_cpu *cpu, const char *what)
 {
-	pr_err("vCPU %u: %s (exit reason %u); stopping the VM", cpu->id, what, cpu->run->exit_reason);
-	_exit(VMM_EXIT_FAILURE);
+	kvm__exit(VMM_EXIT_FAILURE, "vCPU %u: %s (exit reason %u); stopping the VM", cpu->id, what,
+		  cpu->run->exit_reason);
 }
 
 static void *kvm_cpu__thread(void *arg)

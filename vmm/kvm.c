@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cpuid.h"
 #include "kvm.h"
 #include "log.h"
 #include "proto.h"
@@ -33,13 +36,19 @@ int kvm__map_mmio(const struct kvm *kvm, unsigned int slot, uint64_t gpa, void *
 	return kvm__slot(kvm, GUEST_RAM_REGIONS + slot, gpa, hva, size);
 }
 
-static int kvm__supported_cpuid(struct kvm *kvm, int kvm_fd)
+/* What KVM supports, as every vCPU will see it (cpuid.h). */
+static int kvm__cpuid(struct kvm *kvm, int kvm_fd)
 {
+	int tsc_deadline = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER);
+
 	kvm->cpuid = calloc(1, sizeof(*kvm->cpuid) + KVM_CPUID_MAX * sizeof(kvm->cpuid->entries[0]));
 	if (!kvm->cpuid)
 		return -ENOMEM;
 	kvm->cpuid->nent = KVM_CPUID_MAX;
-	return ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, kvm->cpuid) ? -errno : 0;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, kvm->cpuid))
+		return -errno;
+	cpuid__vm(kvm->cpuid, tsc_deadline > 0);
+	return 0;
 }
 
 /* The in-kernel PIT: Linux checks its timer interrupt through the IOAPIC at boot. */
@@ -63,7 +72,7 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 	unsigned int nr;
 	int ret;
 
-	ret = kvm__supported_cpuid(kvm, kvm_fd);
+	ret = kvm__cpuid(kvm, kvm_fd);
 	if (ret)
 		return ret;
 	kvm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
@@ -86,8 +95,28 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 	return kvm__pit(kvm);
 }
 
+static void (*kvm_at_exit)(void);
+
+void kvm__at_exit(void (*fn)(void))
+{
+	kvm_at_exit = fn;
+}
+
+void kvm__exit(int status, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (kvm_at_exit)
+		kvm_at_exit();
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pr_err("%s", why);
+	_exit(status);
+}
+
 void kvm__reset(void)
 {
-	pr_err("the guest reset the machine; starting it again");
-	_exit(VMM_EXIT_RESET);
+	kvm__exit(VMM_EXIT_RESET, "the guest reset the machine; starting it again");
 }

@@ -27,7 +27,7 @@ struct kvm {
 	uint32_t vcpu_mmap_size;
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
-	struct kvm_cpuid2 *cpuid;	/* what KVM supports, given to every vCPU */
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports, as the guest sees it (cpuid.h) */
 };
 
 /* Host pointer for [gpa, gpa + len) in guest RAM, or NULL if any of it is not RAM. */
@@ -55,6 +55,14 @@ int kvm__map_mmio(const struct kvm *kvm, unsigned int slot, uint64_t gpa, void *
 int kvm__irq_line(const struct kvm *kvm, uint32_t irq, bool level);
 
 int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32_t vcpu_mmap_size);
+
+/*
+ * The VMM ends in order (the guest powered off or reset, a vCPU cannot go
+ * on): fn, registered with kvm__at_exit, runs first (COM1 writes out what
+ * it holds), then one line says why, and the VMM exits with status.
+ */
+void kvm__at_exit(void (*fn)(void));
+void __attribute__((noreturn, format(printf, 2, 3))) kvm__exit(int status, const char *fmt, ...);
 
 /* The guest reset the machine: the VMM ends, and the broker starts the VM afresh. */
 void __attribute__((noreturn)) kvm__reset(void);

@@ -49,8 +49,13 @@ static void vmm__sci(bool level)
 
 static void vmm__poweroff(void)
 {
-	pr_err("the guest powered off");
-	_exit(VMM_EXIT_POWEROFF);
+	kvm__exit(VMM_EXIT_POWEROFF, "the guest powered off");
+}
+
+/* The guest's last words reach the console before the VMM ends. */
+static void vmm__drain_console(void)
+{
+	serial__drain(&com1);
 }
 
 /*
@@ -193,7 +198,8 @@ static void vmm__devices(const struct msg_config *cfg)
 
 	for (unsigned int i = 0; i < CONFIG_RC_MAX; i++)
 		ports[i] = cfg->rc_ports[i];
-	serial__init(&com1, (cfg->flags & CONFIG_F_COM1_CONSOLE) ? STDOUT_FILENO : -1, vmm__com1_irq);
+	serial__init(&com1, vmm__com1_irq);
+	kvm__at_exit(vmm__drain_console);
 	pm__init(&pm, vmm__poweroff, kvm__reset, vmm__sci);
 	if (pcie__init(cfg->nr_rc, ports, cfg->mem_size))
 		die("cannot build the PCIe topology");
@@ -242,12 +248,39 @@ static void vmm__filter_fds(const struct msg_config *cfg)
 		die("cannot sort the descriptors for the seccomp filters: %s", strerror(-ret));
 }
 
-static void vmm__confine_input(void)
+static void vmm__confine(enum syscall_filter_thread t, const char *thread)
 {
-	int ret = syscall_filter__install(SYSCALL_FILTER_THREAD_INPUT, &vmm_fds, -1);
+	int ret = syscall_filter__install(t, &vmm_fds, -1);
 
 	if (ret)
-		die("COM1 input: cannot install its thread's seccomp filter: %s", strerror(-ret));
+		die("%s: cannot install its thread's seccomp filter: %s", thread, strerror(-ret));
+}
+
+static void vmm__confine_input(void)
+{
+	vmm__confine(SYSCALL_FILTER_THREAD_INPUT, "COM1 input");
+}
+
+static void vmm__confine_output(void)
+{
+	vmm__confine(SYSCALL_FILTER_THREAD_OUTPUT, "COM1 output");
+}
+
+/* With --com1 console, COM1's two threads, each under its own filter when this returns. */
+static void vmm__start_com1(const struct msg_config *cfg)
+{
+	int ret;
+
+	if (!(cfg->flags & CONFIG_F_COM1_CONSOLE))
+		return;
+	com1.confine_output = vmm__confine_output;
+	com1.confine_input = vmm__confine_input;
+	ret = serial__start_output(&com1, STDOUT_FILENO);
+	if (ret)
+		die("cannot start the COM1 output thread: %s", strerror(-ret));
+	ret = serial__start_input(&com1, STDIN_FILENO);
+	if (ret)
+		die("cannot start the COM1 input thread: %s", strerror(-ret));
 }
 
 /*
@@ -313,13 +346,10 @@ int main(void)
 	count__time(COUNTERS_VMM_BUILT, counters__now_ns());
 	vmm__filter_fds(&cfg);
 	count__time(COUNTERS_VMM_FILTER, counters__now_ns());
-	/* Each thread installs its own filter as it starts, the vCPUs' and COM1 input's. */
+	/* Each thread installs its own filter as it starts, the vCPUs' and COM1's. */
 	ret = kvm_cpu__start_all(&kvm, &vmm_fds);
 	if (ret)
 		die("cannot start %u vCPUs: %s", cfg.vcpus, strerror(-ret));
-	com1.confine = vmm__confine_input;
-	ret = (cfg.flags & CONFIG_F_COM1_CONSOLE) ? serial__start_input(&com1, STDIN_FILENO) : 0;
-	if (ret)
-		die("cannot start the COM1 input thread: %s", strerror(-ret));
+	vmm__start_com1(&cfg);
 	vmm__lock_and_run();
 }

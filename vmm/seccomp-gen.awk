@@ -25,7 +25,7 @@ NF != 4 { fail("expected 'syscall NAME THREADS FDS' or 'ioctl REQUEST THREADS FD
 $2 !~ /^[A-Za-z_][A-Za-z0-9_]*$/ { fail("bad name '" $2 "'") }
 $1 != "syscall" && $1 != "ioctl" { fail("unknown kind '" $1 "'") }
 {
-	threads = $3 == "all" ? "main,input,vcpu" : $3
+	threads = $3 == "all" ? "main,input,output,vcpu" : $3
 	n = split(threads, t, ",")
 	for (i = 1; i <= n; i++)
 		if (seen[$1 " " $2 " " t[i]]++)

@@ -9,6 +9,7 @@
 enum syscall_filter_thread {
 	SYSCALL_FILTER_THREAD_MAIN,	/* talks to the broker */
 	SYSCALL_FILTER_THREAD_INPUT,	/* COM1's input, with --com1 console */
+	SYSCALL_FILTER_THREAD_OUTPUT,	/* COM1's output, with --com1 console */
 	SYSCALL_FILTER_THREAD_VCPU,	/* each vCPU: the guest's exits */
 };
 

@@ -12,6 +12,8 @@
  *   button  enables the ACPI power button, polls PM1_STS until it is
  *           pressed, clears the status, powers off
  *   triple  triple-faults: an exception with an empty IDT
+ *   longout prints LONGOUT_LINES lines of 64 bytes, "%05d " and a fixed
+ *           pattern, then powers off: COM1's output, in order, whole
  */
 #define COM1		0x3f8
 #define COM1_LSR	(COM1 + 5)
@@ -27,6 +29,7 @@
 #define START_MAGIC	0x336ec578
 #define RCR		0xcf9
 #define RCR_RESET	0x06	/* system reset | reset CPU, the FADT's RESET_VALUE */
+#define LONGOUT_LINES	1024	/* 64 KiB */
 
 	.pushsection .note.Xen, "a", @note
 	.balign 4
@@ -82,6 +85,28 @@ pvh_start:
 	mov $PM1A_STS, %dx
 	mov $PM1_PWRBTN, %ax	/* write 1 to clear */
 	out %ax, %dx
+#elif defined(GUEST_LONGOUT)
+	xor %edi, %edi		/* the line number */
+1:	mov %edi, %eax
+	mov $10000, %ebx	/* the place of the digit printed next */
+2:	xor %edx, %edx
+	div %ebx		/* %eax: the digit, %edx: what is left */
+	push %edx
+	add $'0', %al
+	call putc
+	mov %ebx, %eax
+	xor %edx, %edx
+	mov $10, %ecx
+	div %ecx
+	mov %eax, %ebx
+	pop %eax
+	test %ebx, %ebx
+	jnz 2b
+	mov $longout_line, %esi
+	call puts
+	inc %edi
+	cmp $LONGOUT_LINES, %edi
+	jne 1b
 #elif defined(GUEST_ECHO)
 	mov $echo_prefix, %esi
 	call puts
@@ -154,6 +179,10 @@ newline:
 #if defined(GUEST_ECHO)
 echo_prefix:
 	.asciz "echo: "
+#endif
+#if defined(GUEST_LONGOUT)
+longout_line:
+	.asciz " 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU\n"
 #endif
 #if defined(GUEST_BUTTON)
 button_wait:

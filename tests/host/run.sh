@@ -26,6 +26,7 @@ HELLO=$B/guest/hello.elf
 IDLE=$B/guest/idle.elf
 ECHO=$B/guest/echo.elf
 BUTTON=$B/guest/button.elf
+LONGOUT=$B/guest/longout.elf
 TMP=$(mktemp -d)
 n=0
 failed=0
@@ -98,7 +99,7 @@ t_hello() {
 t_stats() {
 	run stats 60 "$AIRLOCK" run --kernel "$HELLO" --memory 16M --com1 console --stats
 	local line exits io wakeups sum bytes bad=()
-	local shape='^\{"vcpu_wakeups":[0-9]+,"input_wakeups":[0-9]+,"irq_wakeups":[0-9]+,"exits":\{("[a-z0-9_]+":[0-9]+(,"[a-z0-9_]+":[0-9]+)*)?\},"devices":\[\]\}$'
+	local shape='^\{"vcpu_wakeups":[0-9]+,"input_wakeups":[0-9]+,"irq_wakeups":[0-9]+,"console":\{"bytes":[0-9]+,"writes":[0-9]+,"exits":[0-9]+\},"exits":\{("[a-z0-9_]+":[0-9]+(,"[a-z0-9_]+":[0-9]+)*)?\},"devices":\[\]\}$'
 	[ "$rc" = 0 ] || bad+=("exit $rc")
 	[ "$(grep -c '^airlock: stats ' "$TMP/stats.err")" = 1 ] || bad+=("not exactly one stats line")
 	line=$(sed -n 's/^airlock: stats //p' "$TMP/stats.err" | head -1)
@@ -114,6 +115,39 @@ t_stats() {
 		ok "--stats: one JSON line when the VM ends; io exits $io >= $bytes bytes printed, vcpu_wakeups $wakeups >= $sum exits"
 	else
 		not_ok "--stats" "${bad[@]}" "stderr: $(head -c 600 "$TMP/stats.err")"
+	fi
+}
+
+# COM1's output is buffered in the VMM and written a line or a burst at a
+# time: 64 KiB from the longout guest arrive whole and in order, before the
+# power-off ends the VMM, and in far fewer writes than bytes. Each byte
+# costs the guest an LSR read and a THR write: two exits on COM1.
+t_console_order() {
+	local pat=0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU line want bytes writes exits i bad=()
+	run order 300 "$AIRLOCK" run --kernel "$LONGOUT" --memory 16M --com1 console --cmdline order-test --stats
+	want=$TMP/order.want
+	{
+		echo 'hello from the airlock test guest; cmdline: order-test'
+		for ((i = 0; i < 1024; i++)); do
+			printf '%05d %s\n' "$i" "$pat"
+		done
+	} >"$want"
+	[ "$rc" = 0 ] || bad+=("exit $rc")
+	cmp -s "$want" "$TMP/order.out" || bad+=("the output differs from what the guest printed: $(cmp "$want" "$TMP/order.out" 2>&1 | head -1)")
+	line=$(sed -n 's/^airlock: stats //p' "$TMP/order.err" | head -1)
+	bytes=$(sed -n 's/.*"console":{"bytes":\([0-9]*\),.*/\1/p' <<<"$line")
+	writes=$(sed -n 's/.*"console":{[^}]*"writes":\([0-9]*\),.*/\1/p' <<<"$line")
+	exits=$(sed -n 's/.*"console":{[^}]*"exits":\([0-9]*\)}.*/\1/p' <<<"$line")
+	[ "${bytes:-none}" = "$(wc -c <"$want")" ] || bad+=("console bytes ${bytes:-none}, want $(wc -c <"$want")")
+	[ "${writes:-0}" -ge 1 ] && [ "$((${writes:-0} * 16))" -le "${bytes:-0}" ] ||
+		bad+=("${writes:-no} writes for ${bytes:-no} bytes: not a sixteenth of them or fewer")
+	[ "${exits:-0}" -ge "$((2 * ${bytes:-1}))" ] || bad+=("${exits:-no} COM1 exits for ${bytes:-no} bytes, want 2 a byte or more")
+	grep -q "^airlock: console: $bytes bytes in $writes writes, [0-9]*\.[0-9] exits per byte$" "$TMP/order.err" ||
+		bad+=("no console line to match the counters")
+	if [ ${#bad[@]} = 0 ]; then
+		ok "COM1 output: $bytes bytes, in order and whole before the power-off, in $writes writes ($exits exits on COM1)"
+	else
+		not_ok "COM1 output order" "${bad[@]}" "stderr: $(head -c 600 "$TMP/order.err")"
 	fi
 }
 
@@ -395,8 +429,8 @@ t_sandbox_threads() {
 		awk '/^Uid:|^Gid:/ { for (i = 2; i <= 5; i++) if ($i == 0) exit 1 }' "$t/status" || bad+=("$t: root uid/gid")
 		grep -q '^Groups:[[:space:]]*$' "$t/status" || bad+=("$t: supplementary groups")
 	done
-	# main thread, two vCPU threads, COM1's input thread
-	[ "$threads" = 4 ] || bad+=("$threads threads, expected 4")
+	# main thread, two vCPU threads, COM1's input and output threads
+	[ "$threads" = 5 ] || bad+=("$threads threads, expected 5")
 	[ "$workers" -le 1 ] || bad+=("$workers KVM NX recovery workers, expected at most 1")
 	if [ ${#bad[@]} = 0 ]; then
 		ok "sandbox: all $((threads + workers)) VMM threads ($workers KVM worker) have no capabilities, NoNewPrivs 1, Seccomp 2, non-root ids"
@@ -931,6 +965,7 @@ t_closed_stdio() {
 
 t_hello
 t_stats
+t_console_order
 t_stats_signal
 t_stop_button
 t_stop_timeout

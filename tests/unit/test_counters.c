@@ -37,7 +37,7 @@ static void format_is(unsigned int nr_devices, const char *want)
 static void test_empty(void **state)
 {
 	(void)state;
-	format_is(0, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{},\"devices\":[]}");
+	format_is(0, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"console\":{\"bytes\":0,\"writes\":0,\"exits\":0},\"exits\":{},\"devices\":[]}");
 }
 
 /* Only non-zero reasons, in reason order; unnamed ones as reason_N, the last slot as other. */
@@ -47,6 +47,9 @@ static void test_exits(void **state)
 	s.vcpu_wakeups = 40;
 	s.input_wakeups = 2;
 	s.irq_wakeups = 1;
+	s.console_bytes = 9;
+	s.console_writes = 3;
+	s.console_exits = 11;
 	s.exits[KVM_EXIT_IO] = 12;
 	s.exits[KVM_EXIT_HLT] = 1;
 	s.exits[KVM_EXIT_MMIO] = 3;
@@ -56,7 +59,7 @@ static void test_exits(void **state)
 	s.exits[50] = 5;
 	s.exits[COUNTERS_EXIT_OTHER] = 6;
 	format_is(0, "{\"vcpu_wakeups\":40,\"input_wakeups\":2,\"irq_wakeups\":1,"
-		  "\"exits\":{\"io\":12,\"hlt\":1,\"mmio\":3,\"shutdown\":1,\"intr\":2,"
+		  "\"console\":{\"bytes\":9,\"writes\":3,\"exits\":11},\"exits\":{\"io\":12,\"hlt\":1,\"mmio\":3,\"shutdown\":1,\"intr\":2,"
 		  "\"reason_13\":4,\"reason_50\":5,\"other\":6},\"devices\":[]}");
 }
 
@@ -69,7 +72,7 @@ static void test_devices(void **state)
 	s.dev[0] = (struct counters_device){ .mmio = 7, .io = 0, .cfg = 300 };
 	s.dev[1] = (struct counters_device){ .mmio = 0, .io = 9, .cfg = 1 };
 	s.dev[2] = (struct counters_device){ .mmio = 99, .io = 99, .cfg = 99 };
-	format_is(2, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{},\"devices\":["
+	format_is(2, "{\"vcpu_wakeups\":0,\"input_wakeups\":0,\"irq_wakeups\":0,\"console\":{\"bytes\":0,\"writes\":0,\"exits\":0},\"exits\":{},\"devices\":["
 		  "{\"name\":\"0000:00:04.0\",\"mmio\":7,\"io\":0,\"cfg\":300},"
 		  "{\"name\":\"0000:00:05.0\",\"mmio\":0,\"io\":9,\"cfg\":1}]}");
 }
@@ -113,6 +116,9 @@ static void test_snapshot(void **state)
 	s.vcpu_wakeups = 6;
 	s.input_wakeups = 7;
 	s.irq_wakeups = 8;
+	s.console_bytes = 11;
+	s.console_writes = 12;
+	s.console_exits = 13;
 	s.dev[CONFIG_DEVICES_MAX - 1].cfg = 9;
 	s.times[COUNTERS_VMM_TIMES - 1] = 10;
 	counters__snapshot(&s, &copy);
@@ -140,10 +146,51 @@ static void test_vmm_counts(void **state)
 	count__exit(KVM_EXIT_IO);
 	count__exit(1000);
 	count__inc(&vmm_counters->dev[0].mmio);
+	count__inc(&vmm_counters->console_bytes);
+	count__inc(&vmm_counters->console_exits);
+	count__inc(&vmm_counters->console_exits);
 	vmm_counters = unshared;
 	strcpy(devs[0].name, "0000:00:04.0");
-	format_is(1, "{\"vcpu_wakeups\":2,\"input_wakeups\":0,\"irq_wakeups\":0,\"exits\":{\"io\":1,\"other\":1},"
+	format_is(1, "{\"vcpu_wakeups\":2,\"input_wakeups\":0,\"irq_wakeups\":0,\"console\":{\"bytes\":1,\"writes\":0,\"exits\":2},"
+		  "\"exits\":{\"io\":1,\"other\":1},"
 		  "\"devices\":[{\"name\":\"0000:00:04.0\",\"mmio\":1,\"io\":0,\"cfg\":0}]}");
+}
+
+static void console_is(const char *want)
+{
+	int n = counters__format_console(&s, buf, sizeof(buf));
+
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+}
+
+/* COM1's line: exits per byte to a tenth, rounded, whatever the VMM wrote. */
+static void test_console(void **state)
+{
+	char small[16];
+
+	(void)state;
+	console_is("0 bytes in 0 writes, 0 exits");
+	s.console_exits = 7;
+	s.console_writes = 1;
+	console_is("0 bytes in 1 write, 7 exits");
+	s.console_bytes = 21034;
+	s.console_writes = 118;
+	s.console_exits = 44171;		/* 2.09999 */
+	console_is("21034 bytes in 118 writes, 2.1 exits per byte");
+	s.console_exits = 2 * 21034 - 1;	/* 1.99995: rounds up to the next whole */
+	console_is("21034 bytes in 118 writes, 2.0 exits per byte");
+	s.console_bytes = 3;
+	s.console_exits = 1;
+	console_is("3 bytes in 118 writes, 0.3 exits per byte");
+	s.console_bytes = 1;
+	s.console_writes = UINT64_MAX;
+	s.console_exits = UINT64_MAX;
+	console_is("1 byte in 18446744073709551615 writes, 18446744073709551615.0 exits per byte");
+	s.console_bytes = UINT64_MAX;
+	s.console_exits = UINT64_MAX - 1;
+	console_is("18446744073709551615 bytes in 18446744073709551615 writes, 1.0 exits per byte");
+	assert_int_equal(counters__format_console(&s, small, sizeof(small)), -ENOSPC);
 }
 
 static uint64_t marks[COUNTERS_MARKS];
@@ -229,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup(test_snapshot, setup),
 		cmocka_unit_test_setup(test_exit_slot, setup),
 		cmocka_unit_test_setup(test_vmm_counts, setup),
+		cmocka_unit_test_setup(test_console, setup),
 		cmocka_unit_test_setup(test_startup, setup),
 		cmocka_unit_test_setup(test_startup_partial, setup),
 		cmocka_unit_test_setup(test_startup_untrusted, setup),

@@ -98,6 +98,14 @@ static void test_descriptor_shown(void **state)
 		      SYSCALL_FILTER_THREAD_VCPU, ABI_X86_64, SYS_write, PROTO_VMM_FD, 0);
 }
 
+/* In COM1's output thread as well: the report needs no more than its write on the log, and exit_group. */
+static void test_output_thread_reports(void **state)
+{
+	(void)state;
+	expect_report("airlock-vmm: seccomp denied read (nr 0, args 0x0 0x0 0x0 0x0 0x0 0x0)\n",
+		      SYSCALL_FILTER_THREAD_OUTPUT, ABI_X86_64, SYS_read, 0, 0);
+}
+
 /* Where the kernel offers the i386 ABI (abi-probe.h); skipped where it ends int $0x80 before seccomp. */
 static void test_i386_abi(void **state)
 {
@@ -133,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_openat_named),
 		cmocka_unit_test(test_ioctl_request_shown),
 		cmocka_unit_test(test_descriptor_shown),
+		cmocka_unit_test(test_output_thread_reports),
 		cmocka_unit_test(test_i386_abi),
 		cmocka_unit_test(test_x32_abi),
 		cmocka_unit_test(test_allowed_is_silent),
