@@ -17,6 +17,13 @@
 #    nothing prints after a window's end marker.
 #  - native: nvme given to the test host's own driver (airlock unbind),
 #    read with the guest's very binary, and given back (airlock bind).
+#  - boot: the Linux guest with no device, 256M, 1 vCPU, to power-off,
+#    with the default console and with `quiet`, alternately, three pairs:
+#    when its first line and its init's first line reached the test host,
+#    and the console's counters (bytes, write() calls, exits on COM1).
+#  - clock: one more boot that keeps its vCPUs busy until its own clock
+#    has advanced 60 s: its clocksource, and its seconds per test-host
+#    second.
 # timeout: 1800
 
 edu=$(device_bdf edu)
@@ -53,6 +60,46 @@ dma_runs() {
 		bench dma "{\"memory\":\"$mem\",\"pages\":\"$pages\",\"run\":$run,\"startup\":$startup}"
 	done
 }
+
+# linux_boot NAME CMDLINE-EXTRA: the Linux guest with no device to its
+# power-off, --stats, its console stamped with the test host's uptime in
+# ./NAME; the uptime at airlock's start in $start.
+linux_boot() {
+	start=$(cut -d' ' -f1 /proc/uptime)
+	{
+		status=0
+		"$AIRLOCK" run --kernel "$AIRLOCK_LINUX_GUEST/vmlinuz" --initrd "$AIRLOCK_LINUX_GUEST/initrd.img" \
+			--cmdline "console=ttyS0 panic=-1 guest.wait=1 $2" --com1 console --memory 256M --processors 1 \
+			--stats </dev/null 2>&1 || status=$?
+		echo "AIRLOCK-EXIT $status"
+	} | stamp >"$1"
+	status=$(awk '$2 == "AIRLOCK-EXIT" { print $3 }' "$1")
+	[ "$status" = 0 ] || { tail -n 20 "$1"; fail "airlock run ($1) exited with status $status"; }
+	grep -q ' GUEST-END' "$1" || { tail -n 20 "$1"; fail "no GUEST-END from the guest ($1)"; }
+}
+
+step "boot: the Linux guest, no device, 256M, 1 vCPU, default console and quiet, three pairs"
+for run in 1 2 3; do
+	for console in default quiet; do
+		linux_boot "boot-$console-$run" "$([ "$console" = quiet ] && echo quiet)"
+		grep -q ' airlock: stats {' "boot-$console-$run" || fail "no stats line from airlock run --stats"
+		awk -v start="$start" -v console="$console" -v run="$run" '
+			{ sub(/\r$/, "") }
+			NF > 1 && $2 != "airlock:" && $2 != "AIRLOCK-EXIT" && first == "" { first = $1 }
+			$2 == "GUEST-INIT" && init == "" { init = $1 }
+			$2 == "airlock:" && $3 == "stats" { sub(/^[^{]*/, ""); stats = $0 }
+			/the guest powered off/ { end = $1 }
+			END {
+				printf "BENCH boot {\"console\":\"%s\",\"run\":%d,\"first_line_s\":%.2f,\"init_s\":%.2f,\"end_s\":%.2f,\"stats\":%s}\n",
+					console, run, first - start, init - start, end - start, stats
+			}' "boot-$console-$run"
+	done
+done
+
+step "clock: the Linux guest's clocksource, and its clock over 60 s of load (guest.clock=60)"
+linux_boot clock "quiet guest.clock=60"
+clock_ratio clock >ratio || fail "no GUEST-CLOCK start and end lines from the guest"
+bench clock "{\"clocksource\":\"$(tr -d '\r' <clock | awk '$2 == "GUEST-CLOCK" && NF == 3 { print $3 }')\",\"guest_s_per_host_s\":$(cat ratio)}"
 
 step "DMA mapping: the tiny guest with edu assigned, 256M to 2G of guest RAM, in the default backing (2 MiB pages of a private tmpfs)"
 for mem in 256M 512M 1G 2G; do

@@ -112,6 +112,26 @@ def sessions: ["mapped", "trap"];
 			guest_init_ns: (.guest_init_uptime_s * 1e9 - .startup.start_ns | round)}]
 	},
 
+	# The Linux guest's boots, default console and quiet: medians, and the
+	# console's cost. Exits per byte: COM1's exits over the bytes the guest
+	# sent; "added": what the default console's boot added over quiet's.
+	boot: (recs("boot"; "testhost") as $b
+		| [("default", "quiet") as $c | [$b[] | select(.console == $c)] | {
+			console: $c, runs: length,
+			first_line_s: (map(.first_line_s) | median | round2),
+			init_s: (map(.init_s) | median | round2),
+			end_s: (map(.end_s) | median | round2),
+			console_bytes: (map(.stats.console.bytes) | median),
+			console_writes: (map(.stats.console.writes) | median),
+			console_exits: (map(.stats.console.exits) | median)
+		} | . + {exits_per_byte: ratio(.console_exits; .console_bytes), bytes_per_write: ratio(.console_bytes; .console_writes)}]
+		| . as $rows | ($rows[0]) as $d | ($rows[1]) as $q
+		| {runs: $rows,
+		   default_over_quiet: {init: ratio($d.init_s; $q.init_s), end: ratio($d.end_s; $q.end_s)},
+		   added_exits_per_byte: ratio(($d.console_exits // 0) - ($q.console_exits // 0); ($d.console_bytes // 0) - ($q.console_bytes // 0))}),
+
+	clock: (recs("clock"; "testhost")[0] // null),
+
 	footprint: [recs("footprint"; "testhost")[] | {guest: "Linux at its shell, 256M, 2 vCPUs, edu and nvme"} + .],
 
 	binaries: recs("binary"; "host"),

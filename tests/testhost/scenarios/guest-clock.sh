@@ -9,11 +9,6 @@
 edu=$(device_bdf edu)
 nvme=$(device_bdf nvme)
 
-# stamp: each line prefixed with the test host's uptime as it arrives.
-stamp() {
-	awk '{ getline t <"/proc/uptime"; close("/proc/uptime"); split(t, u, " "); print u[1], $0; fflush() }'
-}
-
 step "airlock run ... --processors 2 --vfio rp0:$edu --vfio rp1:$nvme, guest.clock=60 guest.disk=check"
 {
 	status=0
@@ -32,10 +27,8 @@ expect_line output "GUEST-DISK nvme0n1 read 67108864 ok"
 expect_line output "the guest powered off"
 
 step "the guest's clock against the test host's over the load"
-# Each GUEST-CLOCK line: the test host's uptime as it arrived, and the guest's.
-set -- $(awk '$2 == "GUEST-CLOCK" && ($3 == "start" || $3 == "end") { print $1, $4 }' output)
-[ $# -eq 4 ] || fail "no GUEST-CLOCK start and end lines"
-ratio=$(awk -v h0="$1" -v g0="$2" -v h1="$3" -v g1="$4" 'BEGIN { printf "%.3f", (g1 - g0) / (h1 - h0) }')
+clock_ratio output >ratio || fail "no GUEST-CLOCK start and end lines from the guest"
+ratio=$(cat ratio)
 echo "FIGURE guest-clock: guest seconds per test-host second under load $ratio"
 awk -v r="$ratio" 'BEGIN { exit !(r >= 0.95 && r <= 1.05) }' ||
 	fail "the guest's clock ran at $ratio of the test host's (want 0.95 to 1.05)"

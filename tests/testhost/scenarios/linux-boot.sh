@@ -4,11 +4,6 @@
 # reports its CPUs and PCI devices, and powers off.
 # timeout: 150
 
-# stamp: each line prefixed with the test host's uptime as it arrives.
-stamp() {
-	awk '{ getline t <"/proc/uptime"; close("/proc/uptime"); split(t, u, " "); print u[1], $0; fflush() }'
-}
-
 step "airlock run --kernel vmlinuz --initrd initrd.img --memory 256M --processors 2 (rc0: rp0, rp1)"
 start=$(cut -d' ' -f1 /proc/uptime)
 {

@@ -25,6 +25,20 @@ step() {
 	echo "--- $*"
 }
 
+# stamp: each line prefixed with the test host's uptime as it arrives.
+stamp() {
+	awk '{ getline t <"/proc/uptime"; close("/proc/uptime"); split(t, u, " "); print u[1], $0; fflush() }'
+}
+
+# clock_ratio FILE: from the stamped console FILE of a guest.clock= run,
+# the guest's seconds per test-host second between its GUEST-CLOCK start
+# and end lines; false without them.
+clock_ratio() {
+	awk '$2 == "GUEST-CLOCK" && $3 == "start" { h0 = $1; g0 = $4 }
+		$2 == "GUEST-CLOCK" && $3 == "end" { h1 = $1; g1 = $4 }
+		END { if (h1 > h0) printf "%.3f\n", (g1 - g0) / (h1 - h0); else exit 1 }' "$1"
+}
+
 # vmm_of BROKER: the broker's VMM, the child named airlock-vmm (its other
 # child is airlock-output, the console relay). Fails when there is none.
 vmm_of() {
