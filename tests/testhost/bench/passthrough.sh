@@ -169,7 +169,8 @@ quote() {
 }
 
 # footprint: the broker's and the VMM's memory while the guest sits at its
-# shell: the resident pages of every mapping but guest RAM's memfd, from
+# shell: the resident pages of every mapping but guest RAM's file (the
+# shared mappings of 16 MiB and more: device BARs are smaller), from
 # smaps (in the test host, files live on a tmpfs and count as shared
 # memory in the status file's breakdown), and the status file's totals.
 footprint() {
@@ -182,7 +183,8 @@ footprint() {
 	for who in broker:$pid vmm:$vmm; do
 		p=${who#*:}
 		awk -v who="${who%%:*}" '
-			FNR == NR && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { ram = /memfd:airlock-guest-ram/ }
+			FNR == NR && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { shared = $2 ~ /s$/; ram = 0 }
+			FNR == NR && $1 == "Size:" { ram = shared && $2 >= 16384 }
 			FNR == NR && $1 == "Rss:" { if (ram) guest += $2; else own += $2 }
 			FNR != NR && /^(VmRSS|VmHWM):/ { kb[$1] = $2 }
 			END {
