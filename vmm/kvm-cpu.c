@@ -18,6 +18,7 @@
 #include "pcie.h"
 #include "serial.h"
 #include "syscall-filter.h"
+#include "thread.h"
 #include "count.h"
 
 #define CR0_PE		(1u << 0)
@@ -213,7 +214,7 @@ int kvm_cpu__start_all(struct kvm *kvm, const struct syscall_filter_fds *fds)
 	if (!ret)
 		ret = pthread_barrier_init(&kvm_cpu_go, NULL, kvm->nr_cpus + 1);
 	for (unsigned int i = 0; !ret && i < kvm->nr_cpus; i++)
-		ret = pthread_create(&kvm->cpus[i].thread, NULL, kvm_cpu__thread, &kvm->cpus[i]);
+		ret = thread__start(&kvm->cpus[i].thread, kvm_cpu__thread, &kvm->cpus[i]);
 	if (!ret)
 		pthread_barrier_wait(&kvm_cpu_ready);
 	return -ret;

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "serial.h"
 #include "count.h"
+#include "thread.h"
 
 enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
@@ -357,7 +358,7 @@ int serial__start_input(struct serial *s, int in_fd)
 
 	s->in_fd = in_fd;
 	pthread_mutex_lock(&s->lock);
-	ret = pthread_create(&thread, NULL, serial__input, s);
+	ret = thread__start(&thread, serial__input, s);
 	while (!ret && !s->input_up)
 		pthread_cond_wait(&s->rx_room, &s->lock);
 	pthread_mutex_unlock(&s->lock);
@@ -463,7 +464,7 @@ int serial__start_output(struct serial *s, int out_fd)
 
 	pthread_mutex_lock(&s->lock);
 	s->out_fd = out_fd;
-	ret = pthread_create(&thread, NULL, serial__output, s);
+	ret = thread__start(&thread, serial__output, s);
 	if (ret)
 		s->out_fd = -1;
 	while (!ret && !s->output_up)

@@ -183,13 +183,20 @@ footprint() {
 	for who in broker:$pid vmm:$vmm; do
 		p=${who#*:}
 		awk -v who="${who%%:*}" '
-			FNR == NR && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { shared = $2 ~ /s$/; ram = 0 }
+			FNR == NR && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ {
+				shared = $2 ~ /s$/; ram = 0
+				name = NF >= 6 ? $6 : "[anon " $2 "]"
+				gsub(/[\\"]/, "", name)
+			}
 			FNR == NR && $1 == "Size:" { ram = shared && $2 >= 16384 }
-			FNR == NR && $1 == "Rss:" { if (ram) guest += $2; else own += $2 }
+			FNR == NR && $1 == "Rss:" { if (ram) guest += $2; else { own += $2; by[name] += $2 } }
 			FNR != NR && /^(VmRSS|VmHWM):/ { kb[$1] = $2 }
 			END {
 				printf "BENCH footprint {\"process\":\"%s\",\"own_kb\":%d,\"guest_ram_kb\":%d,", who, own, guest
-				printf "\"vm_rss_kb\":%d,\"vm_hwm_kb\":%d}\n", kb["VmRSS:"], kb["VmHWM:"]
+				printf "\"vm_rss_kb\":%d,\"vm_hwm_kb\":%d,\"own_by_mapping_kb\":{", kb["VmRSS:"], kb["VmHWM:"]
+				sep = ""
+				for (n in by) if (by[n] > 0) { printf "%s\"%s\":%d", sep, n, by[n]; sep = "," }
+				print "}}"
 			}' "/proc/$p/smaps" "/proc/$p/status"
 	done
 }

@@ -21,8 +21,8 @@ def phases: .ns as $n | {
 	spawn: ($n.vmm_exec - $n.prepared),		# clone3 into namespaces, empty root, credentials, exec
 	handoff: ($n.vmm_config - $n.vmm_exec),	# HELLO, CONFIG and its descriptors
 	vmm_setup: ($n.vmm_built - $n.vmm_config),	# VM, memory, images, devices, vCPUs
-	vmm_threads: ($n.vmm_filter - $n.vmm_built),	# COM1's output and input threads
-	lock: ($n.released - $n.vmm_filter),		# seccomp filter, LOCKED, LOCKED_OK
+	vmm_threads: ($n.vmm_filter - $n.vmm_built),	# the filters' descriptor classes
+	lock: ($n.released - $n.vmm_filter),		# vCPU and COM1 threads under their filters, LOCKED, LOCKED_OK
 	released: $n.released				# the vCPUs run
 } | .privsep = .policy + .broker_setup + .spawn + .handoff + .lock
   | .vmm_own = .prepare + .vmm_setup + .vmm_threads
