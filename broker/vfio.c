@@ -432,13 +432,6 @@ int vfio__map_ram(struct vfio *v, int ram_fd, uint64_t mem_size)
 	}
 	v->ram = p;
 	v->ram_size = mem_size;
-	/*
-	 * Pinning faults all of guest RAM in through this mapping: marked so,
-	 * a fault may compact memory for a 2 MiB page (transparent_hugepage/
-	 * defrag "madvise", Debian's default) instead of taking 4 KiB ones
-	 * from a fragmented host. Not an error where there is no such page.
-	 */
-	madvise(p, mem_size, MADV_HUGEPAGE);
 	for (unsigned int r = 0; r < nram; r++) {
 		/* IOVA == GPA: the guest programs its devices with guest-physical addresses. */
 		struct vfio_iommu_type1_dma_map map = {

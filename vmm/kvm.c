@@ -84,7 +84,6 @@ int kvm__init(struct kvm *kvm, int kvm_fd, int ram_fd, uint64_t ram_size, uint32
 	kvm->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, ram_fd, 0);
 	if (kvm->ram == MAP_FAILED)
 		return -errno;
-	madvise(kvm->ram, ram_size, MADV_HUGEPAGE);	/* as the broker's mapping (broker/vfio.c) */
 	nr = guest_ram__regions(ram_size, ram);
 	for (unsigned int i = 0; i < nr; i++) {
 		ret = kvm__slot(kvm, i, ram[i].gpa, kvm->ram + ram[i].offset, ram[i].size);
