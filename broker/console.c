@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asuser.h"
@@ -351,6 +353,25 @@ static void relay__events(struct relay *r)
 }
 
 /* Until both of the VMM's pipes end: when every VMM of the run is gone and the broker has let go. */
+/*
+ * The master's close hangs the pty up, and a hang-up flushes what its
+ * reader has not read yet: the guest's last words (its power-off line)
+ * would go. They are left to be read first, unless the reader takes none
+ * for a second; two empty looks 20 ms apart, as the kernel moves what the
+ * master wrote into the reader's queue a moment later.
+ */
+static void relay__pty_last_words(const struct relay *r)
+{
+	int queued, last = INT_MAX, idle = 0, empty = 0;
+
+	while (idle < 50 && empty < 2 && !ioctl(r->pty_slave, FIONREAD, &queued)) {
+		empty = queued ? 0 : empty + 1;
+		idle = queued && queued >= last ? idle + 1 : 0;
+		last = queued;
+		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+	}
+}
+
 static void __attribute__((noreturn)) relay__run(struct relay *r)
 {
 	prctl(PR_SET_NAME, "airlock-output", 0, 0, 0);
@@ -371,6 +392,8 @@ static void __attribute__((noreturn)) relay__run(struct relay *r)
 			relay__feed(r);
 		relay__flush(r);
 	}
+	if (r->mode == CONSOLE_PTY && r->pty_slave >= 0)
+		relay__pty_last_words(r);
 	/* The guest's last words to the client, unless it takes none for a second. */
 	while (r->mode == CONSOLE_SOCKET && r->pfd[RELAY_CLIENT].fd >= 0 && r->sent != relay_ring.head &&
 	       poll(&(struct pollfd){ .fd = r->pfd[RELAY_CLIENT].fd, .events = POLLOUT }, 1, 1000) == 1)
