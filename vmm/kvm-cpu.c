@@ -101,8 +101,7 @@ static int kvm_cpu__cpuid(struct kvm_cpu *cpu)
 	cpuid__vcpu(cpu->kvm->cpuid, cpu->id);
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpu->kvm->cpuid))
 		return -errno;
-	if (ioctl(cpu->kvm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0 &&
-	    ioctl(cpu->fd, KVM_ENABLE_CAP, &enforce))
+	if (cpu->kvm->enforce_pv && ioctl(cpu->fd, KVM_ENABLE_CAP, &enforce))
 		return -errno;
 	return 0;
 }

@@ -48,6 +48,7 @@ static int kvm__cpuid(struct kvm *kvm, int kvm_fd)
 	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, kvm->cpuid))
 		return -errno;
 	cpuid__vm(kvm->cpuid, tsc_deadline > 0);
+	kvm->enforce_pv = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0;
 	return 0;
 }
 

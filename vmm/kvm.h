@@ -28,6 +28,7 @@ struct kvm {
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports, as the guest sees it (cpuid.h) */
+	bool enforce_pv;	/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID: each vCPU turns it on */
 };
 
 /* Host pointer for [gpa, gpa + len) in guest RAM, or NULL if any of it is not RAM. */
